@@ -1,0 +1,100 @@
+package sql
+
+import (
+	"fmt"
+	"regexp"
+)
+
+// Default schema names. Each environment has its own workgroup, so the names
+// need no environment suffix.
+const (
+	// DefaultStreamSchema is the external schema that maps Kinesis into Redshift.
+	DefaultStreamSchema = "kinesis"
+	// DefaultSchema is the local schema that holds the materialized view and
+	// the typed views.
+	DefaultSchema = "chatstream"
+)
+
+// Fixed object names inside Schema, as the templates spell them.
+const (
+	// StreamView is the streaming materialized view.
+	StreamView = "chat_events_stream"
+	// EventsView is the typed, deduplicated view that queries read.
+	EventsView = "chat_events"
+)
+
+// Params names what the DDL creates and the role Redshift reads the stream with.
+type Params struct {
+	// StreamName is the Kinesis stream, e.g. chat-events-staging.
+	StreamName string
+	// RoleARN is the IAM role, associated with the namespace, that lets
+	// Redshift read the stream.
+	RoleARN string
+	// StreamSchema is the external schema created FROM KINESIS.
+	StreamSchema string
+	// Schema holds the materialized view and the typed views.
+	Schema string
+}
+
+var envPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
+
+// ForEnv returns the parameters of environment env (staging, production, …):
+// stream chat-events-<env> and the default schema names.
+func ForEnv(env, roleARN string) (Params, error) {
+	if !envPattern.MatchString(env) {
+		return Params{}, fmt.Errorf("environment %q: use a lower-case name such as staging", env)
+	}
+	return Params{
+		StreamName:   "chat-events-" + env,
+		RoleARN:      roleARN,
+		StreamSchema: DefaultStreamSchema,
+		Schema:       DefaultSchema,
+	}, nil
+}
+
+// quotedNames holds the already quoted and escaped values the templates insert;
+// nothing else reaches the SQL text.
+type quotedNames struct {
+	Stream       string
+	RoleARN      string
+	StreamSchema string
+	Schema       string
+}
+
+func (p Params) quote() (quotedNames, error) {
+	var n quotedNames
+	var err error
+	if n.Stream, err = QuoteStreamName(p.StreamName); err != nil {
+		return quotedNames{}, err
+	}
+	if n.RoleARN, err = QuoteRoleARN(p.RoleARN); err != nil {
+		return quotedNames{}, err
+	}
+	if n.StreamSchema, err = QuoteIdentifier(p.StreamSchema); err != nil {
+		return quotedNames{}, fmt.Errorf("stream schema: %w", err)
+	}
+	if n.Schema, err = QuoteIdentifier(p.Schema); err != nil {
+		return quotedNames{}, fmt.Errorf("schema: %w", err)
+	}
+	if foldASCII(p.StreamSchema) == foldASCII(p.Schema) {
+		return quotedNames{}, fmt.Errorf("stream schema and schema are both %q: the external schema cannot hold views", foldASCII(p.Schema))
+	}
+	return n, nil
+}
+
+// Validate reports the first parameter that cannot be rendered safely.
+func (p Params) Validate() error {
+	_, err := p.quote()
+	return err
+}
+
+// foldASCII lower-cases ASCII letters only, as Redshift does with names.
+func foldASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,95 @@
+package sql
+
+import "fmt"
+
+// The DDL templates, by the part of the schema they build.
+const (
+	schemaFile = "ddl/schema.sql"
+	streamFile = "ddl/stream.sql"
+	viewsFile  = "ddl/views.sql"
+)
+
+// renderDDL renders every DDL template with p, keyed by file.
+func renderDDL(p Params) (map[string][]Statement, error) {
+	quoted, err := p.quote()
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]Statement, 3)
+	for _, file := range [...]string{schemaFile, streamFile, viewsFile} {
+		if out[file], err = render(file, quoted); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// statements renders the DDL and returns the statements called names, in
+// that order.
+func statements(p Params, names ...string) ([]Statement, error) {
+	byFile, err := renderDDL(p)
+	if err != nil {
+		return nil, err
+	}
+	byName := make(map[string]Statement)
+	for file, stmts := range byFile {
+		for _, s := range stmts {
+			if _, dup := byName[s.Name]; dup {
+				return nil, fmt.Errorf("statement %s is defined twice (again in %s)", s.Name, file)
+			}
+			byName[s.Name] = s
+		}
+	}
+	out := make([]Statement, 0, len(names))
+	for _, name := range names {
+		s, ok := byName[name]
+		if !ok {
+			return nil, fmt.Errorf("no DDL statement named %s", name)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// Apply returns the statements that build streaming ingestion from scratch or
+// rebuild it: drop the typed views, the materialized view and the external
+// schema if they exist, then create them again. Recreating the materialized
+// view re-reads the stream from its oldest record.
+func Apply(p Params) ([]Statement, error) {
+	return statements(p,
+		"create_schema",
+		"drop_events_view",
+		"drop_stream_view",
+		"drop_stream_schema",
+		"create_stream_schema",
+		"create_stream_view",
+		"create_events_view",
+	)
+}
+
+// ApplyViews returns the statements that rebuild only the typed views,
+// leaving the materialized view and the rows it holds alone.
+func ApplyViews(p Params) ([]Statement, error) {
+	return statements(p,
+		"create_schema",
+		"drop_events_view",
+		"create_events_view",
+	)
+}
+
+// Drop returns the statements that remove the typed views, the materialized
+// view and the external schema. The local schema stays; see DropSchema.
+func Drop(p Params) ([]Statement, error) {
+	return statements(p,
+		"create_schema",
+		"drop_events_view",
+		"drop_stream_view",
+		"drop_stream_schema",
+	)
+}
+
+// DropSchema returns the statement that removes the local schema. Redshift
+// refuses it while the schema still holds objects.
+func DropSchema(p Params) ([]Statement, error) {
+	return statements(p, "drop_schema")
+}

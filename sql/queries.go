@@ -1,0 +1,50 @@
+package sql
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+)
+
+// Queries returns the names of the analytics queries in sql/queries, sorted.
+func Queries() ([]string, error) {
+	entries, err := fs.ReadDir(files, "queries")
+	if err != nil {
+		return nil, fmt.Errorf("list queries: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if name, ok := strings.CutSuffix(e.Name(), ".sql"); ok {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// Query renders the analytics query called name against the views in schema.
+func Query(name, schema string) (Statement, error) {
+	available, err := Queries()
+	if err != nil {
+		return Statement{}, err
+	}
+	if !slices.Contains(available, name) {
+		return Statement{}, fmt.Errorf("no query named %q; have %s", name, strings.Join(available, ", "))
+	}
+	quoted, err := QuoteIdentifier(schema)
+	if err != nil {
+		return Statement{}, fmt.Errorf("schema: %w", err)
+	}
+	// Queries see only the schema: a template naming anything else fails.
+	data := struct{ Schema string }{Schema: quoted}
+	stmts, err := render(path.Join("queries", name+".sql"), data)
+	if err != nil {
+		return Statement{}, err
+	}
+	if len(stmts) != 1 || stmts[0].Name != name {
+		return Statement{}, fmt.Errorf("queries/%s.sql must hold exactly one statement named %s", name, name)
+	}
+	return stmts[0], nil
+}

@@ -1,0 +1,305 @@
+package sql
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// stagingRoleARN is a placeholder: the real one is known only after deploy.
+const stagingRoleARN = "arn:aws:iam::123456789012:role/chatstream-staging-streaming"
+
+func stagingParams(t *testing.T) Params {
+	t.Helper()
+	p, err := ForEnv("staging", stagingRoleARN)
+	if err != nil {
+		t.Fatalf("ForEnv(staging) = %v", err)
+	}
+	return p
+}
+
+// golden compares got with testdata/name, or rewrites it under -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run go test ./sql -update to create it): %v", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s mismatch (-want +got); run go test ./sql -update if the change is intended:\n%s", path, diff)
+	}
+}
+
+func TestPlansGolden(t *testing.T) {
+	p := stagingParams(t)
+	tests := []struct {
+		name      string
+		plan      func(Params) ([]Statement, error)
+		wantNames []string
+	}{
+		{
+			name: "apply", plan: Apply,
+			wantNames: []string{"create_schema", "drop_events_view", "drop_stream_view", "drop_stream_schema", "create_stream_schema", "create_stream_view", "create_events_view"},
+		},
+		{
+			name: "apply_views", plan: ApplyViews,
+			wantNames: []string{"create_schema", "drop_events_view", "create_events_view"},
+		},
+		{
+			name: "drop", plan: Drop,
+			wantNames: []string{"create_schema", "drop_events_view", "drop_stream_view", "drop_stream_schema"},
+		},
+		{
+			name: "drop_schema", plan: DropSchema,
+			wantNames: []string{"drop_schema"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stmts, err := tt.plan(p)
+			if err != nil {
+				t.Fatalf("%s(staging) = %v", tt.name, err)
+			}
+			var names []string
+			for _, s := range stmts {
+				names = append(names, s.Name)
+				assertOneStatement(t, s)
+			}
+			if diff := cmp.Diff(tt.wantNames, names); diff != "" {
+				t.Errorf("%s statement names (-want +got):\n%s", tt.name, diff)
+			}
+			golden(t, "staging_"+tt.name+".golden.sql", Format(stmts))
+		})
+	}
+}
+
+// assertOneStatement checks what the Data API needs: exactly one statement,
+// with no semicolon outside quotes and comments.
+func assertOneStatement(t *testing.T, s Statement) {
+	t.Helper()
+	toks, err := lex(s.SQL)
+	if err != nil {
+		t.Fatalf("statement %s does not lex: %v", s.Name, err)
+	}
+	for _, tok := range toks {
+		if tok.kind == tokSemicolon {
+			t.Fatalf("statement %s holds a semicolon outside quotes:\n%s", s.Name, s.SQL)
+		}
+	}
+}
+
+func TestStreamViewReadsDocumentedColumns(t *testing.T) {
+	stmts, err := Apply(stagingParams(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mv string
+	for _, s := range stmts {
+		if s.Name == "create_stream_view" {
+			mv = s.SQL
+		}
+	}
+	for _, want := range []string{
+		"AUTO REFRESH YES",
+		"approximate_arrival_timestamp", "partition_key", "shard_id", "sequence_number", "refresh_time",
+		"JSON_PARSE(kinesis_data) AS payload",
+		"WHERE CAN_JSON_PARSE(kinesis_data)",
+		`FROM "kinesis"."chat-events-staging"`,
+	} {
+		if !strings.Contains(mv, want) {
+			t.Errorf("create_stream_view lacks %q:\n%s", want, mv)
+		}
+	}
+}
+
+func TestHostileNamesStayQuoted(t *testing.T) {
+	hostile := []string{
+		`x"; DROP TABLE users; --`,
+		`a"b`,
+		"/* comment */",
+		"événements",
+		"a'b",
+		strings.Repeat("é", 63) + "a",
+	}
+	for _, name := range hostile {
+		t.Run(name, func(t *testing.T) {
+			p := stagingParams(t)
+			p.Schema = name
+			p.StreamSchema = name + "_kinesis"
+			if len(p.StreamSchema) > maxIdentifierBytes {
+				p.StreamSchema = "kinesis"
+			}
+			stmts, err := Apply(p)
+			if err != nil {
+				t.Fatalf("Apply with schema %q = %v", name, err)
+			}
+			quoted, err := QuoteIdentifier(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range stmts {
+				assertOneStatement(t, s)
+				toks, err := lex(s.SQL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// The hostile name must surface only as a whole quoted token.
+				var found bool
+				for _, tok := range toks {
+					if tok.kind == tokIdent && tok.text == quoted {
+						found = true
+					}
+					if tok.kind == tokOther && strings.Contains(tok.text, "DROP TABLE") {
+						t.Fatalf("statement %s leaks the name outside quotes: %s", s.Name, tok.text)
+					}
+				}
+				if s.Name != "drop_stream_schema" && s.Name != "create_stream_schema" && !found {
+					t.Errorf("statement %s does not carry the schema as one quoted token %s:\n%s", s.Name, quoted, s.SQL)
+				}
+			}
+		})
+	}
+}
+
+func TestParamsRefused(t *testing.T) {
+	valid := Params{StreamName: "chat-events-staging", RoleARN: stagingRoleARN, StreamSchema: "kinesis", Schema: "chatstream"}
+	tests := []struct {
+		name    string
+		edit    func(*Params)
+		wantErr string
+	}{
+		{name: "stream name with capitals", edit: func(p *Params) { p.StreamName = "Chat-Events" }, wantErr: `stream name "Chat-Events"`},
+		{name: "role ARN token", edit: func(p *Params) { p.RoleARN = "${Token[TOKEN.1]}" }, wantErr: `role ARN "${Token[TOKEN.1]}"`},
+		{name: "stream schema with NUL", edit: func(p *Params) { p.StreamSchema = "k\x00" }, wantErr: `stream schema: identifier "k\x00"`},
+		{name: "schema overlong", edit: func(p *Params) { p.Schema = strings.Repeat("s", 128) }, wantErr: "schema: identifier"},
+		{name: "schema empty", edit: func(p *Params) { p.Schema = "" }, wantErr: "schema: identifier is empty"},
+		{name: "schemas equal after case folding", edit: func(p *Params) { p.StreamSchema = "ChatStream" }, wantErr: `stream schema and schema are both "chatstream"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := valid
+			tt.edit(&p)
+			for name, plan := range map[string]func(Params) ([]Statement, error){"Apply": Apply, "Drop": Drop} {
+				if _, err := plan(p); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("%s(%+v) = %v; want an error containing %q", name, p, err, tt.wantErr)
+				}
+			}
+		})
+	}
+	if err := valid.Validate(); err != nil {
+		t.Errorf("Validate(%+v) = %v; want nil", valid, err)
+	}
+}
+
+func TestForEnv(t *testing.T) {
+	got, err := ForEnv("production", stagingRoleARN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Params{StreamName: "chat-events-production", RoleARN: stagingRoleARN, StreamSchema: "kinesis", Schema: "chatstream"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ForEnv(production) (-want +got):\n%s", diff)
+	}
+	for _, env := range []string{"", "Staging", "prod;drop", "staging\n"} {
+		if _, err := ForEnv(env, stagingRoleARN); err == nil || !strings.Contains(err.Error(), "environment") {
+			t.Errorf("ForEnv(%q) = %v; want an error naming the environment", env, err)
+		}
+	}
+}
+
+func TestSplitFormatRoundTrip(t *testing.T) {
+	stmts, err := Apply(stagingParams(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := split(Format(stmts))
+	if err != nil {
+		t.Fatalf("split(Format(Apply)) = %v", err)
+	}
+	if diff := cmp.Diff(stmts, got); diff != "" {
+		t.Errorf("split(Format(x)) != x (-want +got):\n%s", diff)
+	}
+}
+
+func TestSplitRefuses(t *testing.T) {
+	tests := []struct {
+		name    string
+		script  string
+		wantErr string
+	}{
+		{name: "no marker", script: "-- only a comment\n", wantErr: "no \"-- name:\" marker"},
+		{name: "SQL before the first marker", script: "DROP TABLE x;\n-- name: a\nSELECT 1;", wantErr: "line 1: SQL before the first"},
+		{name: "empty statement", script: "-- name: a\n;\n-- name: b\nSELECT 1;", wantErr: "statement a is empty"},
+		{name: "too long", script: "-- name: a\nSELECT '" + strings.Repeat("x", maxStatementBytes) + "';", wantErr: "the Data API takes at most"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, err := split(tt.script); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("split = %+v, %v; want an error containing %q", got, err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestHash(t *testing.T) {
+	base := stagingParams(t)
+	h, err := Hash(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{h.Stream, h.Views} {
+		if len(s) != 64 {
+			t.Fatalf("Hash = %+v; want two 64-digit hex SHA-256 sums", h)
+		}
+	}
+	tests := []struct {
+		name        string
+		edit        func(*Params)
+		wantStream  bool // whether Stream changes
+		wantViews   bool // whether Views changes
+		wantErrText string
+	}{
+		{name: "same params", edit: func(*Params) {}},
+		{name: "role ARN is left out", edit: func(p *Params) { p.RoleARN = "arn:aws:iam::999999999999:role/other" }},
+		{name: "unresolved role ARN token is fine", edit: func(p *Params) { p.RoleARN = "${Token[TOKEN.9]}" }},
+		{name: "stream name", edit: func(p *Params) { p.StreamName = "chat-events-production" }, wantStream: true},
+		{name: "stream schema", edit: func(p *Params) { p.StreamSchema = "kds" }, wantStream: true},
+		{name: "schema", edit: func(p *Params) { p.Schema = "analytics" }, wantStream: true, wantViews: true},
+		{name: "invalid stream name", edit: func(p *Params) { p.StreamName = "${Token[TOKEN.9]}" }, wantErrText: "stream name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := base
+			tt.edit(&p)
+			got, err := Hash(p)
+			if tt.wantErrText != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErrText) {
+					t.Fatalf("Hash(%+v) = %v; want an error containing %q", p, err, tt.wantErrText)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if changed := got.Stream != h.Stream; changed != tt.wantStream {
+				t.Errorf("Stream hash changed = %v, want %v", changed, tt.wantStream)
+			}
+			if changed := got.Views != h.Views; changed != tt.wantViews {
+				t.Errorf("Views hash changed = %v, want %v", changed, tt.wantViews)
+			}
+		})
+	}
+}
