@@ -1,0 +1,120 @@
+package localrun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+)
+
+func TestKinesisLocal(t *testing.T) {
+	// GIVEN kinesis-local started by the harness
+	k := startKinesis(t)
+	ctx := testContext(t, 2*time.Minute)
+
+	t.Run("listens on loopback only", func(t *testing.T) {
+		assertLoopbackOnly(t, "kinesis-local", k.proc.pid())
+	})
+
+	t.Run("stream round trip", func(t *testing.T) {
+		// WHEN a stream is created and 200 records with 50 keys are put
+		const stream = "roundtrip"
+		if err := CreateStream(ctx, k.Client, stream, 30*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		summary, err := k.Client.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(stream)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := summary.StreamDescriptionSummary.StreamModeDetails.StreamMode; mode != types.StreamModeOnDemand {
+			t.Errorf("stream mode = %s, want ON_DEMAND", mode)
+		}
+		var entries []types.PutRecordsRequestEntry
+		for i := range 200 {
+			entries = append(entries, types.PutRecordsRequestEntry{
+				Data:         fmt.Appendf(nil, "record-%d", i),
+				PartitionKey: aws.String(fmt.Sprint(i % 50)),
+			})
+		}
+		out, err := k.Client.PutRecords(ctx, &kinesis.PutRecordsInput{StreamName: aws.String(stream), Records: entries})
+		if err != nil || aws.ToInt32(out.FailedRecordCount) != 0 {
+			t.Fatalf("PutRecords: %v, %d failed", err, aws.ToInt32(out.FailedRecordCount))
+		}
+
+		// THEN reading back returns each record once, spread over several shards
+		records, err := ReadStream(ctx, k.Client, stream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		shards := map[string]bool{}
+		for _, r := range records {
+			seen[string(r.Data)] = true
+			shards[r.ShardID] = true
+		}
+		if len(records) != 200 || len(seen) != 200 {
+			t.Errorf("read %d records, %d distinct; want 200 and 200", len(records), len(seen))
+		}
+		if len(shards) < 2 {
+			t.Errorf("records on %d shards, want more than one for 50 keys over 4 shards", len(shards))
+		}
+	})
+
+	t.Run("explicit port in use", func(t *testing.T) {
+		// GIVEN the port of the running kinesis-local, asked for again
+		_, portText, _ := net.SplitHostPort(k.Endpoint[len("http://"):])
+		var port int
+		fmt.Sscan(portText, &port)
+		dir, err := KinesisLocalDir(repoRoot(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		_, err = StartKinesis(ctx, KinesisConfig{Dir: dir, WorkDir: t.TempDir(), Port: port})
+		var inUse *PortInUseError
+		if !errors.As(err, &inUse) || inUse.Port != port {
+			t.Fatalf("StartKinesis on busy port %d: error = %v, want *PortInUseError", port, err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("port-in-use error took %s, want it at once", d)
+		}
+	})
+}
+
+func TestKinesisStopEndsTheProcess(t *testing.T) {
+	k := startKinesis(t)
+	pid := k.proc.pid()
+	if err := k.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("after Stop, signal 0 to pid %d = %v, want ESRCH (no such process)", pid, err)
+	}
+	conn, err := net.DialTimeout("tcp", k.Endpoint[len("http://"):], time.Second)
+	if err == nil {
+		conn.Close()
+		t.Errorf("after Stop, %s still accepts connections", k.Endpoint)
+	}
+	// A second Stop, as t.Cleanup does, is harmless.
+	if err := k.Stop(); err != nil {
+		t.Errorf("second Stop = %v, want nil", err)
+	}
+}
+
+func TestStartKinesisReportsEarlyExit(t *testing.T) {
+	// A folder without kinesis-local makes node exit at once.
+	_, err := StartKinesis(context.Background(), KinesisConfig{Dir: t.TempDir(), WorkDir: t.TempDir(), StartTimeout: 30 * time.Second})
+	if err == nil {
+		t.Fatal("StartKinesis without main.js succeeded")
+	}
+	if want := "kinesis-local exited"; !contains(err.Error(), want) {
+		t.Errorf("error = %v, want %q with node's output", err, want)
+	}
+}

@@ -1,0 +1,115 @@
+package localrun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+)
+
+// Config describes the producer side on this machine.
+type Config struct {
+	// Root is the repository root (see FindRoot).
+	Root string
+	// WorkDir receives the built binaries and the servers' logs.
+	WorkDir string
+	// Stream is the name of the on-demand stream to create.
+	Stream string
+	// KinesisPort and LambdaPort are ports on 127.0.0.1; 0 picks free ones.
+	KinesisPort, LambdaPort int
+	// Settings are producer settings such as EVENTS_PER_INVOCATION.
+	Settings map[string]string
+	// FunctionTimeout is the Lambda timeout; 0 means 60 s.
+	FunctionTimeout time.Duration
+}
+
+// Local is a running producer side: kinesis-local with one stream, and the
+// producer under the Runtime Interface Emulator writing to it.
+type Local struct {
+	// Kinesis is the running kinesis-local.
+	Kinesis *Kinesis
+	// Emulator runs the producer.
+	Emulator *Emulator
+	// Stream is the stream the producer writes to.
+	Stream string
+}
+
+// Start builds the producer and the emulator, starts kinesis-local, creates
+// the stream and starts the emulator. On error, whatever it started is
+// stopped again.
+func Start(ctx context.Context, cfg Config) (l *Local, err error) {
+	kinesisDir, err := KinesisLocalDir(cfg.Root)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create work folder: %w", err)
+	}
+	bootstrap, err := BuildProducer(ctx, cfg.Root, cfg.WorkDir)
+	if err != nil {
+		return nil, err
+	}
+	rie, err := BuildEmulator(ctx, cfg.Root, cfg.WorkDir)
+	if err != nil {
+		return nil, err
+	}
+	k, err := StartKinesis(ctx, KinesisConfig{Dir: kinesisDir, WorkDir: cfg.WorkDir, Port: cfg.KinesisPort})
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, k.Stop())
+		}
+	}()
+	if err := CreateStream(ctx, k.Client, cfg.Stream, 30*time.Second); err != nil {
+		return nil, err
+	}
+	em, err := StartEmulator(ctx, EmulatorConfig{
+		Binary:          rie,
+		Bootstrap:       bootstrap,
+		WorkDir:         cfg.WorkDir,
+		Port:            cfg.LambdaPort,
+		Env:             FunctionEnv(k, cfg.Stream, cfg.Settings),
+		FunctionTimeout: cfg.FunctionTimeout,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Local{Kinesis: k, Emulator: em, Stream: cfg.Stream}, nil
+}
+
+// FunctionEnv is the producer's environment for stream on k: its settings,
+// and what Lambda provides (region, credentials), with the SDK's standard
+// endpoint variable pointing at kinesis-local.
+func FunctionEnv(k *Kinesis, stream string, settings map[string]string) map[string]string {
+	env := map[string]string{
+		"AWS_REGION":               k.Region,
+		"AWS_DEFAULT_REGION":       k.Region,
+		"AWS_ACCESS_KEY_ID":        localAccessKey,
+		"AWS_SECRET_ACCESS_KEY":    localSecretKey,
+		"AWS_SESSION_TOKEN":        "local",
+		"AWS_ENDPOINT_URL_KINESIS": k.Endpoint,
+	}
+	for name, v := range settings {
+		env[name] = v
+	}
+	env["STREAM_NAME"] = stream
+	return env
+}
+
+// Invoke calls the producer once with payload.
+func (l *Local) Invoke(ctx context.Context, payload []byte) (Invocation, error) {
+	return l.Emulator.Invoke(ctx, payload)
+}
+
+// ReadBack reads every record in the stream.
+func (l *Local) ReadBack(ctx context.Context) ([]Record, error) {
+	return ReadStream(ctx, l.Kinesis.Client, l.Stream)
+}
+
+// Close stops the emulator and kinesis-local.
+func (l *Local) Close() error {
+	return errors.Join(l.Emulator.Stop(), l.Kinesis.Stop())
+}

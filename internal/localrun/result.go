@@ -1,0 +1,67 @@
+package localrun
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// Result is the producer's summary of one invocation.
+type Result struct {
+	Sent       int   `json:"sent"`
+	Failed     int   `json:"failed"`
+	Requests   int   `json:"requests"`
+	Retries    int   `json:"retries"`
+	DurationMS int64 `json:"duration_ms"`
+	Generated  int   `json:"generated"`
+}
+
+// FunctionError is an error the function itself returned, in the shape the
+// Lambda runtime reports it.
+type FunctionError struct {
+	Type    string `json:"errorType"`
+	Message string `json:"errorMessage"`
+}
+
+// Error implements error.
+func (e *FunctionError) Error() string {
+	return fmt.Sprintf("function returned %s: %s", e.Type, e.Message)
+}
+
+// ParseInvocation interprets the response body of an invocation. Lambda flags
+// a function error with the X-Amz-Function-Error header (functionError); the
+// Runtime Interface Emulator does not set it, so an errorMessage/errorType
+// body counts too.
+func ParseInvocation(payload []byte, functionError string) (Result, error) {
+	var fe FunctionError
+	if json.Unmarshal(payload, &fe) == nil && (fe.Message != "" || fe.Type != "") {
+		return Result{}, &fe
+	}
+	if functionError != "" {
+		return Result{}, &FunctionError{Type: functionError, Message: string(payload)}
+	}
+	// Pointers tell a missing field from a zero one.
+	var raw struct {
+		Sent       *int   `json:"sent"`
+		Failed     *int   `json:"failed"`
+		Requests   *int   `json:"requests"`
+		Retries    *int   `json:"retries"`
+		DurationMS *int64 `json:"duration_ms"`
+		Generated  *int   `json:"generated"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	if err := dec.Decode(&raw); err != nil {
+		return Result{}, fmt.Errorf("decode function result %q: %w", payload, err)
+	}
+	if raw.Sent == nil || raw.Failed == nil || raw.Requests == nil || raw.Retries == nil || raw.DurationMS == nil {
+		return Result{}, fmt.Errorf("function result %q lacks one of sent, failed, requests, retries, duration_ms", payload)
+	}
+	r := Result{Sent: *raw.Sent, Failed: *raw.Failed, Requests: *raw.Requests, Retries: *raw.Retries, DurationMS: *raw.DurationMS}
+	if raw.Generated != nil {
+		r.Generated = *raw.Generated
+		if r.Sent+r.Failed != r.Generated {
+			return r, fmt.Errorf("function result %q: sent + failed = %d, want generated = %d", payload, r.Sent+r.Failed, r.Generated)
+		}
+	}
+	return r, nil
+}

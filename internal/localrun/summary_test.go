@@ -1,0 +1,137 @@
+package localrun
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// event returns a valid record for user on shard.
+func event(id, name string, user int, shard string) Record {
+	chat := ""
+	if name != "JOIN" && name != "LEAVE" {
+		chat = `,"chat_id":9`
+	}
+	return Record{
+		ShardID:        shard,
+		PartitionKey:   fmt.Sprint(user),
+		SequenceNumber: "seq-" + id,
+		Data:           fmt.Appendf(nil, `{"schema_version":1,"event_id":%q,"event_time":"2026-11-27T10:00:00.000Z","event_name":%q,"user_id":%d%s}`, id, name, user, chat),
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	const s0, s1 = "shardId-000000000000", "shardId-000000000001"
+	records := []Record{
+		event("a", "JOIN", 1, s0),
+		event("b", "OPEN_CHAT", 1, s0),
+		event("c", "SEND_MESSAGE", 2, s1),
+		event("c", "SEND_MESSAGE", 2, s1), // a duplicate
+		{ShardID: s1, PartitionKey: "x", SequenceNumber: "seq-bad", Data: []byte("not json")},
+	}
+	got := Summarize(records)
+	want := Summary{
+		Records:   5,
+		UniqueIDs: 3,
+		ByName:    map[string]int{"JOIN": 1, "OPEN_CHAT": 1, "SEND_MESSAGE": 2},
+		ByShard:   map[string]int{s0: 2, s1: 3},
+		Invalid:   1,
+	}
+	// The decoder's own wording is not ours to pin down.
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(Summary{}, "Problems")); diff != "" {
+		t.Errorf("Summarize mismatch (-want +got):\n%s", diff)
+	}
+	if len(got.Problems) != 1 || !strings.HasPrefix(got.Problems[0], `record seq-bad: data "not json" is not a JSON object`) {
+		t.Errorf("Summarize problems = %q, want one naming record seq-bad", got.Problems)
+	}
+}
+
+func TestSummaryProblemsAreCapped(t *testing.T) {
+	var records []Record
+	for i := range 2 * maxProblems {
+		records = append(records, Record{SequenceNumber: fmt.Sprint(i), Data: []byte("{}")})
+	}
+	got := Summarize(records)
+	if got.Invalid != 2*maxProblems || len(got.Problems) != maxProblems {
+		t.Errorf("Summarize(%d invalid) = %d invalid, %d problems; want %d, %d", len(records), got.Invalid, len(got.Problems), 2*maxProblems, maxProblems)
+	}
+}
+
+func TestSummaryCompare(t *testing.T) {
+	ok := Summary{Records: 3, UniqueIDs: 3}
+	tests := []struct {
+		name     string
+		summary  Summary
+		reported int
+		wantErrs []string
+	}{
+		{name: "matches", summary: ok, reported: 3},
+		{name: "records missing", summary: ok, reported: 4, wantErrs: []string{"read 3 records, the producer reported 4 sent"}},
+		{name: "extra records", summary: ok, reported: 2, wantErrs: []string{"read 3 records, the producer reported 2 sent"}},
+		{name: "duplicates", summary: Summary{Records: 3, UniqueIDs: 2}, reported: 3, wantErrs: []string{"3 records hold only 2 distinct event ids"}},
+		{
+			name:     "everything wrong",
+			summary:  Summary{Records: 3, UniqueIDs: 1, Invalid: 2, Problems: []string{"p1", "p2"}},
+			reported: 5,
+			wantErrs: []string{"read 3 records, the producer reported 5 sent", "3 records hold only 1 distinct", "2 records break the record contract, first: p1; p2"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.summary.Compare(tt.reported)
+			if len(tt.wantErrs) == 0 {
+				if err != nil {
+					t.Errorf("Compare(%d) = %v, want nil", tt.reported, err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Compare(%d) = nil, want %q", tt.reported, tt.wantErrs)
+			}
+			for _, want := range tt.wantErrs {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("Compare(%d) = %q, want it to contain %q", tt.reported, err, want)
+				}
+			}
+		})
+	}
+}
+
+func TestSummaryWrite(t *testing.T) {
+	s := Summary{
+		Records:   1500,
+		UniqueIDs: 1500,
+		ByName:    map[string]int{"JOIN": 290, "LEAVE": 310, "OPEN_CHAT": 300, "SUBSCRIBE": 295, "SEND_MESSAGE": 305},
+		ByShard: map[string]int{
+			"shardId-000000000003": 380, "shardId-000000000000": 371,
+			"shardId-000000000001": 365, "shardId-000000000002": 384,
+		},
+		Invalid: 2,
+	}
+	var b bytes.Buffer
+	if err := s.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "summary.golden")
+	if *update {
+		if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), b.String()); diff != "" {
+		t.Errorf("Write mismatch with %s (-want +got):\n%s", golden, diff)
+	}
+}
