@@ -1,0 +1,394 @@
+package chat_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chatstream/chatstream/lambda/chat"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// stepClock returns a clock that starts at 2026-11-27T10:00:00Z and moves
+// step forward on every call.
+func stepClock(step time.Duration) func() time.Time {
+	t := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	return func() time.Time {
+		now := t
+		t = t.Add(step)
+		return now
+	}
+}
+
+func newGenerator(t testing.TB, cfg chat.Config, seed uint64) *chat.Generator {
+	t.Helper()
+	cfg.Rand = rand.New(rand.NewPCG(seed, 0))
+	if cfg.Now == nil {
+		cfg.Now = stepClock(1500 * time.Microsecond)
+	}
+	g, err := chat.NewGenerator(cfg)
+	if err != nil {
+		t.Fatalf("NewGenerator(%+v) = %v", cfg, err)
+	}
+	return g
+}
+
+func TestEventsGolden(t *testing.T) {
+	g := newGenerator(t, chat.Config{Users: 20, RunID: "golden"}, 42)
+	var got bytes.Buffer
+	for ev := range g.Events(60) {
+		got.Write(ev.AppendJSON(nil))
+		got.WriteByte('\n')
+	}
+	path := filepath.Join("testdata", "seed42.jsonl")
+	if *update {
+		if err := os.WriteFile(path, got.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run with -update to create it): %v", err)
+	}
+	if diff := cmp.Diff(string(want), got.String()); diff != "" {
+		t.Errorf("events for seed 42 differ from %s (-want +got):\n%s", path, diff)
+	}
+}
+
+func TestSameSeedSameEvents(t *testing.T) {
+	encode := func(seed uint64) []byte {
+		var out []byte
+		for ev := range newGenerator(t, chat.Config{Users: 1000}, seed).Events(5000) {
+			out = ev.AppendJSON(out)
+		}
+		return out
+	}
+	if !bytes.Equal(encode(7), encode(7)) {
+		t.Error("two generators with seed 7 produced different events")
+	}
+	if bytes.Equal(encode(7), encode(8)) {
+		t.Error("seeds 7 and 8 produced the same events")
+	}
+}
+
+// checkSessions replays events and returns every way they break the session
+// rules: JOIN before anything else, LEAVE last, OPEN_CHAT before SUBSCRIBE or
+// SEND_MESSAGE in that chat, one SUBSCRIBE per opened chat, at most
+// maxSessions users signed in at once. It also returns who is still signed in.
+func checkSessions(events []chat.Event, users, chats, maxSessions int) (problems []string, stillOnline int) {
+	type state struct{ subscribed map[int64]bool } // open chat → subscribed
+	online := map[int64]*state{}
+	for i, ev := range events {
+		bad := func(format string, args ...any) {
+			problems = append(problems, fmt.Sprintf("event %d (%s by user %d, chat %d): ", i, ev.Type, ev.UserID, ev.ChatID)+fmt.Sprintf(format, args...))
+		}
+		if ev.UserID < 1 || ev.UserID > int64(users) {
+			bad("user id outside 1..%d", users)
+		}
+		if ev.Type.HasChat() && (ev.ChatID < 1 || ev.ChatID > int64(chats)) {
+			bad("chat id outside 1..%d", chats)
+		}
+		s := online[ev.UserID]
+		if ev.Type == chat.Join {
+			if s != nil {
+				bad("user already signed in")
+			}
+			online[ev.UserID] = &state{subscribed: map[int64]bool{}}
+			if len(online) > maxSessions {
+				bad("%d users signed in, more than %d", len(online), maxSessions)
+			}
+			continue
+		}
+		if s == nil {
+			bad("user not signed in")
+			continue
+		}
+		subscribed, opened := s.subscribed[ev.ChatID]
+		switch ev.Type {
+		case chat.Leave:
+			delete(online, ev.UserID)
+		case chat.OpenChat:
+			if opened {
+				bad("chat already open")
+			}
+			s.subscribed[ev.ChatID] = false
+		case chat.Subscribe:
+			if !opened || subscribed {
+				bad("chat opened %t, already subscribed %t", opened, subscribed)
+			}
+			s.subscribed[ev.ChatID] = true
+		case chat.SendMessage:
+			if !opened {
+				bad("chat not opened in this session")
+			}
+		default:
+			bad("unknown type")
+		}
+	}
+	return problems, len(online)
+}
+
+func collect(g *chat.Generator, n int) []chat.Event {
+	return slices.Collect(g.Events(n))
+}
+
+func TestSessionsLongRun(t *testing.T) {
+	const n, users = 200_000, 1000
+	events := collect(newGenerator(t, chat.Config{Users: users}, 1), n)
+	if len(events) != n {
+		t.Fatalf("Events(%d) yielded %d events", n, len(events))
+	}
+	problems, left := checkSessions(events, users, users/10, 32)
+	for _, p := range problems[:min(len(problems), 10)] {
+		t.Error(p)
+	}
+	if left != 0 {
+		t.Errorf("%d sessions still open after %d events, want 0", left, n)
+	}
+	counts := map[chat.Type]int{}
+	for _, ev := range events {
+		counts[ev.Type]++
+	}
+	// Every type must occur often enough for a dashboard to show it.
+	for _, typ := range chat.Types() {
+		if share := float64(counts[typ]) / n; share < 0.03 {
+			t.Errorf("%s is %.1f%% of events, want at least 3%%", typ, 100*share)
+		}
+	}
+	if counts[chat.Join] != counts[chat.Leave] {
+		t.Errorf("%d JOINs and %d LEAVEs, want equal", counts[chat.Join], counts[chat.Leave])
+	}
+}
+
+func TestSessionsCloseForEveryCount(t *testing.T) {
+	populations := []chat.Config{
+		{Users: 1},
+		{Users: 5, Chats: 2, MaxSessions: 3},
+		{Users: 1000},
+	}
+	for _, cfg := range populations {
+		for n := 2; n <= 120; n++ {
+			t.Run(fmt.Sprintf("users=%d/n=%d", cfg.Users, n), func(t *testing.T) {
+				chats, maxSessions := cfg.Chats, cfg.MaxSessions
+				if chats == 0 {
+					chats = max(1, cfg.Users/10)
+				}
+				if maxSessions == 0 {
+					maxSessions = min(cfg.Users, 32)
+				}
+				events := collect(newGenerator(t, cfg, uint64(n)), n)
+				problems, left := checkSessions(events, cfg.Users, chats, maxSessions)
+				if len(problems) > 0 || left != 0 || len(events) != n {
+					t.Errorf("got %d events, %d open sessions, problems %q; want %d events, 0 open, no problems", len(events), left, problems, n)
+				}
+			})
+		}
+	}
+}
+
+func TestSingleEventIsAJoin(t *testing.T) {
+	events := collect(newGenerator(t, chat.Config{Users: 10}, 3), 1)
+	if len(events) != 1 || events[0].Type != chat.Join {
+		t.Fatalf("Events(1) = %+v, want one JOIN", events)
+	}
+}
+
+func TestEventsRestartsAndStops(t *testing.T) {
+	g := newGenerator(t, chat.Config{Users: 50}, 4)
+	var first []chat.Event
+	for ev := range g.Events(1000) {
+		first = append(first, ev)
+		if len(first) == 10 {
+			break
+		}
+	}
+	if len(first) != 10 {
+		t.Fatalf("got %d events before break, want 10", len(first))
+	}
+	// The sessions the break left open must not leak into the next batch.
+	second := collect(g, 300)
+	if problems, left := checkSessions(second, 50, 5, 32); len(problems) > 0 || left != 0 {
+		t.Errorf("second batch: %d open sessions, problems %q; want none", left, problems)
+	}
+}
+
+func TestActivityIsSkewed(t *testing.T) {
+	const n, users = 200_000, 1000
+	perUser := make([]int, users+1)
+	perChat := make([]int, users/10+1)
+	chatEvents := 0
+	for ev := range newGenerator(t, chat.Config{Users: users}, 5).Events(n) {
+		perUser[ev.UserID]++
+		if ev.Type.HasChat() {
+			perChat[ev.ChatID]++
+			chatEvents++
+		}
+	}
+	share := func(counts []int, top, total int) float64 {
+		sorted := slices.Clone(counts)
+		slices.Sort(sorted)
+		slices.Reverse(sorted)
+		sum := 0
+		for _, c := range sorted[:top] {
+			sum += c
+		}
+		return float64(sum) / float64(total)
+	}
+	// Uniform activity would give the top 1% of users 1% of the events.
+	if got := share(perUser, users/100, n); got < 0.25 {
+		t.Errorf("top 1%% of users produced %.1f%% of events, want at least 25%%", 100*got)
+	}
+	if got := share(perChat, len(perChat)/10, chatEvents); got < 0.5 {
+		t.Errorf("top 10%% of chats saw %.1f%% of chat events, want at least 50%%", 100*got)
+	}
+	// A long tail, not a handful of users: most users show up at all.
+	active := 0
+	for _, c := range perUser[1:] {
+		if c > 0 {
+			active++
+		}
+	}
+	if active < users/2 {
+		t.Errorf("%d of %d users produced any event, want at least half", active, users)
+	}
+}
+
+// record is the JSON contract of one event; pointers tell missing keys from
+// zero values.
+type record struct {
+	SchemaVersion *int    `json:"schema_version"`
+	EventID       *string `json:"event_id"`
+	EventTime     *string `json:"event_time"`
+	EventName     *string `json:"event_name"`
+	UserID        *int64  `json:"user_id"`
+	ChatID        *int64  `json:"chat_id"`
+	RunID         *string `json:"run_id"`
+}
+
+var millisecondTime = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`)
+
+func TestEveryRecordIsValidJSON(t *testing.T) {
+	for _, runID := range []string{"", "run-1"} {
+		t.Run("run_id="+runID, func(t *testing.T) {
+			// A clock with nanosecond noise checks truncation to milliseconds.
+			g := newGenerator(t, chat.Config{Users: 1000, RunID: runID, Now: stepClock(1234567 * time.Nanosecond)}, 6)
+			ids := map[string]bool{}
+			var buf []byte
+			for ev := range g.Events(20_000) {
+				buf = ev.AppendJSON(buf[:0])
+				if err := checkRecord(buf, ev, runID); err != nil {
+					t.Fatalf("%s: %v", buf, err)
+				}
+				if ids[ev.ID.String()] {
+					t.Fatalf("event id %s repeated", ev.ID)
+				}
+				ids[ev.ID.String()] = true
+			}
+		})
+	}
+}
+
+func checkRecord(data []byte, ev chat.Event, runID string) error {
+	if !json.Valid(data) || bytes.ContainsAny(data, "\n\r") {
+		return fmt.Errorf("not one line of valid JSON")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var r record
+	if err := dec.Decode(&r); err != nil {
+		return err
+	}
+	keys, err := topLevelKeys(data)
+	if err != nil {
+		return err
+	}
+	wantKeys := []string{"schema_version", "event_id", "event_time", "event_name", "user_id"}
+	if ev.Type.HasChat() {
+		wantKeys = append(wantKeys, "chat_id")
+	}
+	if runID != "" {
+		wantKeys = append(wantKeys, "run_id")
+	}
+	if diff := cmp.Diff(wantKeys, keys); diff != "" {
+		return fmt.Errorf("keys (-want +got):\n%s", diff)
+	}
+	if *r.SchemaVersion != chat.SchemaVersion {
+		return fmt.Errorf("schema_version %d", *r.SchemaVersion)
+	}
+	id, err := uuid.Parse(*r.EventID)
+	if err != nil || id.Version() != 4 || id.Variant() != uuid.RFC4122 || id != ev.ID {
+		return fmt.Errorf("event_id %q is not the event's version 4 UUID (%v)", *r.EventID, err)
+	}
+	if !millisecondTime.MatchString(*r.EventTime) {
+		return fmt.Errorf("event_time %q is not RFC 3339 UTC with milliseconds", *r.EventTime)
+	}
+	at, err := time.Parse(time.RFC3339Nano, *r.EventTime)
+	if err != nil || !at.Equal(ev.Time.Truncate(time.Millisecond)) {
+		return fmt.Errorf("event_time %q, want %s (%v)", *r.EventTime, ev.Time.Truncate(time.Millisecond), err)
+	}
+	if *r.EventName != ev.Type.String() || *r.UserID != ev.UserID || *r.UserID < 1 {
+		return fmt.Errorf("event_name %q user_id %d, want %s %d", *r.EventName, *r.UserID, ev.Type, ev.UserID)
+	}
+	if ev.Type.HasChat() && *r.ChatID != ev.ChatID {
+		return fmt.Errorf("chat_id %d, want %d", *r.ChatID, ev.ChatID)
+	}
+	if runID != "" && *r.RunID != runID {
+		return fmt.Errorf("run_id %q, want %q", *r.RunID, runID)
+	}
+	return nil
+}
+
+// topLevelKeys returns the keys of a flat JSON object in document order.
+func topLevelKeys(data []byte) ([]string, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil {
+		return nil, err
+	}
+	var keys []string
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, key.(string))
+		if _, err := dec.Token(); err != nil {
+			return nil, err
+		}
+	}
+	return keys, nil
+}
+
+func TestNewGeneratorRejectsBadConfig(t *testing.T) {
+	src := rand.New(rand.NewPCG(1, 0))
+	tests := []struct {
+		name string
+		cfg  chat.Config
+		want string
+	}{
+		{name: "no users", cfg: chat.Config{Users: 0, Rand: src}, want: "users 0 must be at least 1"},
+		{name: "negative chats", cfg: chat.Config{Users: 1, Chats: -1, Rand: src}, want: "chats -1"},
+		{name: "negative max sessions", cfg: chat.Config{Users: 1, MaxSessions: -2, Rand: src}, want: "max sessions -2"},
+		{name: "no random source", cfg: chat.Config{Users: 1}, want: "no random source"},
+		{name: "bad run id", cfg: chat.Config{Users: 1, Rand: src, RunID: "a b"}, want: `run id "a b"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := chat.NewGenerator(tt.cfg)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("NewGenerator() error = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
