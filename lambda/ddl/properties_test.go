@@ -1,0 +1,139 @@
+package ddl
+
+import (
+	"maps"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/cfn"
+	chatsql "github.com/chatstream/chatstream/sql"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestResourcePropertiesRoundTrip(t *testing.T) {
+	params, err := chatsql.ForEnv("staging", "arn:aws:iam::123456789012:role/chatstream-staging-streaming")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ResourceProperties("chatstream-staging", "dev", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin-AbCdEf", params, true)
+	if err != nil {
+		t.Fatalf("ResourceProperties = %v", err)
+	}
+	// CloudFormation hands every value back as a string.
+	for k, v := range m {
+		if _, ok := v.(string); !ok {
+			t.Errorf("property %s = %T; want a string", k, v)
+		}
+	}
+	got, err := parseProperties(m)
+	if err != nil {
+		t.Fatalf("parseProperties(ResourceProperties(...)) = %v", err)
+	}
+	hashes, err := chatsql.Hash(params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Properties{
+		WorkgroupName:  "chatstream-staging",
+		Database:       "dev",
+		SecretArn:      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin-AbCdEf",
+		Params:         params,
+		RetainOnDelete: true,
+		Hashes:         hashes,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+}
+
+func TestResourcePropertiesTakesUnresolvedARNs(t *testing.T) {
+	// At synthesis time the role and secret ARNs are CDK tokens.
+	params, err := chatsql.ForEnv("staging", "${Token[TOKEN.42]}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ResourceProperties("${Token[TOKEN.1]}", "dev", "${Token[TOKEN.2]}", params, false)
+	if err != nil {
+		t.Fatalf("ResourceProperties with tokens = %v", err)
+	}
+	if m["RoleArn"] != "${Token[TOKEN.42]}" || m["RetainOnDelete"] != "false" {
+		t.Errorf("ResourceProperties = %v", m)
+	}
+	params.StreamName = "${Token[TOKEN.3]}"
+	if _, err := ResourceProperties("wg", "dev", "s", params, false); err == nil || !strings.Contains(err.Error(), "stream name") {
+		t.Errorf("ResourceProperties with a token stream name = %v; want an error: the SQL hash needs the real name", err)
+	}
+}
+
+func TestParsePropertiesRefuses(t *testing.T) {
+	base := loadEvent(t, "create.json").ResourceProperties
+	tests := []struct {
+		name    string
+		edit    func(map[string]any)
+		wantErr string
+	}{
+		{name: "missing workgroup", edit: func(m map[string]any) { delete(m, "WorkgroupName") }, wantErr: "property WorkgroupName is missing"},
+		{name: "number instead of string", edit: func(m map[string]any) { m["Database"] = 7.0 }, wantErr: "property Database: want a string, got float64 7"},
+		{name: "bad workgroup", edit: func(m map[string]any) { m["WorkgroupName"] = "Chat_Stream" }, wantErr: `property WorkgroupName: "Chat_Stream" is not a workgroup name`},
+		{name: "database with NUL", edit: func(m map[string]any) { m["Database"] = "dev\x00" }, wantErr: "property Database: identifier"},
+		{name: "secret is not an ARN", edit: func(m map[string]any) { m["SecretArn"] = "admin-password" }, wantErr: `property SecretArn: "admin-password" is not a Secrets Manager secret ARN`},
+		{name: "stream with capitals", edit: func(m map[string]any) { m["StreamName"] = "Chat-Events" }, wantErr: `property StreamName: stream name "Chat-Events"`},
+		{name: "role ARN injection", edit: func(m map[string]any) { m["RoleArn"] = "arn:aws:iam::123456789012:role/r'; DROP SCHEMA x; --" }, wantErr: "property RoleArn: role ARN"},
+		{name: "schema overlong", edit: func(m map[string]any) { m["Schema"] = strings.Repeat("s", 128) }, wantErr: "property Schema: identifier"},
+		{name: "stream schema newline", edit: func(m map[string]any) { m["StreamSchema"] = "k\nx" }, wantErr: "property StreamSchema: identifier"},
+		{name: "schemas collide", edit: func(m map[string]any) { m["StreamSchema"] = "CHATSTREAM" }, wantErr: "properties StreamSchema and Schema: stream schema and schema are both"},
+		{name: "retain not a boolean", edit: func(m map[string]any) { m["RetainOnDelete"] = "yes" }, wantErr: `property RetainOnDelete: want "true" or "false", got yes`},
+		{name: "retain missing", edit: func(m map[string]any) { delete(m, "RetainOnDelete") }, wantErr: "property RetainOnDelete is missing"},
+		{name: "hash not hex", edit: func(m map[string]any) { m["ViewSqlHash"] = "abc" }, wantErr: `property ViewSqlHash: "abc" is not a SHA-256 hex digest`},
+		{name: "misspelt property", edit: func(m map[string]any) { m["RetainOndelete"] = "true" }, wantErr: "unknown property RetainOndelete"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := maps.Clone(base)
+			tt.edit(m)
+			if _, err := parseProperties(m); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("parseProperties = %v; want an error containing %q", err, tt.wantErr)
+			}
+		})
+	}
+	if _, err := parseProperties(base); err != nil {
+		t.Errorf("parseProperties(create.json) = %v; want nil", err)
+	}
+}
+
+func TestBadRequestsFailInOnEvent(t *testing.T) {
+	h := testHandler(t, newFakeDataAPI(t))
+	tests := []struct {
+		name    string
+		edit    func(*cfn.Event)
+		wantErr string
+	}{
+		{
+			name:    "unknown request type",
+			edit:    func(e *cfn.Event) { e.RequestType = "Replace" },
+			wantErr: `Replace IngestionDdl: request type "Replace": want Create, Update or Delete`,
+		},
+		{
+			name:    "update with broken old properties",
+			edit:    func(e *cfn.Event) { e.RequestType = cfn.RequestUpdate; e.OldResourceProperties = map[string]any{} },
+			wantErr: "Update IngestionDdl: old property WorkgroupName is missing",
+		},
+		{
+			name:    "bad property",
+			edit:    func(e *cfn.Event) { e.ResourceProperties["SecretArn"] = "" },
+			wantErr: `Create IngestionDdl: property SecretArn: "" is not`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := loadEvent(t, "create.json")
+			tt.edit(&e)
+			if _, err := h.OnEvent(t.Context(), e); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("OnEvent = %v; want an error containing %q", err, tt.wantErr)
+			}
+			if _, err := h.IsComplete(t.Context(), e); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("IsComplete = %v; want an error containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
