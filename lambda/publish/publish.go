@@ -1,0 +1,232 @@
+package publish
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"golang.org/x/time/rate"
+)
+
+// Kinesis limits that shape every request (Kinesis Data Streams quotas).
+const (
+	// MaxBatchRecords is the most records one PutRecords request may carry.
+	MaxBatchRecords = 500
+	// MaxBatchBytes is the most data plus partition-key bytes one PutRecords
+	// request may carry.
+	MaxBatchBytes = 5 << 20
+	// MaxRecordBytes is the largest record, data plus partition key, that a
+	// stream accepts by default.
+	MaxRecordBytes = 1 << 20
+	// MaxPartitionKeyChars is the longest partition key, in Unicode characters.
+	MaxPartitionKeyChars = 256
+)
+
+// Defaults for the zero values in Options.
+const (
+	// DefaultMaxInFlight keeps enough requests in flight to exceed 50,000
+	// records/s at 20 ms per request on two cores (see the README), while
+	// staying below the SDK transport's default of 10 idle connections per host.
+	DefaultMaxInFlight = 8
+	// DefaultMaxAttempts bounds the sends per record, the first included.
+	DefaultMaxAttempts = 8
+	// DefaultBaseBackoff is the backoff ceiling before the first resend.
+	DefaultBaseBackoff = 100 * time.Millisecond
+	// DefaultMaxBackoff caps the backoff ceiling, however many attempts failed.
+	DefaultMaxBackoff = 5 * time.Second
+	// DefaultRequestTimeout bounds one PutRecords request; a hung request is
+	// abandoned and its records are resent.
+	DefaultRequestTimeout = 5 * time.Second
+)
+
+// pacingInterval is how often a paced Publish sends a request when the rate
+// allows at least one record per interval: records are never held back
+// waiting for a batch to fill at a low rate.
+const pacingInterval = 100 * time.Millisecond
+
+// putRecordsAPI is the one Kinesis call a Publisher makes.
+type putRecordsAPI interface {
+	PutRecords(ctx context.Context, params *kinesis.PutRecordsInput, optFns ...func(*kinesis.Options)) (*kinesis.PutRecordsOutput, error)
+}
+
+// Record is one Kinesis record to publish.
+type Record struct {
+	// PartitionKey picks the shard; chatstream uses the user id. Kinesis
+	// requires 1 to 256 Unicode characters.
+	PartitionKey string
+	// Data is the record payload. Publish keeps a reference to it until
+	// Publish returns; the caller must not modify it meanwhile.
+	Data []byte
+}
+
+// Options configures a Publisher. Zero values select the documented defaults.
+type Options struct {
+	// Stream is the stream name, or its ARN (starting with "arn:"). Required.
+	Stream string
+	// MaxInFlight is the number of PutRecords requests that may be in flight
+	// at once; 0 means DefaultMaxInFlight. The HTTP client's idle connections
+	// per host should be at least this many.
+	MaxInFlight int
+	// MaxAttempts is the number of times a record may be sent, the first
+	// included; 0 means DefaultMaxAttempts.
+	MaxAttempts int
+	// Limiter paces publishing to its rate. Tokens are taken a batch at a
+	// time, once the batch's first record is pulled: a batch holds what the
+	// rate allows in 100 ms, at least one record and at most the burst. So a
+	// request never carries more records than the burst, and at a low rate
+	// records go out one by one as their tokens come instead of waiting for
+	// a batch to fill. Resends take no tokens. Nil means unpaced.
+	Limiter *rate.Limiter
+	// Rand draws the backoff jitter; nil means a generator seeded from the
+	// clock. Publish serializes its use.
+	Rand *rand.Rand
+	// BaseBackoff is the backoff ceiling before the first resend; the ceiling
+	// doubles with each further attempt. 0 means DefaultBaseBackoff.
+	BaseBackoff time.Duration
+	// MaxBackoff caps the backoff ceiling; 0 means DefaultMaxBackoff.
+	MaxBackoff time.Duration
+	// RequestTimeout bounds one PutRecords request; 0 means
+	// DefaultRequestTimeout.
+	RequestTimeout time.Duration
+}
+
+// Result accounts for every record that Publish pulled from its iterator:
+// Sent + Failed equals the number pulled.
+type Result struct {
+	// Sent counts records that Kinesis acknowledged with a sequence number.
+	Sent int
+	// Failed counts records that Publish gave up on.
+	Failed int
+	// Requests counts PutRecords calls made, failed and timed-out ones
+	// included.
+	Requests int
+	// Retries counts record resends: a record sent three times adds 2.
+	Retries int
+	// FailureCodes counts failed records by the reason they failed: a Kinesis
+	// error code such as "ProvisionedThroughputExceededException" or
+	// "ResourceNotFoundException", or one of the Code constants of this
+	// package. It is nil when nothing failed.
+	FailureCodes map[string]int
+}
+
+// Publisher sends records to one Kinesis stream. It is safe for concurrent
+// use; each Publish call has its own requests and Result.
+type Publisher struct {
+	client         putRecordsAPI
+	streamName     *string
+	streamARN      *string
+	maxInFlight    int
+	maxAttempts    int
+	limiter        *rate.Limiter
+	baseBackoff    time.Duration
+	maxBackoff     time.Duration
+	requestTimeout time.Duration
+
+	randMu sync.Mutex
+	rand   *rand.Rand
+
+	// now and sleep are the clock; tests replace them to run pacing and
+	// backoff in virtual time.
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+// New returns a Publisher that sends with client, which should be a
+// *kinesis.Client built with retries turned off (aws.NopRetryer): the
+// Publisher does all retrying itself and counts it. New reports the first
+// option that is out of range.
+func New(client putRecordsAPI, opts Options) (*Publisher, error) {
+	if client == nil {
+		return nil, fmt.Errorf("publish: nil Kinesis client")
+	}
+	p := &Publisher{
+		client:         client,
+		maxInFlight:    orDefault(opts.MaxInFlight, DefaultMaxInFlight),
+		maxAttempts:    orDefault(opts.MaxAttempts, DefaultMaxAttempts),
+		limiter:        opts.Limiter,
+		baseBackoff:    orDefault(opts.BaseBackoff, DefaultBaseBackoff),
+		maxBackoff:     orDefault(opts.MaxBackoff, DefaultMaxBackoff),
+		requestTimeout: orDefault(opts.RequestTimeout, DefaultRequestTimeout),
+		rand:           opts.Rand,
+		now:            time.Now,
+		sleep:          sleep,
+	}
+	switch {
+	case opts.Stream == "":
+		return nil, fmt.Errorf("publish: Options.Stream is required")
+	case strings.HasPrefix(opts.Stream, "arn:"):
+		p.streamARN = &opts.Stream
+	case !validStreamName(opts.Stream):
+		return nil, fmt.Errorf("publish: Options.Stream %q is not a stream name (1 to 128 of a-z A-Z 0-9 _ . -) nor an ARN", opts.Stream)
+	default:
+		p.streamName = &opts.Stream
+	}
+	switch {
+	case opts.MaxInFlight < 0:
+		return nil, fmt.Errorf("publish: Options.MaxInFlight %d is negative", opts.MaxInFlight)
+	case opts.MaxAttempts < 0:
+		return nil, fmt.Errorf("publish: Options.MaxAttempts %d is negative", opts.MaxAttempts)
+	case opts.BaseBackoff < 0:
+		return nil, fmt.Errorf("publish: Options.BaseBackoff %s is negative", opts.BaseBackoff)
+	case opts.MaxBackoff < 0:
+		return nil, fmt.Errorf("publish: Options.MaxBackoff %s is negative", opts.MaxBackoff)
+	case p.baseBackoff > p.maxBackoff:
+		return nil, fmt.Errorf("publish: BaseBackoff %s exceeds MaxBackoff %s", p.baseBackoff, p.maxBackoff)
+	case opts.RequestTimeout < 0:
+		return nil, fmt.Errorf("publish: Options.RequestTimeout %s is negative", opts.RequestTimeout)
+	}
+	if lim := opts.Limiter; lim != nil && lim.Limit() != rate.Inf {
+		if lim.Limit() <= 0 {
+			return nil, fmt.Errorf("publish: Options.Limiter rate %v is not positive (use a nil Limiter for unpaced)", lim.Limit())
+		}
+		if lim.Burst() < 1 {
+			return nil, fmt.Errorf("publish: Options.Limiter burst %d is below 1", lim.Burst())
+		}
+	}
+	if p.rand == nil {
+		seed := uint64(time.Now().UnixNano())
+		p.rand = rand.New(rand.NewPCG(seed, seed>>32))
+	}
+	return p, nil
+}
+
+// validStreamName applies the Kinesis constraint on stream names,
+// [a-zA-Z0-9_.-]{1,128}.
+func validStreamName(s string) bool {
+	if len(s) < 1 || len(s) > 128 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func orDefault[T int | time.Duration](v, def T) T {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// sleep waits for d or until ctx is done, whichever comes first.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
