@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
+	chatsql "github.com/chatstream/chatstream/sql"
+)
+
+const usage = `usage:
+  query ddl  -env ENV [-role-arn ARN | -from-stack] [-teardown]
+        print the streaming-ingestion DDL for review
+  query run  -env ENV -q NAME [-schema S] [-timeout D]
+        run sql/queries/NAME.sql on the deployed workgroup and print a table
+  query list
+        list the queries
+
+AWS credentials and Region come from the usual AWS_* variables and profiles.
+`
+
+// clients are the AWS APIs the command needs, built only when it needs them.
+type clients struct {
+	stacks stackAPI
+	data   queryAPI
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, awsClients, sleepCtx)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "query:", err)
+		os.Exit(1)
+	}
+}
+
+func awsClients(ctx context.Context) (clients, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return clients{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	return clients{stacks: cloudformation.NewFromConfig(cfg), data: redshiftdata.NewFromConfig(cfg)}, nil
+}
+
+// errUsage asks for the usage text.
+var errUsage = errors.New("see usage above")
+
+// run executes one command line: results go to stdout, usage text to stderr.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClients func(context.Context) (clients, error), sleep sleeper) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	fs := flag.NewFlagSet("query "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	env := fs.String("env", "", "environment: staging, production, …")
+	switch args[0] {
+	case "list":
+		names, err := chatsql.Queries()
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(stdout, strings.Join(names, "\n"))
+		return err
+
+	case "ddl":
+		roleARN := fs.String("role-arn", "", "IAM role Redshift reads the stream with (default: a placeholder)")
+		fromStack := fs.Bool("from-stack", false, "take the stream name and role ARN from the deployed stack's outputs")
+		teardown := fs.Bool("teardown", false, "print what deleting the resource runs instead")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		p, note, err := ddlParams(ctx, *env, *roleARN, *fromStack, newClients)
+		if err != nil {
+			return err
+		}
+		return printDDL(stdout, p, note, *teardown)
+
+	case "run":
+		name := fs.String("q", "", "query name (query list shows them)")
+		schema := fs.String("schema", chatsql.DefaultSchema, "schema that holds the typed views")
+		timeout := fs.Duration("timeout", 2*time.Minute, "give up on the query after this long")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if *env == "" {
+			return fmt.Errorf("-env is required")
+		}
+		stmt, err := chatsql.Query(*name, *schema)
+		if err != nil {
+			return err
+		}
+		c, err := newClients(ctx)
+		if err != nil {
+			return err
+		}
+		out, err := stackOutputs(ctx, c.stacks, stackName(*env), outWorkgroup, outDatabase, outSecret)
+		if err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(ctx, *timeout)
+		defer cancel()
+		r, err := runQuery(ctx, c.data, sleep, target{out[outWorkgroup], out[outDatabase], out[outSecret]}, stmt.Name, stmt.SQL)
+		if err != nil {
+			return err
+		}
+		return writeTable(stdout, r)
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q: %w", args[0], errUsage)
+}
+
+// ddlParams picks the stream name and role ARN: from the stack, from the
+// flag, or a placeholder ARN, which the returned note says.
+func ddlParams(ctx context.Context, env, roleARN string, fromStack bool, newClients func(context.Context) (clients, error)) (chatsql.Params, string, error) {
+	if env == "" {
+		return chatsql.Params{}, "", fmt.Errorf("-env is required")
+	}
+	if fromStack && roleARN != "" {
+		return chatsql.Params{}, "", fmt.Errorf("-from-stack and -role-arn exclude each other")
+	}
+	var note string
+	p, err := chatsql.ForEnv(env, roleARN)
+	if err != nil {
+		return chatsql.Params{}, "", err
+	}
+	switch {
+	case fromStack:
+		c, err := newClients(ctx)
+		if err != nil {
+			return chatsql.Params{}, "", err
+		}
+		out, err := stackOutputs(ctx, c.stacks, stackName(env), outStream, outRole)
+		if err != nil {
+			return chatsql.Params{}, "", err
+		}
+		p.StreamName, p.RoleARN = out[outStream], out[outRole]
+		note = "stream and role from stack " + stackName(env)
+	case roleARN == "":
+		p.RoleARN = "arn:aws:iam::123456789012:role/chatstream-" + env + "-streaming"
+		note = "placeholder role ARN; pass -role-arn or -from-stack for the real one"
+	}
+	return p, note, p.Validate()
+}
+
+func printDDL(w io.Writer, p chatsql.Params, note string, teardown bool) error {
+	var stmts []chatsql.Statement
+	what := "apply"
+	if teardown {
+		what = "teardown"
+		drop, err := chatsql.Drop(p)
+		if err != nil {
+			return err
+		}
+		schema, err := chatsql.DropSchema(p)
+		if err != nil {
+			return err
+		}
+		stmts = append(drop, schema...)
+	} else {
+		var err error
+		if stmts, err = chatsql.Apply(p); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(w, "-- chatstream streaming-ingestion DDL (%s), stream %s\n", what, p.StreamName)
+	if note != "" {
+		fmt.Fprintf(w, "-- %s\n", note)
+	}
+	_, err := fmt.Fprintf(w, "\n%s", chatsql.Format(stmts))
+	return err
+}

@@ -1,0 +1,99 @@
+-- chatstream streaming-ingestion DDL (apply), stream chat-events-staging
+-- stream and role from stack chatstream-staging
+
+-- name: create_schema
+-- Runs first in every plan that drops something, so that no DROP ... IF EXISTS
+-- names an object in a missing schema: older PostgreSQL, which Redshift
+-- descends from, reports that as an error instead of skipping it.
+CREATE SCHEMA IF NOT EXISTS "chatstream";
+
+-- name: drop_events_view
+DROP VIEW IF EXISTS "chatstream".chat_events;
+
+-- name: drop_stream_view
+DROP MATERIALIZED VIEW IF EXISTS "chatstream".chat_events_stream;
+
+-- name: drop_stream_schema
+DROP SCHEMA IF EXISTS "kinesis";
+
+-- name: create_stream_schema
+-- The role must be associated with the namespace. It may read the stream and
+-- nothing else.
+CREATE EXTERNAL SCHEMA IF NOT EXISTS "kinesis"
+FROM KINESIS
+IAM_ROLE 'arn:aws:iam::123456789012:role/chatstream-staging-streaming-1A2B3C';
+
+-- name: create_stream_view
+-- Kept minimal on purpose: a materialized view cannot be altered, only dropped
+-- and recreated, and recreating it re-reads the stream from its oldest
+-- record. Typed columns live in the views on top. CAN_JSON_PARSE keeps one
+-- malformed record from blocking ingestion for every other record.
+CREATE MATERIALIZED VIEW "chatstream".chat_events_stream
+AUTO REFRESH YES
+AS
+SELECT
+    approximate_arrival_timestamp,
+    partition_key,
+    shard_id,
+    sequence_number,
+    refresh_time,
+    JSON_PARSE(kinesis_data) AS payload
+FROM "kinesis"."chat-events-staging"
+WHERE CAN_JSON_PARSE(kinesis_data);
+
+-- name: create_events_view
+-- One row per event_id: Kinesis delivers at least once, so a retried
+-- PutRecords can store an event twice; the earliest arrival wins. A field of
+-- the wrong JSON type becomes NULL instead of failing every query, and a
+-- record without an event_id cannot be deduplicated, so it is left out.
+-- Lags are in milliseconds: arrival_lag_ms from the event to Kinesis,
+-- end_to_end_lag_ms from the event to the refresh that brought it into
+-- Redshift.
+CREATE VIEW "chatstream".chat_events AS
+WITH typed AS (
+    SELECT
+        CASE WHEN IS_VARCHAR(payload.event_id)
+             THEN payload.event_id::VARCHAR(64) END AS event_id,
+        CASE WHEN IS_VARCHAR(payload.event_time)
+              AND payload.event_time::VARCHAR(64) ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,6})?Z$'
+             THEN REPLACE(REPLACE(payload.event_time::VARCHAR(64), 'T', ' '), 'Z', '')::TIMESTAMP END AS event_time,
+        CASE WHEN IS_VARCHAR(payload.event_name)
+             THEN payload.event_name::VARCHAR(32) END AS event_name,
+        CASE WHEN IS_BIGINT(payload.user_id)
+             THEN payload.user_id::BIGINT END AS user_id,
+        CASE WHEN IS_BIGINT(payload.chat_id)
+             THEN payload.chat_id::BIGINT END AS chat_id,
+        CASE WHEN IS_VARCHAR(payload.run_id)
+             THEN payload.run_id::VARCHAR(128) END AS run_id,
+        CASE WHEN IS_INTEGER(payload.schema_version)
+             THEN payload.schema_version::INTEGER END AS schema_version,
+        approximate_arrival_timestamp AS arrival_time,
+        refresh_time AS ingest_time,
+        shard_id,
+        sequence_number
+    FROM "chatstream".chat_events_stream
+),
+ranked AS (
+    SELECT
+        typed.*,
+        ROW_NUMBER() OVER (
+            PARTITION BY event_id
+            ORDER BY arrival_time, shard_id, sequence_number
+        ) AS copy_number
+    FROM typed
+    WHERE event_id IS NOT NULL
+)
+SELECT
+    event_id,
+    event_time,
+    event_name,
+    user_id,
+    chat_id,
+    run_id,
+    schema_version,
+    arrival_time,
+    ingest_time,
+    DATEDIFF(millisecond, event_time, arrival_time) AS arrival_lag_ms,
+    DATEDIFF(millisecond, event_time, ingest_time) AS end_to_end_lag_ms
+FROM ranked
+WHERE copy_number = 1;
