@@ -1,8 +1,34 @@
-// Command producer is the chatstream producer Lambda (placeholder until the producer lands).
+// Command producer is the chatstream producer Lambda: it writes simulated chat events to a Kinesis stream.
 package main
 
-import "github.com/aws/aws-lambda-go/lambda"
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/chatstream/chatstream/lambda/produce"
+)
 
 func main() {
-	lambda.Start(func() error { return nil })
+	logger := lambdacontext.NewLogger()
+	cfg, err := produce.LoadConfig(os.LookupEnv)
+	if err != nil {
+		logger.Error("invalid configuration", "error", err.Error())
+		os.Exit(1)
+	}
+	awsCfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		logger.Error("load AWS configuration", "error", err.Error())
+		os.Exit(1)
+	}
+	// publish retries each failed record itself; SDK retries would resend
+	// whole batches behind its back.
+	client := kinesis.NewFromConfig(awsCfg, func(o *kinesis.Options) { o.Retryer = aws.NopRetryer{} })
+	// The Handler itself, not its Handle method: it then sees raw payload
+	// bytes and can refuse one that is not JSON in its own words.
+	lambda.Start(produce.NewHandler(cfg, client, logger, produce.Options{}))
 }

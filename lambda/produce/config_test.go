@@ -1,0 +1,82 @@
+package produce
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func lookup(env map[string]string) func(string) (string, bool) {
+	return func(name string) (string, bool) {
+		v, ok := env[name]
+		return v, ok
+	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    Config
+		wantErr string // substring; empty means success
+	}{
+		{
+			name: "only the stream: defaults",
+			env:  map[string]string{"STREAM_NAME": "chat-events"},
+			want: Config{Stream: "chat-events", Count: DefaultCount, Users: DefaultUsers},
+		},
+		{
+			name: "everything set",
+			env: map[string]string{
+				"STREAM_NAME": "chat-events-staging", "EVENTS_PER_INVOCATION": "5000",
+				"RATE": "250.5", "USERS": "20", "SEED": "18446744073709551615",
+			},
+			want: Config{Stream: "chat-events-staging", Count: 5000, Rate: 250.5, Users: 20, Seed: 1<<64 - 1, Seeded: true},
+		},
+		{
+			name: "stream ARN, rate 0, seed 0, limits",
+			env: map[string]string{
+				"STREAM_NAME": "arn:aws:kinesis:eu-west-1:123456789012:stream/chat", "RATE": "0", "SEED": "0",
+				"EVENTS_PER_INVOCATION": "1000000", "USERS": "1",
+			},
+			want: Config{Stream: "arn:aws:kinesis:eu-west-1:123456789012:stream/chat", Count: MaxCount, Users: 1, Seeded: true},
+		},
+		{name: "stream missing", env: map[string]string{}, wantErr: `STREAM_NAME="": required`},
+		{name: "stream empty", env: map[string]string{"STREAM_NAME": ""}, wantErr: `STREAM_NAME="": required`},
+		{name: "stream with a space", env: map[string]string{"STREAM_NAME": "chat events"}, wantErr: `STREAM_NAME="chat events": character ' ' at byte 4`},
+		{name: "stream too long", env: map[string]string{"STREAM_NAME": strings.Repeat("s", 129)}, wantErr: "1 to 128 characters, this has 129"},
+		{name: "count not a number", env: map[string]string{"STREAM_NAME": "s", "EVENTS_PER_INVOCATION": "lots"}, wantErr: `EVENTS_PER_INVOCATION="lots": "lots" is not a number`},
+		{name: "count zero", env: map[string]string{"STREAM_NAME": "s", "EVENTS_PER_INVOCATION": "0"}, wantErr: `EVENTS_PER_INVOCATION="0": 0 is out of range: want 1 to 1000000`},
+		{name: "count fractional", env: map[string]string{"STREAM_NAME": "s", "EVENTS_PER_INVOCATION": "2.5"}, wantErr: `EVENTS_PER_INVOCATION="2.5": 2.5 is not a whole number`},
+		{name: "count above maximum", env: map[string]string{"STREAM_NAME": "s", "EVENTS_PER_INVOCATION": "1000001"}, wantErr: "1000001 is out of range"},
+		{name: "count empty", env: map[string]string{"STREAM_NAME": "s", "EVENTS_PER_INVOCATION": ""}, wantErr: `EVENTS_PER_INVOCATION="": set but empty`},
+		{name: "rate negative", env: map[string]string{"STREAM_NAME": "s", "RATE": "-1"}, wantErr: `RATE="-1": -1 is negative`},
+		{name: "rate NaN", env: map[string]string{"STREAM_NAME": "s", "RATE": "NaN"}, wantErr: `RATE="NaN": NaN is not a finite number`},
+		{name: "rate infinite", env: map[string]string{"STREAM_NAME": "s", "RATE": "+Inf"}, wantErr: "not a finite number"},
+		{name: "rate overflows", env: map[string]string{"STREAM_NAME": "s", "RATE": "1e999"}, wantErr: "1e999 is not a finite number"},
+		{name: "rate words", env: map[string]string{"STREAM_NAME": "s", "RATE": "fast"}, wantErr: `RATE="fast": "fast" is not a number`},
+		{name: "rate blank", env: map[string]string{"STREAM_NAME": "s", "RATE": "  "}, wantErr: `RATE="  ": set but empty`},
+		{name: "users zero", env: map[string]string{"STREAM_NAME": "s", "USERS": "0"}, wantErr: `USERS="0": 0 is out of range: want 1 to 10000000`},
+		{name: "users too many", env: map[string]string{"STREAM_NAME": "s", "USERS": "1e8"}, wantErr: `USERS="1e8": 100000000 is out of range`},
+		{name: "seed negative", env: map[string]string{"STREAM_NAME": "s", "SEED": "-1"}, wantErr: `SEED="-1": want a whole number from 0 to 18446744073709551615`},
+		{name: "seed too big", env: map[string]string{"STREAM_NAME": "s", "SEED": "18446744073709551616"}, wantErr: `SEED="18446744073709551616"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := LoadConfig(lookup(tt.env))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("LoadConfig() error = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("LoadConfig() error = %v", err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("LoadConfig() (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

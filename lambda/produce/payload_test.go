@@ -1,0 +1,182 @@
+package produce
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chatstream/chatstream/lambda/chat"
+	"github.com/google/go-cmp/cmp"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// The sample payloads in events/ are what the README tells people to send;
+// they must keep parsing.
+func TestParsePayloadSamples(t *testing.T) {
+	tests := []struct {
+		file string
+		want Request
+	}{
+		{
+			file: "scheduler.json",
+			want: Request{
+				Trigger:       TriggerScheduler,
+				Schedule:      "arn:aws:scheduler:eu-west-1:123456789012:schedule/default/chatstream-producer",
+				ScheduledTime: "2026-11-27T10:00:00Z",
+				ExecutionID:   "c8b9f2a4-6d2e-4b1f-9a57-0d3e5f7a9b11",
+				Attempt:       "1",
+			},
+		},
+		{
+			file: "rule.json",
+			want: Request{
+				Trigger:       TriggerRule,
+				Schedule:      "arn:aws:events:eu-west-1:123456789012:rule/chatstream-producer",
+				ScheduledTime: "2026-11-27T10:00:00Z",
+			},
+		},
+		{
+			file: "manual.json",
+			want: Request{Trigger: TriggerManual, Count: 100, Rate: ptr(50.0), RunID: "manual-example"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("..", "..", "events", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := ParsePayload(data)
+			if err != nil {
+				t.Fatalf("ParsePayload(%s) error = %v", tt.file, err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ParsePayload(%s) (-want +got):\n%s", tt.file, diff)
+			}
+		})
+	}
+}
+
+func TestParsePayload(t *testing.T) {
+	tests := []struct {
+		name    string
+		payload string
+		want    Request
+	}{
+		{name: "empty object: configured defaults", payload: `{}`, want: Request{Trigger: TriggerManual}},
+		{name: "count only", payload: ` {"count": 5} `, want: Request{Trigger: TriggerManual, Count: 5}},
+		{name: "count in exponent form", payload: `{"count": 1e3}`, want: Request{Trigger: TriggerManual, Count: 1000}},
+		{name: "count with zero fraction", payload: `{"count": 7.0}`, want: Request{Trigger: TriggerManual, Count: 7}},
+		{name: "maximum count", payload: `{"count": 1000000}`, want: Request{Trigger: TriggerManual, Count: MaxCount}},
+		{name: "rate zero means unpaced", payload: `{"rate": 0}`, want: Request{Trigger: TriggerManual, Rate: ptr(0.0)}},
+		{name: "fractional rate", payload: `{"rate": 0.5}`, want: Request{Trigger: TriggerManual, Rate: ptr(0.5)}},
+		{name: "run id", payload: `{"run_id": "smoke-1700000000"}`, want: Request{Trigger: TriggerManual, RunID: "smoke-1700000000"}},
+		{name: "run id with escaped letter", payload: `{"run_id": "\u0061b"}`, want: Request{Trigger: TriggerManual, RunID: "ab"}},
+		{
+			name:    "rule event with extra envelope fields",
+			payload: `{"source":"aws.events","detail-type":"Scheduled Event","time":"2026-11-27T10:00:00Z","resources":[],"detail":{},"replay-name":"x"}`,
+			want:    Request{Trigger: TriggerRule, ScheduledTime: "2026-11-27T10:00:00Z"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParsePayload([]byte(tt.payload))
+			if err != nil {
+				t.Fatalf("ParsePayload(%s) error = %v", tt.payload, err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ParsePayload(%s) (-want +got):\n%s", tt.payload, diff)
+			}
+		})
+	}
+}
+
+const schedulerPayload = `{"source":"chatstream.scheduler","schedule_arn":"arn:s","scheduled_time":"2026-11-27T10:00:00Z","execution_id":"e","attempt":"1"}`
+
+func TestParsePayloadRefuses(t *testing.T) {
+	tests := []struct {
+		name    string
+		payload string
+		wantErr string
+	}{
+		{name: "nothing", payload: ``, wantErr: "payload is empty"},
+		{name: "whitespace", payload: " \n", wantErr: "payload is empty"},
+		{name: "not JSON", payload: `count=5`, wantErr: "payload is not JSON: invalid character 'c'"},
+		{name: "truncated object", payload: `{"count": 5`, wantErr: "payload is not JSON: unexpected end of JSON input"},
+		{name: "trailing garbage", payload: `{} {}`, wantErr: "payload is not JSON"},
+		{name: "array", payload: `[{"count": 5}]`, wantErr: "payload is an array, want a JSON object"},
+		{name: "string", payload: `"go"`, wantErr: "payload is a string, want a JSON object"},
+		{name: "number", payload: `42`, wantErr: "payload is a number, want a JSON object"},
+		{name: "boolean", payload: `true`, wantErr: "payload is a boolean, want a JSON object"},
+		{name: "null", payload: `null`, wantErr: "payload is null, want a JSON object"},
+		{name: "count zero", payload: `{"count": 0}`, wantErr: "count 0 is out of range: want 1 to 1000000"},
+		{name: "count negative", payload: `{"count": -3}`, wantErr: "count -3 is out of range"},
+		{name: "count fractional", payload: `{"count": 1.5}`, wantErr: "count 1.5 is not a whole number"},
+		{name: "count above maximum", payload: `{"count": 1000001}`, wantErr: "count 1000001 is out of range: want 1 to 1000000"},
+		{name: "count huge", payload: `{"count": 1e400}`, wantErr: "count 1e400 is out of range"},
+		{name: "count as string", payload: `{"count": "5"}`, wantErr: "count is a string, want a whole number"},
+		{name: "count null", payload: `{"count": null}`, wantErr: "count is null"},
+		{name: "rate negative", payload: `{"rate": -0.5}`, wantErr: "rate -0.5 is negative"},
+		{name: "rate not finite", payload: `{"rate": 1e999}`, wantErr: "rate 1e999 is not a finite number"},
+		{name: "rate as boolean", payload: `{"rate": true}`, wantErr: "rate is a boolean"},
+		{name: "unknown field", payload: `{"cuont": 5}`, wantErr: `manual payload: unknown field "cuont" (allowed: count, rate, run_id)`},
+		{name: "unknown fields reported in order", payload: `{"z": 1, "b": 2, "count": 1}`, wantErr: `unknown field "b"`},
+		{name: "run id empty", payload: `{"run_id": ""}`, wantErr: "run id is empty"},
+		{name: "run id with slash", payload: `{"run_id": "a/b"}`, wantErr: `run id "a/b" has character '/'`},
+		{name: "run id too long", payload: `{"run_id": "` + strings.Repeat("r", 65) + `"}`, wantErr: "65 characters long"},
+		{name: "run id number", payload: `{"run_id": 7}`, wantErr: "run_id: is a number, want a string"},
+		{name: "source not a string", payload: `{"source": 1}`, wantErr: "payload field source: is a number, want a string"},
+		{name: "unknown source", payload: `{"source": "aws.s3"}`, wantErr: `payload source "aws.s3" is unknown`},
+		{name: "scheduler missing field", payload: `{"source":"chatstream.scheduler","schedule_arn":"a","scheduled_time":"t","execution_id":"e"}`, wantErr: "scheduler payload: field attempt is missing"},
+		{name: "scheduler placeholder left as number", payload: strings.Replace(schedulerPayload, `"1"}`, `1}`, 1), wantErr: "scheduler payload: field attempt: is a number, want a string"},
+		{name: "scheduler empty field", payload: strings.Replace(schedulerPayload, `"e"`, `""`, 1), wantErr: "field execution_id is empty"},
+		{name: "scheduler with count", payload: strings.Replace(schedulerPayload, `{`, `{"count":5,`, 1), wantErr: `scheduler payload: unknown field "count"`},
+		{name: "rule event not scheduled", payload: `{"source":"aws.events","detail-type":"EC2 Instance State-change Notification"}`, wantErr: `detail-type "EC2 Instance State-change Notification" is not "Scheduled Event"`},
+		{name: "rule event with wrong types", payload: `{"source":"aws.events","detail-type":"Scheduled Event","resources":"arn"}`, wantErr: "rule event: json: cannot unmarshal string"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParsePayload([]byte(tt.payload))
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("ParsePayload(%q) = %+v, %v; want an error containing %q", tt.payload, got, err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// FuzzParsePayload checks that no input panics and that whatever is
+// accepted is within the documented limits. `go test` runs the seeds;
+// `go test -fuzz FuzzParsePayload` explores.
+func FuzzParsePayload(f *testing.F) {
+	for _, seed := range []string{`{}`, `{"count":5,"rate":1.5,"run_id":"a"}`, schedulerPayload, `{"source":"aws.events","detail-type":"Scheduled Event"}`, `[]`, `{"count":1e3}`, `nul`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		req, err := ParsePayload(data)
+		if err != nil {
+			if req != (Request{}) {
+				t.Errorf("ParsePayload(%q) returned %+v with error %v, want the zero Request", data, req, err)
+			}
+			return
+		}
+		switch req.Trigger {
+		case TriggerManual, TriggerRule, TriggerScheduler:
+		default:
+			t.Errorf("ParsePayload(%q) trigger %q", data, req.Trigger)
+		}
+		if req.Count < 0 || req.Count > MaxCount {
+			t.Errorf("ParsePayload(%q) count %d outside 0..%d", data, req.Count, MaxCount)
+		}
+		if req.Rate != nil && (*req.Rate < 0 || math.IsInf(*req.Rate, 0) || math.IsNaN(*req.Rate)) {
+			t.Errorf("ParsePayload(%q) rate %v", data, *req.Rate)
+		}
+		if req.RunID != "" {
+			if err := chat.CheckRunID(req.RunID); err != nil {
+				t.Errorf("ParsePayload(%q) accepted %v", data, err)
+			}
+		}
+	})
+}
