@@ -41,3 +41,16 @@ test: deps lint ## Run every test (unit, integration, CDK assertions)
 .PHONY: bench
 bench: ## Run the benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# Streaming-ingestion DDL and analytics queries: sql/ and cmd/query.
+ENV ?= staging
+Q   ?=
+
+.PHONY: sql
+sql: ## Print the streaming-ingestion DDL for ENV (ROLE_ARN=arn… or FROM_STACK=1 for the real role)
+	@$(GO) run ./cmd/query ddl -env '$(ENV)' $(if $(ROLE_ARN),-role-arn '$(ROLE_ARN)') $(if $(FROM_STACK),-from-stack)
+
+.PHONY: query
+query: ## Run sql/queries/<Q>.sql on the deployed ENV workgroup and print a table
+	@if [ -z '$(Q)' ]; then echo "usage: make query ENV=$(ENV) Q=<name>, one of:"; $(GO) run ./cmd/query list; exit 2; fi
+	@$(GO) run ./cmd/query run -env '$(ENV)' -q '$(Q)'
