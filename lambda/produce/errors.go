@@ -11,17 +11,19 @@ type PayloadError struct {
 	Err error // what is wrong with the payload
 }
 
+// Error says that nothing was sent, and why the payload was refused.
 func (e *PayloadError) Error() string {
 	return "refused invocation, no events sent: " + e.Err.Error()
 }
 
+// Unwrap returns what is wrong with the payload.
 func (e *PayloadError) Unwrap() error { return e.Err }
 
 // DeliveryError is returned when some requested events did not reach the
 // stream: they failed, or the deadline came before they were generated.
 type DeliveryError struct {
-	Stream string
-	Result Result
+	Stream string // the stream written to
+	Result Result // the counts, also returned by Handle
 }
 
 // Error gives the counts and the three most common failure codes, which is
