@@ -37,7 +37,9 @@ func stepClock() func() time.Time {
 }
 
 // quickPublish retries fast so failure tests take milliseconds.
-var quickPublish = publish.Options{MaxAttempts: 3, BaseBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond}
+func quickPublish() publish.Options {
+	return publish.Options{MaxAttempts: 3, BaseBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond}
+}
 
 type testHandler struct {
 	*Handler
@@ -50,7 +52,7 @@ func newTestHandler(cfg Config, client putRecordsAPI) testHandler {
 	h := NewHandler(cfg, client, slog.New(slog.NewJSONHandler(logs, nil)), Options{
 		Now:     stepClock(),
 		NewSeed: func() uint64 { seeds++; return seeds },
-		Publish: quickPublish,
+		Publish: quickPublish(),
 	})
 	return testHandler{Handler: h, logs: logs}
 }
