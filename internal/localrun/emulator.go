@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -115,6 +116,8 @@ func emulatorEnv(env map[string]string, timeout time.Duration) []string {
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
 		"AWS_LAMBDA_FUNCTION_TIMEOUT":     strconv.Itoa(int(timeout / time.Second)),
 		"AWS_EC2_METADATA_DISABLED":       "true",
+		// The CDK app sets LoggingFormat JSON, for which Lambda sets this.
+		"AWS_LAMBDA_LOG_FORMAT": "JSON",
 	}
 	for k, v := range env {
 		all[k] = v
@@ -152,7 +155,23 @@ type Invocation struct {
 func (e *Emulator) Invoke(ctx context.Context, payload []byte) (Invocation, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return invoke(ctx, e.api, payload, e.timeout+10*time.Second)
+	inv, err := invoke(ctx, e.api, payload, e.timeout+10*time.Second)
+	if err != nil && !errors.As(err, new(*FunctionError)) && ctx.Err() == nil {
+		// The emulator answers a function that crashed or exited with a
+		// bare 502; the function's own last words say why.
+		err = fmt.Errorf("%w; the function's last output:\n%s", err, e.proc.tail.lastLines(5, functionOutput))
+	}
+	return inv, err
+}
+
+// functionOutput tells the function's own log lines from the emulator's.
+func functionOutput(line string) bool {
+	for _, prefix := range []string{"START RequestId", "END RequestId", "REPORT RequestId"} {
+		if strings.HasPrefix(line, prefix) {
+			return false
+		}
+	}
+	return !strings.Contains(line, " (rapid) ")
 }
 
 func invoke(ctx context.Context, api invoker, payload []byte, timeout time.Duration) (Invocation, error) {

@@ -83,6 +83,17 @@ func TestEmulator(t *testing.T) {
 		}
 	})
 
+	t.Run("function that exits", func(t *testing.T) {
+		// Runs last but one: the emulator restarts the function on the next call.
+		_, err := em.Invoke(ctx, []byte(`{"exit":"invalid configuration: STREAM_NAME is required"}`))
+		if err == nil || errors.As(err, new(*FunctionError)) {
+			t.Fatalf("Invoke(exit) error = %v, want an emulator failure", err)
+		}
+		if !strings.Contains(err.Error(), "\n  invalid configuration: STREAM_NAME is required") {
+			t.Errorf("Invoke(exit) error = %v, want the function's last words in it", err)
+		}
+	})
+
 	t.Run("listens on loopback only", func(t *testing.T) {
 		assertLoopbackOnly(t, "Lambda emulator", em.proc.pid())
 	})

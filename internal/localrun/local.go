@@ -43,6 +43,13 @@ func Start(ctx context.Context, cfg Config) (l *Local, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// Ports asked for explicitly are checked before the builds, to fail fast.
+	if _, err := choosePort("kinesis-local", cfg.KinesisPort); err != nil {
+		return nil, err
+	}
+	if _, err := choosePort("Lambda emulator", cfg.LambdaPort); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create work folder: %w", err)
 	}

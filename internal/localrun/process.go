@@ -30,7 +30,7 @@ type process struct {
 
 // startProcess starts cmd with its output appended to logPath.
 func startProcess(name string, cmd *exec.Cmd, logPath string) (*process, error) {
-	log, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	log, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open %s log: %w", name, err)
 	}
@@ -58,7 +58,7 @@ func (p *process) pid() int { return p.cmd.Process.Pid }
 // exitError describes how the process ended, with its last output lines.
 func (p *process) exitError() error {
 	<-p.done
-	return fmt.Errorf("%s exited (%v); last output:\n%s", p.name, p.err, p.tail.lastLines(15))
+	return fmt.Errorf("%s exited (%v); last output:\n%s", p.name, p.err, p.tail.lastLines(15, nil))
 }
 
 // stop ends the whole process group: SIGTERM, then SIGKILL after stopGrace.
@@ -92,9 +92,10 @@ func (p *process) stop() error {
 
 // tailBuffer keeps the last max bytes written to it.
 type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
+	mu      sync.Mutex
+	max     int
+	buf     []byte
+	dropped bool // bytes were dropped, so the first line may be partial
 }
 
 // Write implements io.Writer.
@@ -104,19 +105,29 @@ func (t *tailBuffer) Write(b []byte) (int, error) {
 	t.buf = append(t.buf, b...)
 	if over := len(t.buf) - t.max; over > 0 {
 		t.buf = append(t.buf[:0], t.buf[over:]...)
+		t.dropped = true
 	}
 	return len(b), nil
 }
 
-// lastLines returns up to n complete trailing lines, indented for messages.
-func (t *tailBuffer) lastLines(n int) string {
+// lastLines returns up to n trailing lines for which keep is true (all
+// lines when keep is nil), indented for messages.
+func (t *tailBuffer) lastLines(n int, keep func(string) bool) string {
 	t.mu.Lock()
 	text := string(bytes.TrimRight(t.buf, "\n"))
+	if t.dropped {
+		_, text, _ = strings.Cut(text, "\n")
+	}
 	t.mu.Unlock()
-	if text == "" {
+	var lines []string
+	for _, l := range strings.Split(text, "\n") {
+		if l != "" && (keep == nil || keep(l)) {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 {
 		return "  (no output)"
 	}
-	lines := strings.Split(text, "\n")
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
 	}

@@ -1,11 +1,12 @@
-// Command echofn is a Lambda function for the emulator tests: it fails when
-// the payload asks it to, and otherwise reports an empty producer result
-// together with the environment it sees.
+// Command echofn is a Lambda function for the emulator tests: it returns an
+// error or exits when the payload asks it to, and otherwise reports an empty
+// producer result together with the environment it sees.
 package main
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 
@@ -14,6 +15,7 @@ import (
 
 type request struct {
 	Fail string `json:"fail"`
+	Exit string `json:"exit"`
 }
 
 type response struct {
@@ -27,6 +29,10 @@ type response struct {
 
 func main() {
 	lambda.Start(func(_ context.Context, req request) (response, error) {
+		if req.Exit != "" {
+			fmt.Fprintln(os.Stderr, req.Exit)
+			os.Exit(1)
+		}
 		if req.Fail != "" {
 			return response{}, errors.New(req.Fail)
 		}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// runLocal runs the command as main would and returns its exit code and output.
+func runLocal(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(args, &out, &errOut)
+	t.Logf("local %s -> %d\n%s%s", strings.Join(args, " "), code, out.String(), errOut.String())
+	return code, out.String(), errOut.String()
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{name: "no command", args: nil, wantErr: "usage: local run|invoke|sam"},
+		{name: "unknown command", args: []string{"deploy"}, wantErr: `unknown command "deploy"`},
+		{name: "unknown flag", args: []string{"run", "-tick", "3"}, wantErr: "flag provided but not defined: -tick"},
+		{name: "negative ticks", args: []string{"run", "-ticks", "-1"}, wantErr: "-ticks -1: want 0 (until Ctrl-C) or more"},
+		{name: "zero interval", args: []string{"run", "-interval", "0s"}, wantErr: "-interval 0s: want a positive duration"},
+		{name: "stray argument", args: []string{"run", "now"}, wantErr: `unexpected arguments ["now"]`},
+		{name: "invoke without event", args: []string{"invoke"}, wantErr: "no event file given: pass -event events/<file>.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runLocal(t, tt.args...)
+			if code != 2 || !strings.Contains(stderr, tt.wantErr) {
+				t.Errorf("exit %d, stderr %q; want 2 and %q", code, stderr, tt.wantErr)
+			}
+			if stdout != "" {
+				t.Errorf("stdout %q, want nothing started", stdout)
+			}
+		})
+	}
+}
+
+func TestMissingEventFile(t *testing.T) {
+	code, stdout, stderr := runLocal(t, "invoke", "-event", "events/nope.json", "-workdir", t.TempDir())
+	if code != 1 || !strings.Contains(stderr, "FAIL: read event: open ") || !strings.Contains(stderr, "nope.json") {
+		t.Errorf("exit %d, stderr %q; want 1 and the missing file named", code, stderr)
+	}
+	if stdout != "" {
+		t.Errorf("stdout %q, want nothing started", stdout)
+	}
+}
+
+func TestSAMWithoutSAM(t *testing.T) {
+	// GIVEN a PATH without sam or docker
+	t.Setenv("PATH", t.TempDir())
+	start := time.Now()
+	code, stdout, stderr := runLocal(t, "sam", "-workdir", t.TempDir())
+	// THEN it fails at once with a clear message, before starting anything
+	if code != 1 || !strings.Contains(stderr, "sam local invoke needs the AWS SAM CLI (sam) on the PATH") {
+		t.Errorf("exit %d, stderr %q; want 1 and the missing SAM CLI named", code, stderr)
+	}
+	if stdout != "" || time.Since(start) > 5*time.Second {
+		t.Errorf("stdout %q after %s, want nothing started", stdout, time.Since(start))
+	}
+}
+
+func TestKinesisPortInUse(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	code, _, stderr := runLocal(t, "run", "-kinesis-port", port, "-workdir", t.TempDir())
+	want := "kinesis-local: port " + port + " on 127.0.0.1 is already in use; choose another port"
+	if code != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr, want)
+	}
+}
+
+// TestRun is make local on a small scale: two ticks of 100 events.
+func TestRun(t *testing.T) {
+	code, stdout, stderr := runLocal(t, "run", "-ticks", "2", "-interval", "200ms", "-events", "100", "-workdir", t.TempDir())
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q; want 0", code, stderr)
+	}
+	for _, want := range []string{
+		`(?m)^kinesis-local   http://127\.0\.0\.1:\d+, stream chatstream-local \(on-demand\)$`,
+		`(?m)^producer        http://127\.0\.0\.1:\d+/2015-03-31/functions/function/invocations$`,
+		`(?m)^schedule        2 ticks, every 200ms, payload events/scheduler\.json$`,
+		`(?m)^tick 1/2 +sent 100  failed 0  retries \d+  requests \d+  \d+ ms$`,
+		`(?m)^tick 2/2 +sent 100  failed 0  retries \d+  requests \d+  \d+ ms$`,
+		`(?m)^records read      200$`,
+		`(?m)^unique event ids  200$`,
+		`(?m)^producer reported 200 sent$`,
+		`(?m)^OK: the stream holds exactly the 200 events the producer reported, each once, all valid$`,
+		`(?m)^stopped kinesis-local and the Lambda emulator$`,
+	} {
+		if !regexp.MustCompile(want).MatchString(stdout) {
+			t.Errorf("output lacks a line matching %s", want)
+		}
+	}
+}
+
+// TestInvokeRefused is make invoke-local with a payload the producer refuses.
+func TestInvokeRefused(t *testing.T) {
+	work := t.TempDir()
+	event := work + "/bad.json"
+	if err := os.WriteFile(event, []byte(`{"count": 0}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runLocal(t, "invoke", "-event", event, "-workdir", work)
+	if code != 1 || !strings.Contains(stderr, "FAIL: function returned") {
+		t.Errorf("exit %d, stderr %q; want 1 and the function error", code, stderr)
+	}
+	for _, want := range []string{`(?m)^result          \{"errorMessage":`, `(?m)^records read      0$`, `(?m)^stopped kinesis-local`} {
+		if !regexp.MustCompile(want).MatchString(stdout) {
+			t.Errorf("output lacks a line matching %s", want)
+		}
+	}
+}
