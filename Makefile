@@ -54,3 +54,30 @@ sql: ## Print the streaming-ingestion DDL for ENV (ROLE_ARN=arn… or FROM_STACK
 query: ## Run sql/queries/<Q>.sql on the deployed ENV workgroup and print a table
 	@if [ -z '$(Q)' ]; then echo "usage: make query ENV=$(ENV) Q=<name>, one of:"; $(GO) run ./cmd/query list; exit 2; fi
 	@$(GO) run ./cmd/query run -env '$(ENV)' -q '$(Q)'
+
+# The producer side on this machine, no AWS account (cmd/local): kinesis-local and the
+# Lambda Runtime Interface Emulator on 127.0.0.1, the real producer, a read-back check.
+TICKS        ?= 3
+INTERVAL     ?= 5s
+EVENTS       ?= 500
+EVENT        ?= events/scheduler.json
+KINESIS_PORT ?= 0
+LAMBDA_PORT  ?= 0
+SAM_TEMPLATE ?= cdk.out/chatstream-$(ENV).template.json
+FUNCTION     ?=
+LOCAL_FLAGS   = -events '$(EVENTS)' -kinesis-port '$(KINESIS_PORT)' -lambda-port '$(LAMBDA_PORT)'
+
+.PHONY: local
+local: deps ## Producer side on this machine: TICKS invocations of EVENTS events every INTERVAL (TICKS=0: until Ctrl-C), then check the stream
+	@$(GO) build -o $(BIN_DIR)/local ./cmd/local
+	@$(BIN_DIR)/local run -ticks '$(TICKS)' -interval '$(INTERVAL)' $(LOCAL_FLAGS)
+
+.PHONY: invoke-local
+invoke-local: deps ## One local invocation with EVENT=events/<file>.json against a fresh local stream, then check the stream
+	@$(GO) build -o $(BIN_DIR)/local ./cmd/local
+	@$(BIN_DIR)/local invoke -event '$(EVENT)' $(LOCAL_FLAGS)
+
+.PHONY: sam-invoke
+sam-invoke: deps ## sam local invoke of the producer in SAM_TEMPLATE against a local stream (needs Docker and the SAM CLI)
+	@$(GO) build -o $(BIN_DIR)/local ./cmd/local
+	@$(BIN_DIR)/local sam -template '$(SAM_TEMPLATE)' -event '$(EVENT)' $(if $(FUNCTION),-function '$(FUNCTION)') $(LOCAL_FLAGS)
