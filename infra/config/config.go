@@ -1,0 +1,185 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+)
+
+// ContextKey is the cdk.json context key whose value maps each environment name to its settings.
+const ContextKey = "chatstream"
+
+// EnvContextKey is the context key that selects the environment, as in `cdk synth -c env=production`.
+const EnvContextKey = "env"
+
+// DefaultEnv is the environment used when the env context key is not set.
+const DefaultEnv = "staging"
+
+// Removal policies accepted by Environment.RemovalPolicy.
+const (
+	// RemovalDestroy deletes the stream, the namespace, the secret and the log groups with the stack.
+	RemovalDestroy = "destroy"
+	// RemovalRetain keeps the stream, the namespace and the admin secret when the stack is deleted.
+	RemovalRetain = "retain"
+)
+
+// Log types Redshift Serverless can export to CloudWatch Logs.
+const (
+	// LogUser records changes to database user definitions.
+	LogUser = "userlog"
+	// LogConnection records authentication attempts, connections and disconnections.
+	LogConnection = "connectionlog"
+	// LogUserActivity records each query before it runs.
+	LogUserActivity = "useractivitylog"
+)
+
+// Environment is the validated settings of one deployment environment.
+type Environment struct {
+	// Name is the environment's key in the context map, e.g. "staging".
+	Name string `json:"-"`
+	// Region pins the stack to one AWS Region; empty deploys to the Region of the caller's credentials.
+	Region string `json:"region"`
+	// RemovalPolicy is RemovalDestroy or RemovalRetain; it decides what survives `cdk destroy`.
+	RemovalPolicy string `json:"removalPolicy"`
+	// LogRetentionDays is the retention of every log group the stack owns, one of CloudWatch's periods.
+	LogRetentionDays int `json:"logRetentionDays"`
+	// Stream configures the Kinesis data stream.
+	Stream Stream `json:"stream"`
+	// Producer configures the producer Lambda function.
+	Producer Producer `json:"producer"`
+	// Schedule configures the EventBridge Scheduler schedule that invokes the producer.
+	Schedule Schedule `json:"schedule"`
+	// Warehouse configures the Redshift Serverless namespace and workgroup.
+	Warehouse Warehouse `json:"warehouse"`
+	// Network places the workgroup in a created VPC or in existing subnets.
+	Network Network `json:"network"`
+}
+
+// Stream configures the on-demand Kinesis data stream.
+type Stream struct {
+	// Name is the stream name; lower case because Redshift treats stream names case-sensitively.
+	Name string `json:"name"`
+	// RetentionHours is how long records stay readable, 24 to 8760.
+	RetentionHours int `json:"retentionHours"`
+}
+
+// Producer configures the producer Lambda function and the environment it passes to the code.
+type Producer struct {
+	// EventsPerInvocation is passed as EVENTS_PER_INVOCATION.
+	EventsPerInvocation int `json:"eventsPerInvocation"`
+	// Rate is passed as RATE, in events per second; 0 sends as fast as the stream accepts.
+	Rate int `json:"rate"`
+	// Users is passed as USERS, the number of distinct simulated users.
+	Users int `json:"users"`
+	// MemoryMiB is the function memory, 128 to 10240.
+	MemoryMiB int `json:"memoryMiB"`
+	// TimeoutSeconds is the function timeout; it must be shorter than the schedule period.
+	TimeoutSeconds int `json:"timeoutSeconds"`
+	// AsyncRetryAttempts is how often Lambda retries a failed asynchronous invocation, 0 to 2.
+	AsyncRetryAttempts int `json:"asyncRetryAttempts"`
+	// Tracing turns on AWS X-Ray active tracing.
+	Tracing bool `json:"tracing"`
+}
+
+// Schedule configures the EventBridge Scheduler schedule.
+type Schedule struct {
+	// Enabled creates the schedule in the ENABLED state; false keeps it DISABLED.
+	Enabled bool `json:"enabled"`
+	// Expression is a rate expression such as "rate(1 minute)".
+	Expression string `json:"expression"`
+	// MaxRetryAttempts is how often Scheduler retries a failed invocation, 0 to 185.
+	MaxRetryAttempts int `json:"maxRetryAttempts"`
+	// MaxEventAgeSeconds is how long Scheduler keeps retrying an event, 60 to 86400.
+	MaxEventAgeSeconds int `json:"maxEventAgeSeconds"`
+}
+
+// Warehouse configures Redshift Serverless.
+type Warehouse struct {
+	// NamespaceName names the namespace (3 to 64 lower-case letters, digits, hyphens).
+	NamespaceName string `json:"namespaceName"`
+	// WorkgroupName names the workgroup (3 to 64 lower-case letters, digits, hyphens).
+	WorkgroupName string `json:"workgroupName"`
+	// DatabaseName is the database created in the namespace.
+	DatabaseName string `json:"databaseName"`
+	// AdminUsername is the admin user; its generated password lives in Secrets Manager.
+	AdminUsername string `json:"adminUsername"`
+	// BaseCapacity is the base RPU count: 4 (where offered) or 8 to 512 in steps of 8.
+	BaseCapacity int `json:"baseCapacity"`
+	// MaxCapacity caps the RPUs the workgroup may scale to, which caps the compute bill.
+	MaxCapacity int `json:"maxCapacity"`
+	// PubliclyAccessible exposes the endpoint to the internet; it needs an existing VPC with public subnets.
+	PubliclyAccessible bool `json:"publiclyAccessible"`
+	// EnhancedVpcRouting forces Redshift's traffic, including to Kinesis, through the VPC.
+	EnhancedVpcRouting bool `json:"enhancedVpcRouting"`
+	// Port is the endpoint port: 5431 to 5455 or 8191 to 8215.
+	Port int `json:"port"`
+	// LogExports lists the audit logs exported to CloudWatch Logs.
+	LogExports []string `json:"logExports"`
+}
+
+// Network places the workgroup: in a VPC the stack creates, or in an existing VPC's subnets.
+type Network struct {
+	// VpcID selects an existing VPC; empty creates a VPC with isolated subnets.
+	VpcID string `json:"vpcId"`
+	// SubnetIDs are the existing subnets for the workgroup; only with VpcID.
+	SubnetIDs []string `json:"subnetIds"`
+	// SecurityGroupIDs replace the security group the stack would create; only with VpcID.
+	SecurityGroupIDs []string `json:"securityGroupIds"`
+	// AvailabilityZones names the zones of a created VPC; empty uses the first two zones of the Region.
+	AvailabilityZones []string `json:"availabilityZones"`
+	// VpcCidr is the IPv4 range of a created VPC.
+	VpcCidr string `json:"vpcCidr"`
+}
+
+// Defaults returns the settings an environment gets for every key cdk.json leaves out.
+func Defaults(name string) Environment {
+	return Environment{
+		Name:             name,
+		RemovalPolicy:    RemovalRetain,
+		LogRetentionDays: 30,
+		Stream:           Stream{Name: "chat-events-" + name, RetentionHours: 24},
+		Producer: Producer{
+			EventsPerInvocation: 1000,
+			Rate:                50,
+			Users:               1000,
+			MemoryMiB:           256,
+			TimeoutSeconds:      50,
+			AsyncRetryAttempts:  2,
+		},
+		Schedule: Schedule{
+			Enabled:            true,
+			Expression:         "rate(1 minute)",
+			MaxRetryAttempts:   2,
+			MaxEventAgeSeconds: 300,
+		},
+		Warehouse: Warehouse{
+			NamespaceName: "chatstream-" + name,
+			WorkgroupName: "chatstream-" + name,
+			DatabaseName:  "chatstream",
+			AdminUsername: "chatstream_admin",
+			BaseCapacity:  8,
+			MaxCapacity:   16,
+			Port:          5439,
+			LogExports:    []string{LogUser, LogConnection, LogUserActivity},
+		},
+		Network: Network{VpcCidr: "10.42.0.0/16"},
+	}
+}
+
+// StackName is the CloudFormation stack name of the environment.
+func (e Environment) StackName() string { return "chatstream-" + e.Name }
+
+// Retain reports whether stateful resources outlive the stack.
+func (e Environment) Retain() bool { return e.RemovalPolicy == RemovalRetain }
+
+// CreatesVpc reports whether the stack creates its own VPC.
+func (e Environment) CreatesVpc() bool { return e.Network.VpcID == "" }
+
+// ExportsLog reports whether the namespace exports the named log type.
+func (e Environment) ExportsLog(logType string) bool {
+	return slices.Contains(e.Warehouse.LogExports, logType)
+}
+
+// key names a setting the way errors print it: chatstream.staging.warehouse.baseCapacity.
+func (e Environment) key(path string) string {
+	return fmt.Sprintf("%s.%s.%s", ContextKey, e.Name, path)
+}

@@ -1,0 +1,232 @@
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// context parses a cdk.json-style "chatstream" context value.
+func context(t *testing.T, js string) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(js), &v); err != nil {
+		t.Fatalf("test context %s: %v", js, err)
+	}
+	return v
+}
+
+func TestDefaultsAreValid(t *testing.T) {
+	for _, name := range []string{"staging", "production", "dev"} {
+		if err := Defaults(name).Validate(); err != nil {
+			t.Errorf("Defaults(%q).Validate() = %v, want nil", name, err)
+		}
+	}
+}
+
+func TestFromContextOverlaysSettingsOnDefaults(t *testing.T) {
+	// GIVEN an environment that sets a few keys, some nested
+	ctx := context(t, `{"qa": {
+		"removalPolicy": "destroy",
+		"stream": {"retentionHours": 48},
+		"producer": {"rate": 0, "tracing": true},
+		"schedule": {"enabled": false},
+		"warehouse": {"maxCapacity": 64, "logExports": ["connectionlog"]}
+	}}`)
+	// WHEN it is loaded
+	got, err := FromContext(ctx, "qa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// THEN the keys it sets win and every other key keeps its default
+	want := Defaults("qa")
+	want.RemovalPolicy = RemovalDestroy
+	want.Stream.RetentionHours = 48
+	want.Producer.Rate = 0
+	want.Producer.Tracing = true
+	want.Schedule.Enabled = false
+	want.Warehouse.MaxCapacity = 64
+	want.Warehouse.LogExports = []string{LogConnection}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("FromContext (-want +got):\n%s", diff)
+	}
+	if got.StackName() != "chatstream-qa" || got.Retain() || !got.CreatesVpc() || got.ExportsLog(LogUser) {
+		t.Errorf("derived values of %+v are wrong", got)
+	}
+}
+
+func TestFromContextDefaultsToStaging(t *testing.T) {
+	got, err := FromContext(context(t, `{"staging": {}}`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != DefaultEnv || got.Stream.Name != "chat-events-staging" {
+		t.Errorf("FromContext(..., \"\") = %s with stream %s, want staging with chat-events-staging", got.Name, got.Stream.Name)
+	}
+}
+
+func TestFromContextRejectsBadSettings(t *testing.T) {
+	tests := []struct {
+		name     string
+		env      string
+		settings string
+		// want are fragments the error must contain: the key and the offending value.
+		want []string
+	}{
+		{name: "unknown environment", env: "no-such-env", settings: `{}`, want: []string{`env = "no-such-env"`, "defined: bad"}},
+		{name: "environment name with capitals", env: "Prod", settings: `{}`, want: []string{`env = "Prod"`}},
+		{name: "misspelt key", settings: `{"warehouse": {"baseCapcity": 8}}`, want: []string{"chatstream.bad.warehouse.baseCapcity = 8", "unknown setting"}},
+		{name: "unknown group", settings: `{"lambda": {}}`, want: []string{"chatstream.bad.lambda = {}", "unknown setting"}},
+		{name: "wrong type", settings: `{"warehouse": {"baseCapacity": "eight"}}`, want: []string{`chatstream.bad.warehouse.baseCapacity = "eight"`, "int"}},
+		{name: "settings not an object", settings: `"staging"`, want: []string{`chatstream.bad = "staging"`}},
+		{name: "removal policy", settings: `{"removalPolicy": "snapshot"}`, want: []string{`chatstream.bad.removalPolicy = "snapshot"`}},
+		{name: "log retention", settings: `{"logRetentionDays": 10}`, want: []string{"chatstream.bad.logRetentionDays = 10"}},
+		{name: "region", settings: `{"region": "Europe"}`, want: []string{`chatstream.bad.region = "Europe"`}},
+		{name: "upper-case stream name", settings: `{"stream": {"name": "Chat-Events"}}`, want: []string{`chatstream.bad.stream.name = "Chat-Events"`, "case"}},
+		{name: "stream retention too short", settings: `{"stream": {"retentionHours": 12}}`, want: []string{"chatstream.bad.stream.retentionHours = 12", "24 to 8760"}},
+		{name: "no events", settings: `{"producer": {"eventsPerInvocation": 0}}`, want: []string{"chatstream.bad.producer.eventsPerInvocation = 0"}},
+		{name: "negative rate", settings: `{"producer": {"rate": -1}}`, want: []string{"chatstream.bad.producer.rate = -1"}},
+		{name: "memory", settings: `{"producer": {"memoryMiB": 64}}`, want: []string{"chatstream.bad.producer.memoryMiB = 64", "128 to 10240"}},
+		{name: "async retries", settings: `{"producer": {"asyncRetryAttempts": 3}}`, want: []string{"chatstream.bad.producer.asyncRetryAttempts = 3"}},
+		{name: "timeout not shorter than the period", settings: `{"producer": {"timeoutSeconds": 60}}`,
+			want: []string{"chatstream.bad.producer.timeoutSeconds = 60", "shorter than the schedule period 1m0s"}},
+		{name: "rate too slow for the timeout", settings: `{"producer": {"eventsPerInvocation": 5000, "rate": 50}}`,
+			want: []string{"chatstream.bad.producer.eventsPerInvocation = 5000", "needs 100s", "timeoutSeconds = 50"}},
+		{name: "cron expression", settings: `{"schedule": {"expression": "cron(* * * * ? *)"}}`, want: []string{`chatstream.bad.schedule.expression = "cron(* * * * ? *)"`, "rate expression"}},
+		{name: "plural for one", settings: `{"schedule": {"expression": "rate(1 minutes)"}}`, want: []string{`chatstream.bad.schedule.expression = "rate(1 minutes)"`, "singular"}},
+		{name: "zero rate", settings: `{"schedule": {"expression": "rate(0 minutes)"}}`, want: []string{`chatstream.bad.schedule.expression = "rate(0 minutes)"`}},
+		{name: "scheduler retries", settings: `{"schedule": {"maxRetryAttempts": 200}}`, want: []string{"chatstream.bad.schedule.maxRetryAttempts = 200"}},
+		{name: "scheduler event age", settings: `{"schedule": {"maxEventAgeSeconds": 30}}`, want: []string{"chatstream.bad.schedule.maxEventAgeSeconds = 30"}},
+		{name: "namespace name", settings: `{"warehouse": {"namespaceName": "Chat_Stream"}}`, want: []string{`chatstream.bad.warehouse.namespaceName = "Chat_Stream"`}},
+		{name: "workgroup name", settings: `{"warehouse": {"workgroupName": "wg"}}`, want: []string{`chatstream.bad.warehouse.workgroupName = "wg"`}},
+		{name: "database name", settings: `{"warehouse": {"databaseName": "1db"}}`, want: []string{`chatstream.bad.warehouse.databaseName = "1db"`}},
+		{name: "admin name", settings: `{"warehouse": {"adminUsername": "admin-user"}}`, want: []string{`chatstream.bad.warehouse.adminUsername = "admin-user"`}},
+		{name: "base capacity off the steps", settings: `{"warehouse": {"baseCapacity": 12}}`, want: []string{"chatstream.bad.warehouse.baseCapacity = 12", "steps of 8"}},
+		{name: "base capacity too large", settings: `{"warehouse": {"baseCapacity": 1024, "maxCapacity": 1024}}`, want: []string{"chatstream.bad.warehouse.baseCapacity = 1024"}},
+		{name: "max capacity below base", settings: `{"warehouse": {"baseCapacity": 32, "maxCapacity": 16}}`, want: []string{"chatstream.bad.warehouse.maxCapacity = 16", "baseCapacity = 32"}},
+		{name: "max capacity off the steps", settings: `{"warehouse": {"maxCapacity": 20}}`, want: []string{"chatstream.bad.warehouse.maxCapacity = 20"}},
+		{name: "port", settings: `{"warehouse": {"port": 5430}}`, want: []string{"chatstream.bad.warehouse.port = 5430"}},
+		{name: "unknown log", settings: `{"warehouse": {"logExports": ["querylog"]}}`, want: []string{`chatstream.bad.warehouse.logExports[0] = "querylog"`}},
+		{name: "duplicate log", settings: `{"warehouse": {"logExports": ["userlog", "userlog"]}}`, want: []string{`chatstream.bad.warehouse.logExports[1] = "userlog"`, "twice"}},
+		{name: "public without own VPC", settings: `{"warehouse": {"publiclyAccessible": true}}`, want: []string{"chatstream.bad.warehouse.publiclyAccessible = true", "network.vpcId"}},
+		{name: "enhanced VPC routing in two zones", settings: `{"warehouse": {"enhancedVpcRouting": true}}`, want: []string{"chatstream.bad.network.availabilityZones = null", "3 Availability Zones"}},
+		{name: "enhanced VPC routing with two named zones", settings: `{"warehouse": {"enhancedVpcRouting": true}, "network": {"availabilityZones": ["eu-west-1a", "eu-west-1b"]}}`,
+			want: []string{`chatstream.bad.network.availabilityZones = ["eu-west-1a","eu-west-1b"]`, "at least 3"}},
+		{name: "zone name", settings: `{"network": {"availabilityZones": ["eu-west-1a", "west"]}}`, want: []string{`chatstream.bad.network.availabilityZones[1] = "west"`}},
+		{name: "zones of two regions", settings: `{"network": {"availabilityZones": ["eu-west-1a", "us-east-1b"]}}`, want: []string{`chatstream.bad.network.availabilityZones[1] = "us-east-1b"`, "eu-west-1"}},
+		{name: "zone outside the region", settings: `{"region": "us-east-1", "network": {"availabilityZones": ["eu-west-1a", "eu-west-1b"]}}`, want: []string{`chatstream.bad.network.availabilityZones[0] = "eu-west-1a"`, "us-east-1"}},
+		{name: "public CIDR", settings: `{"network": {"vpcCidr": "8.8.0.0/16"}}`, want: []string{`chatstream.bad.network.vpcCidr = "8.8.0.0/16"`}},
+		{name: "CIDR too small", settings: `{"network": {"vpcCidr": "10.0.0.0/24"}}`, want: []string{`chatstream.bad.network.vpcCidr = "10.0.0.0/24"`}},
+		{name: "subnets without VPC", settings: `{"network": {"subnetIds": ["subnet-0123456789abcdef0"]}}`, want: []string{`chatstream.bad.network.subnetIds = ["subnet-0123456789abcdef0"]`, "network.vpcId"}},
+		{name: "VPC id", settings: `{"network": {"vpcId": "vpc-xyz", "subnetIds": ["subnet-01234567", "subnet-89abcdef"]}}`, want: []string{`chatstream.bad.network.vpcId = "vpc-xyz"`}},
+		{name: "subnet id", settings: `{"network": {"vpcId": "vpc-01234567", "subnetIds": ["subnet-01234567", "sn-1"]}}`, want: []string{`chatstream.bad.network.subnetIds[1] = "sn-1"`}},
+		{name: "security group id", settings: `{"network": {"vpcId": "vpc-01234567", "subnetIds": ["subnet-01234567", "subnet-89abcdef"], "securityGroupIds": ["sg-1"]}}`,
+			want: []string{`chatstream.bad.network.securityGroupIds[0] = "sg-1"`}},
+		{name: "one subnet", settings: `{"network": {"vpcId": "vpc-01234567", "subnetIds": ["subnet-01234567"]}}`, want: []string{`chatstream.bad.network.subnetIds = ["subnet-01234567"]`, "at least 2"}},
+		{name: "zones with an existing VPC", settings: `{"network": {"vpcId": "vpc-01234567", "subnetIds": ["subnet-01234567", "subnet-89abcdef"], "availabilityZones": ["eu-west-1a", "eu-west-1b"]}}`,
+			want: []string{"chatstream.bad.network.availabilityZones", "created VPC"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := tt.env
+			if env == "" {
+				env = "bad"
+			}
+			// GIVEN an environment "bad" with one bad setting
+			ctx := context(t, `{"bad": `+tt.settings+`}`)
+			// WHEN it is loaded
+			_, err := FromContext(ctx, env)
+			// THEN loading fails, and the error names the key and the value
+			if err == nil {
+				t.Fatalf("FromContext(%s) = nil error, want one naming %q", tt.settings, tt.want)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("FromContext(%s) error = %q, want it to contain %q", tt.settings, err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestFromContextReportsEveryProblemAtOnce(t *testing.T) {
+	_, err := FromContext(context(t, `{"bad": {"removalPolicy": "keep", "warehouse": {"port": 1}}}`), "bad")
+	for _, key := range []string{"removalPolicy", "warehouse.port"} {
+		if err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("error = %v, want it to name %s", err, key)
+		}
+	}
+}
+
+func TestFromContextWithoutSettings(t *testing.T) {
+	if _, err := FromContext(nil, "staging"); err == nil || !strings.Contains(err.Error(), "context chatstream is missing") {
+		t.Errorf("FromContext(nil) error = %v, want one saying the context is missing", err)
+	}
+	if _, err := FromContext("staging", "staging"); err == nil || !strings.Contains(err.Error(), `context chatstream = "staging"`) {
+		t.Errorf(`FromContext("staging") error = %v, want one naming the value`, err)
+	}
+}
+
+func TestSchedulePeriod(t *testing.T) {
+	tests := []struct {
+		expression string
+		want       time.Duration
+	}{
+		{expression: "rate(1 minute)", want: time.Minute},
+		{expression: "rate(5 minutes)", want: 5 * time.Minute},
+		{expression: "rate(1 hour)", want: time.Hour},
+		{expression: "rate(2 days)", want: 48 * time.Hour},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expression, func(t *testing.T) {
+			got, err := Schedule{Expression: tt.expression}.Period()
+			if err != nil || got != tt.want {
+				t.Errorf("Period(%q) = %v, %v; want %v", tt.expression, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadFileReadsTheRepositorySettings(t *testing.T) {
+	path := filepath.Join("..", "..", "cdk.json")
+	tests := []struct {
+		env        string
+		stream     string
+		retain     bool
+		maxCap     int
+		workgroup  string
+		database   string
+		logRetDays int
+	}{
+		{env: "staging", stream: "chat-events-staging", retain: false, maxCap: 16, workgroup: "chatstream-staging", database: "chatstream", logRetDays: 14},
+		{env: "production", stream: "chat-events-production", retain: true, maxCap: 32, workgroup: "chatstream-production", database: "chatstream", logRetDays: 90},
+	}
+	for _, tt := range tests {
+		t.Run(tt.env, func(t *testing.T) {
+			// GIVEN the repository's cdk.json WHEN an environment is loaded the way other tools load it
+			e, err := LoadFile(path, tt.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// THEN it carries the names those tools need
+			got := []any{e.Stream.Name, e.Retain(), e.Warehouse.MaxCapacity, e.Warehouse.WorkgroupName, e.Warehouse.DatabaseName, e.LogRetentionDays, e.StackName()}
+			want := []any{tt.stream, tt.retain, tt.maxCap, tt.workgroup, tt.database, tt.logRetDays, "chatstream-" + tt.env}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("LoadFile(%s) (-want +got):\n%s", tt.env, diff)
+			}
+		})
+	}
+	if _, err := LoadFile(path, "no-such-env"); err == nil || !strings.Contains(err.Error(), `env = "no-such-env"`) {
+		t.Errorf("LoadFile(no-such-env) error = %v, want one naming the environment", err)
+	}
+	missing := filepath.Join(t.TempDir(), "cdk.json")
+	if _, err := LoadFile(missing, "staging"); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("LoadFile(missing) error = %v, want a not-exist error", err)
+	}
+}

@@ -1,0 +1,187 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+var (
+	envName        = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
+	regionName     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	zoneName       = regexp.MustCompile(`^([a-z]{2}(-[a-z]+)+-[0-9]+)[a-z]$`)
+	streamName     = regexp.MustCompile(`^[a-z0-9_.-]{1,128}$`)
+	resourceName   = regexp.MustCompile(`^[a-z0-9-]{3,64}$`)
+	databaseName   = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+	userName       = regexp.MustCompile(`^[a-z][a-z0-9_]{0,127}$`)
+	vpcID          = regexp.MustCompile(`^vpc-[0-9a-f]{8}([0-9a-f]{9})?$`)
+	subnetID       = regexp.MustCompile(`^subnet-[0-9a-f]{8}([0-9a-f]{9})?$`)
+	securityGroup  = regexp.MustCompile(`^sg-[0-9a-f]{8}([0-9a-f]{9})?$`)
+	rateExpression = regexp.MustCompile(`^rate\(([0-9]+) (minutes?|hours?|days?)\)$`)
+)
+
+// LogRetentionPeriods returns the retention periods, in days, that CloudWatch Logs accepts.
+func LogRetentionPeriods() []int {
+	return []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+}
+
+// Period returns the interval of the schedule's rate expression.
+func (s Schedule) Period() (time.Duration, error) {
+	m := rateExpression.FindStringSubmatch(s.Expression)
+	if m == nil {
+		return 0, errors.New(`want a rate expression such as "rate(1 minute)" or "rate(5 minutes)"`)
+	}
+	n, err := strconv.Atoi(m[1])
+	if err != nil || n < 1 {
+		return 0, errors.New("want a positive whole number of minutes, hours or days")
+	}
+	unit := m[2]
+	if (n == 1) != !strings.HasSuffix(unit, "s") {
+		return 0, errors.New(`use the singular unit for 1 and the plural otherwise, e.g. "rate(1 minute)", "rate(2 minutes)"`)
+	}
+	per := map[string]time.Duration{"minute": time.Minute, "hour": time.Hour, "day": 24 * time.Hour}[strings.TrimSuffix(unit, "s")]
+	return time.Duration(n) * per, nil
+}
+
+// Validate reports every invalid setting, each error naming the key and its value.
+func (e Environment) Validate() error {
+	c := checker{env: e}
+	c.check(e.RemovalPolicy == RemovalDestroy || e.RemovalPolicy == RemovalRetain, "removalPolicy", e.RemovalPolicy,
+		"want %q or %q", RemovalDestroy, RemovalRetain)
+	c.check(slices.Contains(LogRetentionPeriods(), e.LogRetentionDays), "logRetentionDays", e.LogRetentionDays,
+		"want one of CloudWatch's retention periods %v", LogRetentionPeriods())
+	c.check(e.Region == "" || regionName.MatchString(e.Region), "region", e.Region, "want a Region name such as eu-west-1, or empty")
+	c.stream(e.Stream)
+	c.producer(e.Producer, e.Schedule)
+	c.warehouse(e.Warehouse, e.Network)
+	c.network(e.Network, e.Warehouse, e.Region)
+	return errors.Join(c.errs...)
+}
+
+type checker struct {
+	env  Environment
+	errs []error
+}
+
+func (c *checker) check(ok bool, path string, value any, format string, args ...any) {
+	if !ok {
+		c.errs = append(c.errs, fmt.Errorf("%s = %s: %s", c.env.key(path), show(value), fmt.Sprintf(format, args...)))
+	}
+}
+
+func (c *checker) between(path string, value, low, high int) {
+	c.check(value >= low && value <= high, path, value, "want %d to %d", low, high)
+}
+
+func (c *checker) stream(s Stream) {
+	c.check(streamName.MatchString(s.Name), "stream.name", s.Name,
+		"want 1 to 128 lower-case letters, digits, '_', '.' or '-' (Redshift reads stream names case-sensitively)")
+	c.between("stream.retentionHours", s.RetentionHours, 24, 8760)
+}
+
+func (c *checker) producer(p Producer, s Schedule) {
+	c.between("producer.eventsPerInvocation", p.EventsPerInvocation, 1, 1_000_000)
+	c.between("producer.rate", p.Rate, 0, 1_000_000)
+	c.between("producer.users", p.Users, 1, 100_000_000)
+	c.between("producer.memoryMiB", p.MemoryMiB, 128, 10240)
+	c.between("producer.timeoutSeconds", p.TimeoutSeconds, 1, 900)
+	c.between("producer.asyncRetryAttempts", p.AsyncRetryAttempts, 0, 2)
+	if p.Rate > 0 && p.EventsPerInvocation > 0 && p.TimeoutSeconds > 0 {
+		need := (p.EventsPerInvocation + p.Rate - 1) / p.Rate
+		c.check(need < p.TimeoutSeconds, "producer.eventsPerInvocation", p.EventsPerInvocation,
+			"at producer.rate = %d events/s one invocation needs %ds, not less than producer.timeoutSeconds = %d",
+			p.Rate, need, p.TimeoutSeconds)
+	}
+
+	c.between("schedule.maxRetryAttempts", s.MaxRetryAttempts, 0, 185)
+	c.between("schedule.maxEventAgeSeconds", s.MaxEventAgeSeconds, 60, 86400)
+	period, err := s.Period()
+	if err != nil {
+		c.check(false, "schedule.expression", s.Expression, "%v", err)
+		return
+	}
+	// An invocation that outlives the period overlaps the next one, and reserved concurrency 1 would throttle it.
+	c.check(time.Duration(p.TimeoutSeconds)*time.Second < period, "producer.timeoutSeconds", p.TimeoutSeconds,
+		"must be shorter than the schedule period %s (schedule.expression = %q)", period, s.Expression)
+}
+
+func (c *checker) warehouse(w Warehouse, n Network) {
+	c.check(resourceName.MatchString(w.NamespaceName), "warehouse.namespaceName", w.NamespaceName,
+		"want 3 to 64 lower-case letters, digits or hyphens")
+	c.check(resourceName.MatchString(w.WorkgroupName), "warehouse.workgroupName", w.WorkgroupName,
+		"want 3 to 64 lower-case letters, digits or hyphens")
+	c.check(databaseName.MatchString(w.DatabaseName), "warehouse.databaseName", w.DatabaseName,
+		"want 1 to 64 lower-case letters, digits or underscores, starting with a letter")
+	c.check(userName.MatchString(w.AdminUsername), "warehouse.adminUsername", w.AdminUsername,
+		"want 1 to 128 lower-case letters, digits or underscores, starting with a letter")
+	c.check(w.BaseCapacity == 4 || (w.BaseCapacity >= 8 && w.BaseCapacity <= 512 && w.BaseCapacity%8 == 0),
+		"warehouse.baseCapacity", w.BaseCapacity, "want 4 (offered in some Regions) or 8 to 512 RPU in steps of 8")
+	c.check(w.MaxCapacity >= w.BaseCapacity && w.MaxCapacity >= 8 && w.MaxCapacity%8 == 0, "warehouse.maxCapacity", w.MaxCapacity,
+		"want a multiple of 8 RPU, at least 8 and at least warehouse.baseCapacity = %d", w.BaseCapacity)
+	c.check((w.Port >= 5431 && w.Port <= 5455) || (w.Port >= 8191 && w.Port <= 8215), "warehouse.port", w.Port,
+		"want 5431 to 5455 or 8191 to 8215")
+	known := []string{LogUser, LogConnection, LogUserActivity}
+	for i, l := range w.LogExports {
+		c.check(slices.Contains(known, l), fmt.Sprintf("warehouse.logExports[%d]", i), l, "want one of %q", known)
+		c.check(!slices.Contains(w.LogExports[:i], l), fmt.Sprintf("warehouse.logExports[%d]", i), l, "listed twice")
+	}
+	c.check(!w.PubliclyAccessible || n.VpcID != "", "warehouse.publiclyAccessible", w.PubliclyAccessible,
+		"a created VPC has only isolated subnets; set network.vpcId and public network.subnetIds to expose the workgroup")
+}
+
+func (c *checker) network(n Network, w Warehouse, region string) {
+	minZones := 2
+	if w.EnhancedVpcRouting {
+		minZones = 3
+	}
+	if n.VpcID != "" {
+		c.check(vpcID.MatchString(n.VpcID), "network.vpcId", n.VpcID, "want vpc- and 8 or 17 hex digits")
+		c.ids("network.subnetIds", n.SubnetIDs, subnetID, "subnet-")
+		c.ids("network.securityGroupIds", n.SecurityGroupIDs, securityGroup, "sg-")
+		c.check(len(n.SubnetIDs) >= minZones, "network.subnetIds", n.SubnetIDs,
+			"want at least %d subnets in %d Availability Zones (enhanced VPC routing: %t)", minZones, minZones, w.EnhancedVpcRouting)
+		c.check(len(n.AvailabilityZones) == 0, "network.availabilityZones", n.AvailabilityZones,
+			"only applies to a created VPC; the zones of existing subnets come from the subnets")
+		return
+	}
+	c.check(len(n.SubnetIDs) == 0, "network.subnetIds", n.SubnetIDs, "needs network.vpcId")
+	c.check(len(n.SecurityGroupIDs) == 0, "network.securityGroupIds", n.SecurityGroupIDs, "needs network.vpcId")
+	prefix, err := netip.ParsePrefix(n.VpcCidr)
+	c.check(err == nil && prefix.Addr().Is4() && prefix.Addr().IsPrivate() && prefix.Bits() >= 16 && prefix.Bits() <= 22 && prefix.Masked() == prefix,
+		"network.vpcCidr", n.VpcCidr, "want a private IPv4 network from /16 to /22, such as 10.42.0.0/16")
+	if len(n.AvailabilityZones) == 0 {
+		// Without named zones the stack stays environment-agnostic and sees exactly two zones.
+		c.check(minZones <= 2, "network.availabilityZones", n.AvailabilityZones,
+			"enhanced VPC routing needs 3 Availability Zones: name them, e.g. [\"eu-west-1a\", \"eu-west-1b\", \"eu-west-1c\"]")
+		return
+	}
+	c.check(len(n.AvailabilityZones) >= minZones, "network.availabilityZones", n.AvailabilityZones,
+		"want at least %d Availability Zones (enhanced VPC routing: %t)", minZones, w.EnhancedVpcRouting)
+	want := region
+	for i, z := range n.AvailabilityZones {
+		path := fmt.Sprintf("network.availabilityZones[%d]", i)
+		m := zoneName.FindStringSubmatch(z)
+		if m == nil {
+			c.check(false, path, z, "want a zone name such as eu-west-1a")
+			continue
+		}
+		if want == "" {
+			want = m[1]
+		}
+		c.check(m[1] == want, path, z, "want a zone of Region %s", want)
+		c.check(!slices.Contains(n.AvailabilityZones[:i], z), path, z, "listed twice")
+	}
+}
+
+func (c *checker) ids(path string, ids []string, pattern *regexp.Regexp, prefix string) {
+	for i, id := range ids {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		c.check(pattern.MatchString(id), p, id, "want %s and 8 or 17 hex digits", prefix)
+		c.check(!slices.Contains(ids[:i], id), p, id, "listed twice")
+	}
+}

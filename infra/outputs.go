@@ -1,0 +1,39 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// addOutputs publishes what people and tools need after a deploy: names for `make query` and the
+// ingestion DDL, and commands that work when pasted into a shell with AWS credentials.
+func (s *ChatstreamStack) addOutputs() {
+	output := func(id, description string, value *string) {
+		awscdk.NewCfnOutput(s.Stack, jsii.String(id), &awscdk.CfnOutputProps{Description: jsii.String(description), Value: value})
+	}
+	w := s.Warehouse
+	output("StreamName", "Kinesis stream the producer writes to", s.Stream.StreamName())
+	output("StreamArn", "ARN of the Kinesis stream", s.Stream.StreamArn())
+	output("ProducerFunctionName", "Producer Lambda function", s.Producer.Function.FunctionName())
+	output("ScheduleName", "EventBridge Scheduler schedule that invokes the producer", s.Schedule.Schedule.Ref())
+	output("NamespaceName", "Redshift Serverless namespace", w.Namespace.AttrNamespaceNamespaceName())
+	output("WorkgroupName", "Redshift Serverless workgroup", w.WorkgroupName)
+	output("WorkgroupEndpoint", "Workgroup endpoint address (reachable only from inside the VPC)", w.Workgroup.AttrWorkgroupEndpointAddress())
+	output("DatabaseName", "Database that holds the streaming materialized view", w.DatabaseName)
+	output("AdminSecretArn", "Secrets Manager secret holding the admin credentials", w.AdminSecret.SecretArn())
+	output("StreamingRoleArn", "IAM role that Redshift streaming ingestion reads Kinesis with", w.StreamingRole.RoleArn())
+	output("DashboardUrl", "CloudWatch dashboard", awscdk.Fn_Sub(jsii.String(
+		"https://${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=${AWS::Region}#dashboards:name=${Name}"),
+		&map[string]*string{"Name": s.Operations.Dashboard.DashboardName()}))
+	output("InvokeProducerCommand", "Send 100 events now, outside the schedule", awscdk.Fn_Sub(jsii.String(
+		"aws lambda invoke --region ${AWS::Region} --function-name ${Function} --cli-binary-format raw-in-base64-out "+
+			`--payload '{"count":100,"rate":0}' /dev/stdout`),
+		&map[string]*string{"Function": s.Producer.Function.FunctionName()}))
+	output("QueryEditorUrl", "Query editor v2; connect to the workgroup with the admin secret", awscdk.Fn_Sub(jsii.String(
+		"https://${AWS::Region}.console.aws.amazon.com/sqlworkbench/home?region=${AWS::Region}#/client"), nil))
+	output("DataApiQueryCommand", "Run a query through the Redshift Data API and print its result", awscdk.Fn_Sub(jsii.String(
+		"id=$(aws redshift-data execute-statement --region ${AWS::Region} --workgroup-name ${Workgroup} --database ${Database} "+
+			"--secret-arn ${Secret} --sql 'SELECT schema_name, name, state, autorefresh FROM svv_mv_info' --query Id --output text) "+
+			`&& sleep 5 && aws redshift-data get-statement-result --region ${AWS::Region} --id "$id"`),
+		&map[string]*string{"Workgroup": w.WorkgroupName, "Database": w.DatabaseName, "Secret": w.AdminSecret.SecretArn()}))
+}

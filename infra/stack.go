@@ -1,0 +1,111 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskinesis"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/chatstream/chatstream/infra/config"
+)
+
+// ProducerPackage is the main package of the producer Lambda, relative to the module root.
+const ProducerPackage = "./lambda/producer"
+
+// ChatstreamStackProps configures NewChatstreamStack.
+type ChatstreamStackProps struct {
+	// Env is the validated environment the stack deploys.
+	Env config.Environment
+	// ModuleRoot is the directory holding go.mod, from which the Lambda binaries are built.
+	ModuleRoot string
+}
+
+// ChatstreamStack is one environment of the pipeline. Its fields let later constructs, such as
+// the streaming-ingestion DDL, build on the stream and the warehouse.
+type ChatstreamStack struct {
+	awscdk.Stack
+	// Env is the environment the stack deploys.
+	Env config.Environment
+	// Stream is the chat events stream.
+	Stream awskinesis.Stream
+	// Producer is the producer function.
+	Producer *Producer
+	// Schedule invokes the producer.
+	Schedule *ProducerSchedule
+	// Network holds the workgroup's subnets and security groups.
+	Network *Network
+	// Warehouse is Redshift Serverless.
+	Warehouse *Warehouse
+	// Operations is the dashboard and the alarms.
+	Operations *Operations
+}
+
+// AddStack adds to app the stack of the environment its context selects (context "env", default
+// staging), after validating that environment's settings from the "chatstream" context.
+func AddStack(app awscdk.App, moduleRoot string) (*ChatstreamStack, error) {
+	name := app.Node().TryGetContext(jsii.String(config.EnvContextKey))
+	envName, ok := name.(string)
+	if name != nil && !ok {
+		return nil, fmt.Errorf("%s = %v: want an environment name", config.EnvContextKey, name)
+	}
+	env, err := config.FromContext(app.Node().TryGetContext(jsii.String(config.ContextKey)), envName)
+	if err != nil {
+		return nil, err
+	}
+	return NewChatstreamStack(app, &ChatstreamStackProps{Env: env, ModuleRoot: moduleRoot})
+}
+
+// NewChatstreamStack defines the stack chatstream-<env>: stream, scheduled producer, Redshift
+// Serverless, dashboard, alarms and outputs, checked by the cdk-nag AwsSolutions rules.
+func NewChatstreamStack(scope constructs.Construct, props *ChatstreamStackProps) (*ChatstreamStack, error) {
+	env := props.Env
+	stackProps := &awscdk.StackProps{
+		Description: jsii.String(fmt.Sprintf("chatstream %s: scheduled Go producer -> Kinesis -> Redshift Serverless streaming ingestion", env.Name)),
+		// Deleting an environment that retains data should take a deliberate step.
+		TerminationProtection: jsii.Bool(env.Retain()),
+		Tags:                  &map[string]*string{"project": jsii.String("chatstream"), "environment": jsii.String(env.Name)},
+	}
+	if env.Region != "" {
+		// Only the Region: an account would make the stack look up its zones, which needs AWS at synthesis.
+		stackProps.Env = &awscdk.Environment{Region: jsii.String(env.Region)}
+	}
+	stack := awscdk.NewStack(scope, jsii.String(env.StackName()), stackProps)
+	s := &ChatstreamStack{Stack: stack, Env: env}
+
+	code, err := (&GoBundler{Root: props.ModuleRoot, Package: ProducerPackage}).Code()
+	if err != nil {
+		return nil, fmt.Errorf("producer code: %w", err)
+	}
+	s.Stream = NewStream(stack, "Stream", &StreamProps{Settings: env.Stream, Retain: env.Retain()})
+	s.Producer = NewProducer(stack, "Producer", &ProducerProps{
+		Settings: env.Producer, Stream: s.Stream, Code: code, LogRetentionDays: env.LogRetentionDays, Retain: env.Retain(),
+	})
+	s.Schedule = NewProducerSchedule(stack, "ProducerSchedule", &ScheduleProps{
+		Settings: env.Schedule, Target: s.Producer.Function, Retain: env.Retain(),
+	})
+	s.Network = NewNetwork(stack, "Network", &NetworkProps{
+		Settings: env.Network, EnhancedVpcRouting: env.Warehouse.EnhancedVpcRouting, Stream: s.Stream,
+		LogRetentionDays: env.LogRetentionDays, Retain: env.Retain(),
+	})
+	s.Warehouse = NewWarehouse(stack, "Warehouse", &WarehouseProps{
+		Settings: env.Warehouse, Network: s.Network, Stream: s.Stream,
+		LogRetentionDays: env.LogRetentionDays, Retain: env.Retain(),
+	})
+	s.Operations = NewOperations(stack, "Operations", &OperationsProps{
+		DashboardName: env.StackName(),
+		Producer:      s.Producer.Function,
+		Stream:        s.Stream,
+		DeadLetterQueues: map[string]awssqs.IQueue{
+			"ScheduleDeadLetter": s.Schedule.DeadLetterQueue,
+			"ProducerFailure":    s.Producer.FailureQueue,
+		},
+	})
+	s.addOutputs()
+
+	awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	return s, nil
+}

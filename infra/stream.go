@@ -1,0 +1,39 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskinesis"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/chatstream/chatstream/infra/config"
+)
+
+// StreamProps configures NewStream.
+type StreamProps struct {
+	// Settings names the stream and sets its retention.
+	Settings config.Stream
+	// Retain keeps the stream and its records when the stack is deleted.
+	Retain bool
+}
+
+// NewStream defines the on-demand Kinesis data stream the producer writes to and Redshift reads,
+// encrypted with the AWS-managed key alias/aws/kinesis.
+func NewStream(scope constructs.Construct, id string, props *StreamProps) awskinesis.Stream {
+	return awskinesis.NewStream(scope, jsii.String(id), &awskinesis.StreamProps{
+		StreamName: jsii.String(props.Settings.Name),
+		StreamMode: awskinesis.StreamMode_ON_DEMAND,
+		// The AWS-managed key needs no key policy and no kms:* grants for producers or for Redshift.
+		Encryption:      awskinesis.StreamEncryption_MANAGED,
+		RetentionPeriod: awscdk.Duration_Hours(jsii.Number(props.Settings.RetentionHours)),
+		RemovalPolicy:   removalPolicy(props.Retain),
+	})
+}
+
+// removalPolicy maps an environment's retain flag to the policy of its stateful resources.
+func removalPolicy(retain bool) awscdk.RemovalPolicy {
+	if retain {
+		return awscdk.RemovalPolicy_RETAIN
+	}
+	return awscdk.RemovalPolicy_DESTROY
+}

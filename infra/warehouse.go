@@ -1,0 +1,187 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskinesis"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsredshiftserverless"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/chatstream/chatstream/infra/config"
+)
+
+// streamingReadActions are the only stream actions Redshift streaming ingestion performs on a stream.
+func streamingReadActions() []string {
+	return []string{
+		"kinesis:DescribeStreamSummary",
+		"kinesis:GetShardIterator",
+		"kinesis:GetRecords",
+		"kinesis:ListShards",
+		"kinesis:DescribeStream",
+	}
+}
+
+// WarehouseProps configures NewWarehouse.
+type WarehouseProps struct {
+	// Settings names and sizes the namespace and the workgroup.
+	Settings config.Warehouse
+	// Network holds the workgroup's subnets and security groups.
+	Network *Network
+	// Stream is the stream the streaming role may read.
+	Stream awskinesis.IStream
+	// LogRetentionDays is the retention of the audit log groups.
+	LogRetentionDays int
+	// Retain keeps the namespace (and the data in it), its admin secret and audit logs when the stack is deleted.
+	Retain bool
+}
+
+// Warehouse is Redshift Serverless: a namespace, a workgroup in private subnets, the admin
+// secret and the role streaming ingestion reads Kinesis with. Its fields are what the
+// streaming-ingestion DDL needs.
+type Warehouse struct {
+	constructs.Construct
+	// Namespace is the namespace; the streaming role is associated with it.
+	Namespace awsredshiftserverless.CfnNamespace
+	// Workgroup is the workgroup that serves queries and the Data API.
+	Workgroup awsredshiftserverless.CfnWorkgroup
+	// AdminSecret holds the admin "username" and "password"; the Data API accepts its ARN.
+	AdminSecret awssecretsmanager.Secret
+	// StreamingRole is the role named in CREATE EXTERNAL SCHEMA ... FROM KINESIS IAM_ROLE.
+	StreamingRole awsiam.Role
+	// WorkgroupName is the workgroup name the Data API takes.
+	WorkgroupName *string
+	// DatabaseName is the database the namespace creates.
+	DatabaseName *string
+	// StreamName is the stream the external schema reads.
+	StreamName *string
+	// Retain tells constructs built on the warehouse to keep what they create when the stack is deleted.
+	Retain bool
+	// Ready is complete once the workgroup is available and the namespace has the streaming role,
+	// with its policy, associated: DDL that reads the stream depends on it.
+	Ready constructs.DependencyGroup
+}
+
+// NewWarehouse defines the namespace and the workgroup. The admin password is generated in
+// Secrets Manager and reaches CloudFormation only as a dynamic reference; the workgroup is not
+// publicly accessible unless configured, requires TLS and has its capacity capped.
+func NewWarehouse(scope constructs.Construct, id string, props *WarehouseProps) *Warehouse {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	s := props.Settings
+	policy := removalPolicy(props.Retain)
+
+	secret := awssecretsmanager.NewSecret(c, jsii.String("AdminSecret"), &awssecretsmanager.SecretProps{
+		Description: jsii.String(fmt.Sprintf("Admin credentials of Redshift Serverless namespace %s", s.NamespaceName)),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			SecretStringTemplate: jsii.String(fmt.Sprintf(`{"username":%q}`, s.AdminUsername)),
+			GenerateStringKey:    jsii.String("password"),
+			PasswordLength:       jsii.Number(32),
+			// Redshift wants upper case, lower case and a digit, and forbids ' " \ / @ and space;
+			// letters and digits alone also survive every shell a password gets pasted into.
+			ExcludePunctuation:      jsii.Bool(true),
+			RequireEachIncludedType: jsii.Bool(true),
+		},
+		// A retained namespace is useless without its admin password.
+		RemovalPolicy: policy,
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(secret, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-SMG4"),
+		Reason: jsii.String("Secrets Manager's Redshift rotation functions rotate provisioned clusters; a Serverless admin password " +
+			"rotates only as a Redshift-managed secret (ManageAdminPassword), whose ARN CfnNamespace does not expose. " +
+			"Rotate by hand with update-namespace and put-secret-value (see README)."),
+	}}, jsii.Bool(false))
+
+	role := awsiam.NewRole(c, jsii.String("StreamingRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("redshift.amazonaws.com"), nil),
+		Description: jsii.String("chatstream streaming ingestion: Redshift reads the chat events stream"),
+	})
+	// No kms:Decrypt: the stream uses the AWS-managed key, whose key policy already lets
+	// principals allowed to read the stream decrypt through Kinesis.
+	read := props.Stream.Grant(role, *jsii.Strings(streamingReadActions()...)...)
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("kinesis:ListStreams"),
+		Resources: jsii.Strings("*"),
+	}))
+	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
+		Id:        jsii.String("AwsSolutions-IAM5"),
+		Reason:    jsii.String("kinesis:ListStreams has no resource type; Redshift streaming ingestion calls it, and the documented policy grants it on *. Every other action is scoped to the stream ARN."),
+		AppliesTo: &[]any{jsii.String("Resource::*")},
+	}}, jsii.Bool(true))
+
+	namespace := awsredshiftserverless.NewCfnNamespace(c, jsii.String("Namespace"), &awsredshiftserverless.CfnNamespaceProps{
+		NamespaceName:     jsii.String(s.NamespaceName),
+		DbName:            jsii.String(s.DatabaseName),
+		AdminUsername:     jsii.String(s.AdminUsername),
+		AdminUserPassword: secret.SecretValueFromJson(jsii.String("password")).UnsafeUnwrap(),
+		IamRoles:          &[]any{role.RoleArn()},
+		DefaultIamRoleArn: role.RoleArn(),
+		LogExports:        jsii.Strings(s.LogExports...),
+	})
+	namespace.ApplyRemovalPolicy(policy, nil)
+	// The association is only useful once the role's policy lets it read the stream.
+	read.ApplyBefore(namespace)
+
+	// Redshift exports to /aws/redshift/<namespace>/<log type> and creates the group itself, without
+	// retention, unless it exists; created here first, the groups get a retention and leave with the stack.
+	for _, logType := range s.LogExports {
+		group := awslogs.NewLogGroup(c, jsii.String("AuditLog-"+logType), &awslogs.LogGroupProps{
+			LogGroupName:  jsii.String(fmt.Sprintf("/aws/redshift/%s/%s", s.NamespaceName, logType)),
+			Retention:     retentionDays(props.LogRetentionDays),
+			RemovalPolicy: policy,
+		})
+		namespace.Node().AddDependency(group)
+	}
+
+	params := []any{&awsredshiftserverless.CfnWorkgroup_ConfigParameterProperty{
+		ParameterKey: jsii.String("require_ssl"), ParameterValue: jsii.String("true"),
+	}}
+	if slices.Contains(s.LogExports, config.LogUserActivity) {
+		// The user activity log stays empty unless the database records it.
+		params = append(params, &awsredshiftserverless.CfnWorkgroup_ConfigParameterProperty{
+			ParameterKey: jsii.String("enable_user_activity_logging"), ParameterValue: jsii.String("true"),
+		})
+	}
+	workgroup := awsredshiftserverless.NewCfnWorkgroup(c, jsii.String("Workgroup"), &awsredshiftserverless.CfnWorkgroupProps{
+		WorkgroupName:      jsii.String(s.WorkgroupName),
+		NamespaceName:      jsii.String(s.NamespaceName),
+		BaseCapacity:       jsii.Number(s.BaseCapacity),
+		MaxCapacity:        jsii.Number(s.MaxCapacity),
+		PubliclyAccessible: jsii.Bool(s.PubliclyAccessible),
+		EnhancedVpcRouting: jsii.Bool(s.EnhancedVpcRouting),
+		Port:               jsii.Number(s.Port),
+		SubnetIds:          anys(props.Network.SubnetIDs),
+		SecurityGroupIds:   anys(props.Network.SecurityGroupIDs),
+		ConfigParameters:   &params,
+	})
+	workgroup.Node().AddDependency(namespace)
+	if props.Network.KinesisEndpoint != nil {
+		workgroup.Node().AddDependency(props.Network.KinesisEndpoint)
+	}
+
+	return &Warehouse{
+		Construct:     c,
+		Namespace:     namespace,
+		Workgroup:     workgroup,
+		AdminSecret:   secret,
+		StreamingRole: role,
+		WorkgroupName: workgroup.AttrWorkgroupWorkgroupName(),
+		DatabaseName:  jsii.String(s.DatabaseName),
+		StreamName:    props.Stream.StreamName(),
+		Retain:        props.Retain,
+		Ready:         constructs.NewDependencyGroup(namespace, workgroup, role),
+	}
+}
+
+// anys converts string pointers to the []any that L1 list properties take.
+func anys(values []*string) *[]any {
+	out := make([]any, len(values))
+	for i, v := range values {
+		out[i] = v
+	}
+	return &out
+}
