@@ -81,3 +81,26 @@ invoke-local: deps ## One local invocation with EVENT=events/<file>.json against
 sam-invoke: deps ## sam local invoke of the producer in SAM_TEMPLATE against a local stream (needs Docker and the SAM CLI)
 	@$(GO) build -o $(BIN_DIR)/local ./cmd/local
 	@$(BIN_DIR)/local sam -template '$(SAM_TEMPLATE)' -event '$(EVENT)' $(if $(FUNCTION),-function '$(FUNCTION)') $(LOCAL_FLAGS)
+
+# The CDK app (infra/): one stack, chatstream-$(ENV), per environment in cdk.json.
+# The pinned CLI from package.json; synth needs no AWS account and no network.
+CDK        ?= npx --no-install cdk
+CDK_FLAGS  ?= -c env=$(ENV) --no-notices
+STACK       = chatstream-$(ENV)
+
+.PHONY: synth
+synth: deps ## Synthesize the ENV stack into cdk.out/ (offline: builds the producer, runs cdk-nag)
+	CDK_DISABLE_CLI_TELEMETRY=true $(CDK) synth $(CDK_FLAGS) --quiet $(STACK)
+	@echo "cdk.out/$(STACK).template.json"
+
+.PHONY: diff
+diff: deps ## Show what deploying the ENV stack would change (needs AWS credentials)
+	$(CDK) diff $(CDK_FLAGS) $(STACK)
+
+.PHONY: deploy
+deploy: deps ## Deploy the ENV stack and save its outputs to cdk.out/ (needs AWS credentials, a bootstrapped account)
+	$(CDK) deploy $(CDK_FLAGS) --outputs-file cdk.out/$(STACK).outputs.json $(STACK)
+
+.PHONY: destroy
+destroy: deps ## Delete the ENV stack (staging: everything; production: keeps stream, namespace, secret)
+	$(CDK) destroy $(CDK_FLAGS) $(STACK)
