@@ -19,7 +19,7 @@ func cfnLintAccepted(s *synthesis) map[string]bool {
 func TestCfnLint(t *testing.T) {
 	linter, err := exec.LookPath("cfn-lint")
 	if err != nil {
-		t.Fatalf("cfn-lint is not installed: %v (install it with `pip install cfn-lint`)", err)
+		t.Fatalf("cfn-lint is not installed: %v (install it with `pip install cfn-lint==1.51.0`; Debian 12 does not package it)", err)
 	}
 	allEnvs(t, func(t *testing.T, s *synthesis) {
 		// GIVEN the synthesized template, written to a directory of its own
