@@ -68,6 +68,10 @@ func StartEmulator(ctx context.Context, cfg EmulatorConfig) (*Emulator, error) {
 	if cfg.StartTimeout == 0 {
 		cfg.StartTimeout = 10 * time.Second
 	}
+	return retryPortRace(func() (*Emulator, error) { return startEmulatorOnce(ctx, cfg) })
+}
+
+func startEmulatorOnce(ctx context.Context, cfg EmulatorConfig) (*Emulator, error) {
 	port, err := choosePort("Lambda emulator", cfg.Port)
 	if err != nil {
 		return nil, err

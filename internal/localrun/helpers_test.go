@@ -4,12 +4,9 @@ import (
 	"context"
 	"os"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 )
-
-func itoa(i int) string { return strconv.Itoa(i) }
 
 // testContext is cancelled when the test ends or after limit.
 func testContext(t *testing.T, limit time.Duration) context.Context {
@@ -66,8 +63,6 @@ func dumpLogOnFailure(t *testing.T, path string) {
 	}
 	t.Logf("tail of %s:\n%s", path, b)
 }
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }
 
 func atoi(t *testing.T, s string) int {
 	t.Helper()

@@ -69,6 +69,10 @@ func StartKinesis(ctx context.Context, cfg KinesisConfig) (*Kinesis, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kinesis-local needs Node.js: %w", err)
 	}
+	return retryPortRace(func() (*Kinesis, error) { return startKinesisOnce(ctx, cfg, node) })
+}
+
+func startKinesisOnce(ctx context.Context, cfg KinesisConfig, node string) (*Kinesis, error) {
 	plain, err := choosePort("kinesis-local", cfg.Port)
 	if err != nil {
 		return nil, err

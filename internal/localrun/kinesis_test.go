@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -114,7 +115,7 @@ func TestStartKinesisReportsEarlyExit(t *testing.T) {
 	if err == nil {
 		t.Fatal("StartKinesis without main.js succeeded")
 	}
-	if want := "kinesis-local exited"; !contains(err.Error(), want) {
+	if want := "kinesis-local exited"; !strings.Contains(err.Error(), want) {
 		t.Errorf("error = %v, want %q with node's output", err, want)
 	}
 }

@@ -28,8 +28,8 @@ func (e *PortInUseError) Error() string {
 
 // choosePort returns port if it is free on 127.0.0.1, or a free port when
 // port is 0. A free port is found by binding port 0 and releasing it; another
-// process could take it before the server binds it, which the server's own
-// start-up check then reports.
+// process could take it before the server binds it, so servers are started
+// through retryPortRace.
 func choosePort(what string, port int) (int, error) {
 	if port < 0 || port > 65535 {
 		return 0, fmt.Errorf("%s: port %d is out of range 0-65535", what, port)
@@ -73,3 +73,22 @@ func waitForPort(ctx context.Context, addr string, exited <-chan struct{}, timeo
 
 // errExited says a server process ended while we waited for it.
 var errExited = errors.New("process exited")
+
+// errPortTaken says a server could not bind a port we had found free:
+// another process took it in between.
+var errPortTaken = errors.New("a port was taken")
+
+// maxStarts bounds the attempts to start a server whose free port was taken
+// before it could bind it.
+const maxStarts = 3
+
+// retryPortRace calls start until it succeeds, fails for another reason
+// than a taken port, or has been tried maxStarts times.
+func retryPortRace[T any](start func() (T, error)) (T, error) {
+	for attempt := 1; ; attempt++ {
+		v, err := start()
+		if err == nil || attempt == maxStarts || !errors.Is(err, errPortTaken) {
+			return v, err
+		}
+	}
+}

@@ -56,9 +56,14 @@ func startProcess(name string, cmd *exec.Cmd, logPath string) (*process, error) 
 func (p *process) pid() int { return p.cmd.Process.Pid }
 
 // exitError describes how the process ended, with its last output lines.
+// It wraps errPortTaken when the process says a port was taken.
 func (p *process) exitError() error {
 	<-p.done
-	return fmt.Errorf("%s exited (%v); last output:\n%s", p.name, p.err, p.tail.lastLines(15, nil))
+	out := p.tail.lastLines(15, nil)
+	if strings.Contains(out, "EADDRINUSE") || strings.Contains(out, "address already in use") {
+		return fmt.Errorf("%s exited (%v): %w; last output:\n%s", p.name, p.err, errPortTaken, out)
+	}
+	return fmt.Errorf("%s exited (%v); last output:\n%s", p.name, p.err, out)
 }
 
 // stop ends the whole process group: SIGTERM, then SIGKILL after stopGrace.

@@ -1,7 +1,10 @@
 package localrun
 
 import (
+	"errors"
 	"fmt"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -33,6 +36,34 @@ func TestTailBufferLastLines(t *testing.T) {
 			}
 			if got := b.lastLines(tt.n, tt.keep); got != tt.want {
 				t.Errorf("lastLines(%d) = %q, want %q", tt.n, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestProcessExitError(t *testing.T) {
+	tests := []struct {
+		name      string
+		script    string
+		wantTaken bool
+		wantOut   string
+	}{
+		{name: "node port clash", script: `echo "Error: listen EADDRINUSE: address already in use 127.0.0.1:4568"; exit 1`, wantTaken: true, wantOut: "EADDRINUSE"},
+		{name: "Go port clash", script: `echo "listen tcp 127.0.0.1:8080: bind: address already in use" >&2; exit 2`, wantTaken: true, wantOut: "bind: address already in use"},
+		{name: "other failure", script: `echo "Cannot find module main.js"; exit 1`, wantOut: "Cannot find module main.js"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := startProcess("server", exec.Command("/bin/sh", "-c", tt.script), filepath.Join(t.TempDir(), "log"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = p.exitError()
+			if got := errors.Is(err, errPortTaken); got != tt.wantTaken {
+				t.Errorf("errors.Is(%v, errPortTaken) = %v, want %v", err, got, tt.wantTaken)
+			}
+			if !strings.Contains(err.Error(), "server exited (exit status") || !strings.Contains(err.Error(), tt.wantOut) {
+				t.Errorf("exitError = %q, want the exit status and %q", err, tt.wantOut)
 			}
 		})
 	}
