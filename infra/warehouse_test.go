@@ -189,7 +189,7 @@ func TestCapacityComesFromConfig(t *testing.T) {
 func TestWarehouseReadyCoversTheAssociationAndTheWorkgroup(t *testing.T) {
 	// GIVEN a warehouse in a stack of its own, and a resource that depends on Warehouse.Ready,
 	// as the streaming-ingestion DDL will
-	app := awscdk.NewApp(nil)
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
 	stack := awscdk.NewStack(app, jsii.String("ready"), nil)
 	stream := awskinesis.NewStream(stack, jsii.String("Stream"), nil)
 	env := config.Defaults("ready")
