@@ -13,12 +13,16 @@ func EventNames() []string {
 	return []string{"JOIN", "LEAVE", "OPEN_CHAT", "SUBSCRIBE", "SEND_MESSAGE"}
 }
 
-// Event is the part of a record's JSON that the contract fixes.
+// Event is what CheckRecord reads from a record.
 type Event struct {
-	EventID   string
+	// EventID is event_id.
+	EventID string
+	// EventName is event_name, one of EventNames.
 	EventName string
-	UserID    int64
-	RunID     string
+	// UserID is user_id, also the partition key.
+	UserID int64
+	// RunID is run_id, empty when the invocation's payload had none.
+	RunID string
 }
 
 // eventTimeLayout is RFC 3339 in UTC with exactly millisecond precision.

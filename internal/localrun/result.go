@@ -6,20 +6,29 @@ import (
 	"fmt"
 )
 
-// Result is the producer's summary of one invocation.
+// Result is the producer's summary of one invocation, the part of its
+// result JSON that the contract fixes.
 type Result struct {
-	Sent       int   `json:"sent"`
-	Failed     int   `json:"failed"`
-	Requests   int   `json:"requests"`
-	Retries    int   `json:"retries"`
+	// Sent is how many events the stream accepted.
+	Sent int `json:"sent"`
+	// Failed is how many events were given up on.
+	Failed int `json:"failed"`
+	// Requests is how many PutRecords calls were made.
+	Requests int `json:"requests"`
+	// Retries is how many times a record was resent.
+	Retries int `json:"retries"`
+	// DurationMS is how long the invocation took.
 	DurationMS int64 `json:"duration_ms"`
-	Generated  int   `json:"generated"`
+	// Generated is how many events were made; 0 when the result lacks it.
+	Generated int `json:"generated"`
 }
 
 // FunctionError is an error the function itself returned, in the shape the
 // Lambda runtime reports it.
 type FunctionError struct {
-	Type    string `json:"errorType"`
+	// Type is the error's type name, such as PayloadError.
+	Type string `json:"errorType"`
+	// Message is the error's text.
 	Message string `json:"errorMessage"`
 }
 
