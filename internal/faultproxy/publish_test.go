@@ -1,0 +1,94 @@
+package faultproxy_test
+
+import (
+	"fmt"
+	"iter"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/chatstream/chatstream/internal/faultproxy"
+	"github.com/chatstream/chatstream/lambda/publish"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// records yields n records with distinct data.
+func records(n int) iter.Seq[publish.Record] {
+	return func(yield func(publish.Record) bool) {
+		for i := range n {
+			if !yield(publish.Record{PartitionKey: fmt.Sprint(i % 97), Data: fmt.Appendf(nil, "event-%05d", i)}) {
+				return
+			}
+		}
+	}
+}
+
+// The publisher alone, in fast motion, through every fault at once: the
+// same promises as the producer's integration tests, with timeouts and
+// backoff scaled down to milliseconds so that many seeds fit in a second.
+func TestPublishKeepsItsPromisesUnderFaults(t *testing.T) {
+	faults := faultproxy.Faults{Throttle: 0.2, ServerError: 0.1, Delay: 0.1, DelayFor: 250 * time.Millisecond, LoseAnswer: 0.1}
+	tests := []struct {
+		name        string
+		faults      faultproxy.Faults
+		maxAttempts int
+		// wantFailed says whether records must fail; with eight attempts
+		// against mixed faults a record may or may not run out of them.
+		wantFailed *bool
+		// mixed runs must meet every kind of fault and leave duplicates,
+		// or they prove little.
+		mixed bool
+	}{
+		{name: "mixed faults", faults: faults, maxAttempts: 8, mixed: true},
+		{name: "mixed faults, two attempts", faults: faults, maxAttempts: 2, wantFailed: ptr(true)},
+		{name: "every entry throttled", faults: faultproxy.Faults{Throttle: 1}, maxAttempts: 3, wantFailed: ptr(true)},
+		{name: "every request 5xx", faults: faultproxy.Faults{ServerError: 1}, maxAttempts: 3, wantFailed: ptr(true)},
+		{name: "every answer lost", faults: faultproxy.Faults{LoseAnswer: 1}, maxAttempts: 3, wantFailed: ptr(true)},
+	}
+	for _, tt := range tests {
+		for seed := uint64(1); seed <= 3; seed++ {
+			t.Run(fmt.Sprintf("%s/seed %d", tt.name, seed), func(t *testing.T) {
+				up := startUpstream(t)
+				p := startProxy(t, up.URL, tt.faults, seed)
+				pub, err := publish.New(proxyClient(p, 5*time.Second), publish.Options{
+					Stream:         testStream,
+					MaxInFlight:    4,
+					MaxAttempts:    tt.maxAttempts,
+					BaseBackoff:    2 * time.Millisecond,
+					MaxBackoff:     20 * time.Millisecond,
+					RequestTimeout: 150 * time.Millisecond,
+					// 100 records a request, so that faults hit many requests.
+					Limiter: rate.NewLimiter(100_000, 100),
+					Rand:    rand.New(rand.NewPCG(seed, 9)),
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				const n = 2000
+				res := pub.Publish(t.Context(), records(n))
+				counts := settled(t, p)
+
+				duplicates := checkDelivery(t, reported{Generated: n, Sent: res.Sent, Failed: res.Failed}, outcome{
+					records:        p.Records(),
+					unacknowledged: counts.Unacknowledged,
+					copies:         stored(up),
+				})
+				if failed := res.Failed > 0; tt.wantFailed != nil && failed != *tt.wantFailed {
+					t.Errorf("Publish() = %+v; want failures %t", res, *tt.wantFailed)
+				}
+				if c := counts; tt.mixed && (c.Throttled == 0 || c.ServerErrors == 0 || c.LateAnswers == 0 || c.LostAnswers == 0 || duplicates == 0) {
+					t.Errorf("proxy counts %+v and %d duplicates, want every kind of fault and some duplicates", c, duplicates)
+				}
+				if tt.faults.Throttle == 1 || tt.faults.ServerError == 1 {
+					if n := len(up.Records(testStream)); n != 0 || res.Sent != 0 {
+						t.Errorf("with every attempt refused: %d sent and %d stored, want none", res.Sent, n)
+					}
+				}
+				t.Logf("%+v; %d duplicates; proxy %+v", res, duplicates, counts)
+			})
+		}
+	}
+}

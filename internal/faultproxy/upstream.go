@@ -1,0 +1,87 @@
+package faultproxy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+)
+
+// upstreamResponse is an answer from upstream, read in full.
+type upstreamResponse struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// skippedHeaders are not copied between the two hops: they describe one
+// connection or one encoding of the body, which the proxy re-encodes.
+var skippedHeaders = map[string]bool{
+	"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Te": true, "Trailer": true,
+	"Transfer-Encoding": true, "Upgrade": true, "Content-Length": true, "Content-Encoding": true,
+	"Accept-Encoding": true, "Host": true,
+}
+
+// forward sends body to upstream with r's method, path and headers. It is
+// not cancelled when the client goes away: once a request has reached the
+// service, the service finishes it whoever is still listening. Only Close
+// or the upstream timeout cut it short.
+//
+// The Authorization header travels unchanged, though the body may have
+// changed: kinesis-local, like the other local emulators, does not check
+// signatures.
+func (p *Proxy) forward(r *http.Request, body []byte) (upstreamResponse, error) {
+	ctx := context.WithoutCancel(r.Context())
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(p.closing, cancel)
+	defer stop()
+
+	target := p.upstream.JoinPath(r.URL.Path)
+	target.RawQuery = r.URL.RawQuery
+	req, err := http.NewRequestWithContext(ctx, r.Method, target.String(), bytes.NewReader(body))
+	if err != nil {
+		return upstreamResponse{}, fmt.Errorf("forward to %s: %w", p.upstream, err)
+	}
+	for name, values := range r.Header {
+		if !skippedHeaders[http.CanonicalHeaderKey(name)] {
+			req.Header[name] = values
+		}
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return upstreamResponse{}, fmt.Errorf("forward to %s: %w", p.upstream, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return upstreamResponse{}, fmt.Errorf("read answer of %s: %w", p.upstream, err)
+	}
+	return upstreamResponse{status: resp.StatusCode, header: resp.Header, body: data}, nil
+}
+
+// write copies the answer to the client.
+func (u upstreamResponse) write(w http.ResponseWriter) {
+	for name, values := range u.header {
+		if !skippedHeaders[http.CanonicalHeaderKey(name)] {
+			w.Header()[name] = values
+		}
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(u.body)))
+	w.WriteHeader(u.status)
+	w.Write(u.body)
+}
+
+// writeError answers with a Kinesis JSON 1.1 error, which the SDK reads
+// from the X-Amzn-ErrorType header and the body's __type.
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	body, _ := json.Marshal(map[string]string{"__type": code, "message": message})
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("X-Amzn-ErrorType", code)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	w.Write(body)
+}
