@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"unicode/utf8"
 )
 
 // wholeNumber parses s, a decimal or JSON number, as a whole number from lo
@@ -18,11 +19,11 @@ func wholeNumber(s string, lo, hi int) (int, error) {
 	f, err := strconv.ParseFloat(s, 64)
 	switch {
 	case errors.Is(err, strconv.ErrRange):
-		return 0, fmt.Errorf("%s is out of range: want %d to %d", s, lo, hi)
+		return 0, fmt.Errorf("%s is out of range: want %d to %d", clip(s), lo, hi)
 	case err != nil:
-		return 0, fmt.Errorf("%q is not a number", s)
+		return 0, fmt.Errorf("%q is not a number", clip(s))
 	case f != math.Trunc(f):
-		return 0, fmt.Errorf("%s is not a whole number", s)
+		return 0, fmt.Errorf("%s is not a whole number", clip(s))
 	}
 	return inRange(f, lo, hi)
 }
@@ -40,11 +41,27 @@ func eventRate(s string) (float64, error) {
 	f, err := strconv.ParseFloat(s, 64)
 	switch {
 	case errors.Is(err, strconv.ErrRange) || math.IsInf(f, 0) || math.IsNaN(f):
-		return 0, fmt.Errorf("%s is not a finite number", s)
+		return 0, fmt.Errorf("%s is not a finite number", clip(s))
 	case err != nil:
-		return 0, fmt.Errorf("%q is not a number", s)
+		return 0, fmt.Errorf("%q is not a number", clip(s))
 	case f < 0:
-		return 0, fmt.Errorf("%s is negative: want 0 (unpaced) or more events per second", s)
+		return 0, fmt.Errorf("%s is negative: want 0 (unpaced) or more events per second", clip(s))
 	}
 	return f, nil
+}
+
+// clip shortens a value for an error message. A payload can carry a
+// megabyte in one field, and its error is logged, returned to the caller and
+// kept with a failed asynchronous invocation: it names the value by its
+// start and its length instead.
+func clip(s string) string {
+	const keep = 40
+	if len(s) <= 2*keep {
+		return s
+	}
+	cut := keep
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", s[:cut], len(s))
 }

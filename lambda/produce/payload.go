@@ -83,7 +83,7 @@ func ParsePayload(data []byte) (Request, error) {
 	case SourceRule:
 		return parseRule(trimmed)
 	}
-	return Request{}, fmt.Errorf("payload source %q is unknown: want %q, %q, or no source for a manual payload", source, SourceScheduler, SourceRule)
+	return Request{}, fmt.Errorf("payload source %q is unknown: want %q, %q, or no source for a manual payload", clip(source), SourceScheduler, SourceRule)
 }
 
 func parseManual(fields map[string]json.RawMessage) (Request, error) {
@@ -168,7 +168,7 @@ func parseRule(data []byte) (Request, error) {
 		return Request{}, fmt.Errorf("rule event: %w", err)
 	}
 	if ev.DetailType != "Scheduled Event" {
-		return Request{}, fmt.Errorf("rule event: detail-type %q is not %q", ev.DetailType, "Scheduled Event")
+		return Request{}, fmt.Errorf("rule event: detail-type %q is not %q", clip(ev.DetailType), "Scheduled Event")
 	}
 	req := Request{Trigger: TriggerRule, ScheduledTime: ev.Time}
 	if len(ev.Resources) > 0 {
@@ -190,7 +190,7 @@ func onlyFields(fields map[string]json.RawMessage, allowed ...string) error {
 		return nil
 	}
 	slices.Sort(unknown)
-	return fmt.Errorf("unknown field %q (allowed: %s)", unknown[0], strings.Join(allowed, ", "))
+	return fmt.Errorf("unknown field %q (allowed: %s)", clip(unknown[0]), strings.Join(allowed, ", "))
 }
 
 // decodeString decodes a JSON string, refusing every other kind of value.
