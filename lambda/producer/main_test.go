@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// runAsProducer asks the test binary to be the producer: TestMain then
+// runs main instead of the tests.
+const runAsProducer = "CHATSTREAM_TEST_RUN_PRODUCER"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runAsProducer) == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// startProducer runs main in a process of its own with exactly env (and
+// JSON logs, as the stack configures), and returns its output and exit code.
+func startProducer(t *testing.T, env map[string]string) (string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+	// HOME keeps this machine's AWS profile out of the SDK's reach.
+	cmd.Env = []string{runAsProducer + "=1", "AWS_LAMBDA_LOG_FORMAT=JSON", "HOME=" + t.TempDir(), "AWS_EC2_METADATA_DISABLED=true"}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return string(out), 0
+	case errors.As(err, &exit) && ctx.Err() == nil:
+		return string(out), exit.ExitCode()
+	}
+	t.Fatalf("run the producer: %v; output:\n%s", err, out)
+	return "", 0
+}
+
+// A bad environment stops the producer at start-up, before it asks the
+// runtime for an invocation, with one log line naming the variable and its
+// value.
+func TestBadEnvironmentStopsStartUp(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+	}{
+		{name: "nothing set", env: nil, wantErr: `STREAM_NAME="": required`},
+		{name: "stream name with a space", env: map[string]string{"STREAM_NAME": "chat events"}, wantErr: `STREAM_NAME="chat events": character ' ' at byte 4`},
+		{name: "count zero", env: map[string]string{"STREAM_NAME": "s", "EVENTS_PER_INVOCATION": "0"}, wantErr: `EVENTS_PER_INVOCATION="0": 0 is out of range: want 1 to 1000000`},
+		{name: "count empty", env: map[string]string{"STREAM_NAME": "s", "EVENTS_PER_INVOCATION": ""}, wantErr: `EVENTS_PER_INVOCATION="": set but empty`},
+		{name: "rate negative", env: map[string]string{"STREAM_NAME": "s", "RATE": "-2"}, wantErr: `RATE="-2": -2 is negative`},
+		{name: "users not a number", env: map[string]string{"STREAM_NAME": "s", "USERS": "lots"}, wantErr: `USERS="lots": "lots" is not a number`},
+		{name: "seed out of range", env: map[string]string{"STREAM_NAME": "s", "SEED": "18446744073709551616"}, wantErr: `SEED="18446744073709551616": want a whole number`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			out, code := startProducer(t, tt.env)
+			if code != 1 {
+				t.Errorf("exit code %d, want 1", code)
+			}
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			var line struct {
+				Level   string `json:"level"`
+				Message string `json:"message"`
+				Error   string `json:"error"`
+			}
+			if len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &line) != nil {
+				t.Fatalf("output:\n%s\nwant exactly one JSON log line", out)
+			}
+			if line.Level != "ERROR" || line.Message != "invalid configuration" || !strings.Contains(line.Error, tt.wantErr) {
+				t.Errorf("logged %s, want an ERROR %q whose error contains %q", lines[0], "invalid configuration", tt.wantErr)
+			}
+		})
+	}
+}
+
+// The control for the test above: a good environment passes start-up and
+// reaches the Lambda runtime client, which, outside Lambda, finds no
+// runtime API to ask for invocations.
+func TestGoodEnvironmentReachesTheRuntime(t *testing.T) {
+	out, code := startProducer(t, map[string]string{
+		"STREAM_NAME": "chat-events", "EVENTS_PER_INVOCATION": "10", "RATE": "5", "USERS": "20", "SEED": "1", "AWS_REGION": "us-east-1",
+	})
+	if code == 0 || strings.Contains(out, "invalid configuration") || !strings.Contains(out, "AWS_LAMBDA_RUNTIME_API") {
+		t.Errorf("exit code %d, output:\n%s\nwant a failure to find the runtime API, not a configuration error", code, out)
+	}
+}
