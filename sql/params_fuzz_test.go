@@ -1,0 +1,88 @@
+package sql
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// shape is a statement with every quoted value replaced by its kind: what
+// the statement does, whatever the names it acts on.
+func shape(t *testing.T, s Statement) []string {
+	t.Helper()
+	toks, err := lex(s.SQL)
+	if err != nil {
+		t.Fatalf("statement %s does not lex: %v\n%s", s.Name, err, s.SQL)
+	}
+	out := make([]string, len(toks))
+	for i, tok := range toks {
+		switch tok.kind {
+		case tokIdent:
+			out[i] = "<identifier>"
+		case tokString:
+			out[i] = "<string>"
+		default:
+			out[i] = tok.text
+		}
+	}
+	return out
+}
+
+// FuzzPlansKeepTheirShape checks, for any names and role, that every plan
+// either refuses them, exactly when Validate does and without a partial
+// plan, or renders the same statements as for staging, token for token
+// outside quotes: a name can change what a quoted identifier says, never
+// what a statement does.
+func FuzzPlansKeepTheirShape(f *testing.F) {
+	seeds := [][4]string{
+		{"chat-events-staging", "kinesis", "chatstream", stagingRoleARN},
+		{"chat-events-production", `x"; DROP TABLE users; --`, "événements", stagingRoleARN},
+		{"chat-events-staging", "kinesis", "a\n-- name: evil", stagingRoleARN},
+		{"chat-events-staging", "/* comment */", "it's", "arn:aws:iam::123456789012:role/r'; DROP SCHEMA x; --"},
+		{"Chat-Events", "kinesis", "ChatStream", stagingRoleARN},
+		{"chat;events", "kinesis", "chatstream", "default"},
+		{"chat-events-staging", strings.Repeat("é", 63) + "a", "chatstream", "arn:aws-cn:iam::123456789012:role/a/b/c"},
+	}
+	for _, s := range seeds {
+		f.Add(s[0], s[1], s[2], s[3])
+	}
+	plans := []struct {
+		name string
+		plan func(Params) ([]Statement, error)
+	}{{"Apply", Apply}, {"ApplyViews", ApplyViews}, {"Drop", Drop}, {"DropSchema", DropSchema}}
+	base := Params{StreamName: "chat-events-staging", RoleARN: stagingRoleARN, StreamSchema: "kinesis", Schema: "chatstream"}
+
+	f.Fuzz(func(t *testing.T, stream, streamSchema, schema, roleARN string) {
+		p := Params{StreamName: stream, RoleARN: roleARN, StreamSchema: streamSchema, Schema: schema}
+		invalid := p.Validate()
+		for _, pl := range plans {
+			got, err := pl.plan(p)
+			if (err == nil) != (invalid == nil) {
+				t.Fatalf("%s(%+v) error = %v, but Validate() = %v", pl.name, p, err, invalid)
+			}
+			if err != nil {
+				if got != nil {
+					t.Fatalf("%s(%+v) returned %d statements with its error %v", pl.name, p, len(got), err)
+				}
+				continue
+			}
+			want, err := pl.plan(base)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%s(%+v) has %d statements, staging has %d", pl.name, p, len(got), len(want))
+			}
+			for i := range got {
+				if got[i].Name != want[i].Name {
+					t.Errorf("%s(%+v) statement %d is %s, staging's is %s", pl.name, p, i, got[i].Name, want[i].Name)
+				}
+				assertOneStatement(t, got[i])
+				if diff := cmp.Diff(shape(t, want[i]), shape(t, got[i])); diff != "" {
+					t.Errorf("%s(%+v) statement %s changed shape (-staging +got):\n%s", pl.name, p, got[i].Name, diff)
+				}
+			}
+		}
+	})
+}
