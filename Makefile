@@ -42,6 +42,19 @@ test: deps lint ## Run every test (unit, integration, CDK assertions)
 bench: ## Run the benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
+# Fuzz targets are found by name in the test files, so only their packages
+# are compiled. make test already runs every target's seed corpus.
+FUZZTIME ?= 1m
+
+.PHONY: fuzz
+fuzz: ## Run every fuzz target for FUZZTIME (default 1m) each; a crasher is kept in the package's testdata/fuzz/
+	@for dir in $$(grep -l '^func Fuzz' $$(find lambda sql infra cmd internal -name '*_test.go') | xargs -n1 dirname | sort -u); do \
+	  for target in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go | cut -d' ' -f2); do \
+	    echo "== ./$$dir $$target for $(FUZZTIME)"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime '$(FUZZTIME)' ./$$dir; \
+	  done; \
+	done
+
 # Streaming-ingestion DDL and analytics queries: sql/ and cmd/query.
 ENV ?= staging
 Q   ?=
