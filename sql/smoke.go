@@ -1,0 +1,67 @@
+package sql
+
+import "fmt"
+
+// SmokeStatements are the statements `make smoke` runs, from sql/smoke. Values
+// are bound as Data API parameters, named after a colon in the SQL.
+type SmokeStatements struct {
+	// Progress counts a run's events in the typed view and its records in
+	// the materialized view. Parameter: run_id.
+	Progress Statement
+	// Latency gives the percentiles of a run's end-to-end latency, in
+	// milliseconds. Parameter: run_id.
+	Latency Statement
+	// ScanErrors lists the last hour's ingestion errors by reason.
+	// Parameter: stream, the Kinesis stream name.
+	ScanErrors Statement
+	// ViewState is the materialized view's row in SVV_MV_INFO; none when it
+	// does not exist. Parameter: schema, as Redshift stores it (lower case).
+	ViewState Statement
+	// LastRefresh is the materialized view's latest refresh. Parameter:
+	// schema.
+	LastRefresh Statement
+	// NewestRow is when the materialized view last received a row.
+	NewestRow Statement
+}
+
+// Smoke renders the smoke-test statements against the views in schema.
+func Smoke(schema string) (SmokeStatements, error) {
+	quoted, err := QuoteIdentifier(schema)
+	if err != nil {
+		return SmokeStatements{}, fmt.Errorf("schema: %w", err)
+	}
+	// Like the queries, these templates see only the schema.
+	data := struct{ Schema string }{Schema: quoted}
+	byName := map[string]Statement{}
+	for _, file := range [...]string{"smoke/run.sql", "smoke/diagnose.sql"} {
+		stmts, err := render(file, data)
+		if err != nil {
+			return SmokeStatements{}, err
+		}
+		for _, s := range stmts {
+			byName[s.Name] = s
+		}
+	}
+	var s SmokeStatements
+	for name, dst := range map[string]*Statement{
+		"smoke_progress":     &s.Progress,
+		"smoke_latency":      &s.Latency,
+		"smoke_scan_errors":  &s.ScanErrors,
+		"smoke_view_state":   &s.ViewState,
+		"smoke_last_refresh": &s.LastRefresh,
+		"smoke_newest_row":   &s.NewestRow,
+	} {
+		stmt, ok := byName[name]
+		if !ok {
+			return SmokeStatements{}, fmt.Errorf("sql/smoke has no statement named %s", name)
+		}
+		*dst = stmt
+	}
+	return s, nil
+}
+
+// All returns the statements in a fixed order: the run's, then the
+// diagnosis's.
+func (s SmokeStatements) All() []Statement {
+	return []Statement{s.Progress, s.Latency, s.ScanErrors, s.ViewState, s.LastRefresh, s.NewestRow}
+}
