@@ -1,0 +1,82 @@
+package dataapi
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/service/redshiftdata/types"
+)
+
+// Result is the rows a statement returned.
+type Result struct {
+	// Columns are the column names, in order.
+	Columns []string
+	// Rows are the rows, in the order Redshift sent them.
+	Rows  []Row
+	index map[string]int
+}
+
+// Row is one row of a Result, read by column name.
+type Row struct {
+	result *Result
+	fields []types.Field
+}
+
+func (r Row) field(column string) (types.Field, error) {
+	i, ok := r.result.index[column]
+	if !ok {
+		return nil, fmt.Errorf("no column %q in %v", column, r.result.Columns)
+	}
+	return r.fields[i], nil
+}
+
+// Int returns the integer in column; null is true for NULL. The Data API
+// sends BIGINT and INTEGER as longs, REAL and DOUBLE as doubles, and
+// DECIMAL as a string; a fraction is an error rather than rounded silently.
+func (r Row) Int(column string) (v int64, null bool, err error) {
+	f, err := r.field(column)
+	if err != nil {
+		return 0, false, err
+	}
+	switch f := f.(type) {
+	case *types.FieldMemberIsNull:
+		return 0, true, nil
+	case *types.FieldMemberLongValue:
+		return f.Value, false, nil
+	case *types.FieldMemberDoubleValue:
+		if f.Value != math.Trunc(f.Value) || math.Abs(f.Value) > 1<<53 {
+			return 0, false, fmt.Errorf("column %s: %v is not a whole number", column, f.Value)
+		}
+		return int64(f.Value), false, nil
+	case *types.FieldMemberStringValue:
+		n, err := strconv.ParseInt(f.Value, 10, 64)
+		if err != nil {
+			return 0, false, fmt.Errorf("column %s: %q is not a whole number", column, f.Value)
+		}
+		return n, false, nil
+	}
+	return 0, false, fmt.Errorf("column %s: %T is not a number", column, f)
+}
+
+// Text returns the value of column as text; null is true for NULL.
+// Timestamps arrive as text, e.g. "2026-11-27 10:00:03.123456".
+func (r Row) Text(column string) (v string, null bool, err error) {
+	f, err := r.field(column)
+	if err != nil {
+		return "", false, err
+	}
+	switch f := f.(type) {
+	case *types.FieldMemberIsNull:
+		return "", true, nil
+	case *types.FieldMemberStringValue:
+		return f.Value, false, nil
+	case *types.FieldMemberLongValue:
+		return strconv.FormatInt(f.Value, 10), false, nil
+	case *types.FieldMemberDoubleValue:
+		return strconv.FormatFloat(f.Value, 'g', -1, 64), false, nil
+	case *types.FieldMemberBooleanValue:
+		return strconv.FormatBool(f.Value), false, nil
+	}
+	return "", false, fmt.Errorf("column %s: %T is not text", column, f)
+}

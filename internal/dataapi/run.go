@@ -1,0 +1,158 @@
+package dataapi
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
+	"github.com/aws/aws-sdk-go-v2/service/redshiftdata/types"
+)
+
+// API is the part of the Redshift Data API a Runner calls; *redshiftdata.Client
+// has it.
+type API interface {
+	ExecuteStatement(ctx context.Context, params *redshiftdata.ExecuteStatementInput, optFns ...func(*redshiftdata.Options)) (*redshiftdata.ExecuteStatementOutput, error)
+	DescribeStatement(ctx context.Context, params *redshiftdata.DescribeStatementInput, optFns ...func(*redshiftdata.Options)) (*redshiftdata.DescribeStatementOutput, error)
+	GetStatementResult(ctx context.Context, params *redshiftdata.GetStatementResultInput, optFns ...func(*redshiftdata.Options)) (*redshiftdata.GetStatementResultOutput, error)
+}
+
+// Target is where statements run, signed in with a Secrets Manager secret.
+type Target struct {
+	Workgroup string
+	Database  string
+	SecretARN string
+}
+
+// Runner runs one statement at a time and waits for it.
+type Runner struct {
+	// API is the Data API client.
+	API API
+	// Target is the workgroup and database.
+	Target Target
+	// Label prefixes each statement's name in the Data API's history, so a
+	// person listing statements can tell whose they are.
+	Label string
+	// Wait pauses between status checks; nil waits on a timer. It returns
+	// ctx's error when ctx ends first.
+	Wait func(ctx context.Context, d time.Duration) error
+}
+
+// Poll intervals: quick at first, since most statements take a second or two.
+const (
+	firstPoll = 250 * time.Millisecond
+	maxPoll   = 2 * time.Second
+)
+
+// Bounds on what one statement may return.
+const (
+	maxRows  = 10000
+	maxPages = 100
+)
+
+// StatementError is a statement that ended FAILED or ABORTED.
+type StatementError struct {
+	// Name is the statement's name.
+	Name string
+	// ID is the Data API's statement id.
+	ID string
+	// Status is FAILED or ABORTED.
+	Status types.StatusString
+	// Message is Redshift's error message.
+	Message string
+}
+
+// Error implements error.
+func (e *StatementError) Error() string {
+	return fmt.Sprintf("statement %s (id %s) %s: %s", e.Name, e.ID, e.Status, e.Message)
+}
+
+// Run submits sql with params bound by name (":run_id" in the SQL is
+// params["run_id"]), waits until it ends and returns its rows. A statement
+// that fails returns a *StatementError. ctx bounds the whole run; when it
+// ends first, the error says which status the statement was left in.
+func (r *Runner) Run(ctx context.Context, name, sql string, params map[string]string) (*Result, error) {
+	in := &redshiftdata.ExecuteStatementInput{
+		Sql:           aws.String(sql),
+		WorkgroupName: aws.String(r.Target.Workgroup),
+		Database:      aws.String(r.Target.Database),
+		SecretArn:     aws.String(r.Target.SecretARN),
+		StatementName: aws.String(r.Label + name),
+	}
+	// Sorted, so that the same call sends the same request.
+	for _, k := range slices.Sorted(maps.Keys(params)) {
+		in.Parameters = append(in.Parameters, types.SqlParameter{Name: aws.String(k), Value: aws.String(params[k])})
+	}
+	out, err := r.API.ExecuteStatement(ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("submit statement %s to %s: %w", name, r.Target.Workgroup, err)
+	}
+	id := aws.ToString(out.Id)
+	for wait := firstPoll; ; wait = min(2*wait, maxPoll) {
+		d, err := r.API.DescribeStatement(ctx, &redshiftdata.DescribeStatementInput{Id: out.Id})
+		if err != nil {
+			return nil, fmt.Errorf("describe statement %s (id %s): %w", name, id, err)
+		}
+		switch d.Status {
+		case types.StatusStringFinished:
+			if !aws.ToBool(d.HasResultSet) {
+				return &Result{}, nil
+			}
+			return r.read(ctx, name, id)
+		case types.StatusStringFailed, types.StatusStringAborted:
+			return nil, &StatementError{Name: name, ID: id, Status: d.Status, Message: aws.ToString(d.Error)}
+		}
+		if err := r.wait(ctx, wait); err != nil {
+			return nil, fmt.Errorf("statement %s (id %s) still %s: %w", name, id, d.Status, err)
+		}
+	}
+}
+
+func (r *Runner) wait(ctx context.Context, d time.Duration) error {
+	if r.Wait != nil {
+		return r.Wait(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func (r *Runner) read(ctx context.Context, name, id string) (*Result, error) {
+	res := &Result{}
+	var token *string
+	for range maxPages {
+		page, err := r.API.GetStatementResult(ctx, &redshiftdata.GetStatementResultInput{Id: aws.String(id), NextToken: token})
+		if err != nil {
+			return nil, fmt.Errorf("read result of statement %s (id %s): %w", name, id, err)
+		}
+		if res.Columns == nil {
+			res.index = make(map[string]int, len(page.ColumnMetadata))
+			for i, c := range page.ColumnMetadata {
+				res.Columns = append(res.Columns, aws.ToString(c.Name))
+				res.index[aws.ToString(c.Name)] = i
+			}
+		}
+		for _, rec := range page.Records {
+			if len(rec) != len(res.Columns) {
+				return nil, fmt.Errorf("statement %s (id %s): a row has %d fields for %d columns", name, id, len(rec), len(res.Columns))
+			}
+			if len(res.Rows) == maxRows {
+				return nil, fmt.Errorf("statement %s (id %s) returned more than %d rows", name, id, maxRows)
+			}
+			res.Rows = append(res.Rows, Row{result: res, fields: rec})
+		}
+		token = page.NextToken
+		if aws.ToString(token) == "" {
+			return res, nil
+		}
+	}
+	return nil, fmt.Errorf("statement %s (id %s) returned more than %d pages", name, id, maxPages)
+}

@@ -1,0 +1,246 @@
+package dataapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
+	"github.com/aws/aws-sdk-go-v2/service/redshiftdata/types"
+	"github.com/google/go-cmp/cmp"
+)
+
+// fakeData runs one statement: it reports statuses in turn (the last one
+// repeats), then serves pages of rows.
+type fakeData struct {
+	statuses []types.StatusString
+	errText  string
+	columns  []string
+	pages    [][][]types.Field
+
+	executed  []*redshiftdata.ExecuteStatementInput
+	describes int
+}
+
+func (f *fakeData) ExecuteStatement(_ context.Context, in *redshiftdata.ExecuteStatementInput, _ ...func(*redshiftdata.Options)) (*redshiftdata.ExecuteStatementOutput, error) {
+	f.executed = append(f.executed, in)
+	return &redshiftdata.ExecuteStatementOutput{Id: aws.String("st-1")}, nil
+}
+
+func (f *fakeData) DescribeStatement(_ context.Context, in *redshiftdata.DescribeStatementInput, _ ...func(*redshiftdata.Options)) (*redshiftdata.DescribeStatementOutput, error) {
+	if aws.ToString(in.Id) != "st-1" {
+		return nil, &types.ResourceNotFoundException{Message: in.Id}
+	}
+	status := f.statuses[min(f.describes, len(f.statuses)-1)]
+	f.describes++
+	out := &redshiftdata.DescribeStatementOutput{Id: in.Id, Status: status, HasResultSet: aws.Bool(f.columns != nil)}
+	if f.errText != "" {
+		out.Error = aws.String(f.errText)
+	}
+	return out, nil
+}
+
+func (f *fakeData) GetStatementResult(_ context.Context, in *redshiftdata.GetStatementResultInput, _ ...func(*redshiftdata.Options)) (*redshiftdata.GetStatementResultOutput, error) {
+	page := 0
+	if in.NextToken != nil {
+		if _, err := fmt.Sscanf(*in.NextToken, "page-%d", &page); err != nil {
+			return nil, err
+		}
+	}
+	out := &redshiftdata.GetStatementResultOutput{Records: f.pages[page]}
+	for _, c := range f.columns {
+		out.ColumnMetadata = append(out.ColumnMetadata, types.ColumnMetadata{Name: aws.String(c)})
+	}
+	if page+1 < len(f.pages) {
+		out.NextToken = aws.String(fmt.Sprintf("page-%d", page+1))
+	}
+	return out, nil
+}
+
+var target = Target{Workgroup: "chatstream-staging", Database: "chatstream", SecretARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin-AbCdEf"}
+
+// recordWaits returns a Wait that records its durations without waiting.
+func recordWaits(waits *[]time.Duration) func(context.Context, time.Duration) error {
+	return func(ctx context.Context, d time.Duration) error {
+		*waits = append(*waits, d)
+		return ctx.Err()
+	}
+}
+
+func TestRunReadsPagesByColumnName(t *testing.T) {
+	// GIVEN a statement that runs for two checks and returns two pages.
+	data := &fakeData{
+		statuses: []types.StatusString{types.StatusStringSubmitted, types.StatusStringStarted, types.StatusStringFinished},
+		columns:  []string{"events", "newest"},
+		pages: [][][]types.Field{
+			{{&types.FieldMemberLongValue{Value: 1000}, &types.FieldMemberStringValue{Value: "2026-11-27 10:00:03.123"}}},
+			{{&types.FieldMemberStringValue{Value: "42"}, &types.FieldMemberIsNull{Value: true}}},
+		},
+	}
+	var waits []time.Duration
+	r := &Runner{API: data, Target: target, Label: "chatstream-smoke:", Wait: recordWaits(&waits)}
+
+	// WHEN it runs with two parameters.
+	res, err := r.Run(t.Context(), "progress", "SELECT :b, :a", map[string]string{"b": "2", "a": "1"})
+
+	// THEN the request names the target and the sorted parameters, the
+	// checks back off, and both pages read by column name.
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := data.executed[0]
+	got := []string{aws.ToString(in.WorkgroupName), aws.ToString(in.Database), aws.ToString(in.SecretArn), aws.ToString(in.StatementName), aws.ToString(in.Sql)}
+	want := []string{target.Workgroup, target.Database, target.SecretARN, "chatstream-smoke:progress", "SELECT :b, :a"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ExecuteStatement input (-want +got):\n%s", diff)
+	}
+	var params []string
+	for _, p := range in.Parameters {
+		params = append(params, aws.ToString(p.Name)+"="+aws.ToString(p.Value))
+	}
+	if diff := cmp.Diff([]string{"a=1", "b=2"}, params); diff != "" {
+		t.Errorf("parameters (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]time.Duration{250 * time.Millisecond, 500 * time.Millisecond}, waits); diff != "" {
+		t.Errorf("waits (-want +got):\n%s", diff)
+	}
+	if len(res.Rows) != 2 {
+		t.Fatalf("got %d rows, want 2", len(res.Rows))
+	}
+	type cell struct {
+		Events     int64
+		Newest     string
+		NewestNull bool
+	}
+	var cells []cell
+	for _, row := range res.Rows {
+		n, _, err := row.Int("events")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, null, err := row.Text("newest")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cells = append(cells, cell{Events: n, Newest: s, NewestNull: null})
+	}
+	if diff := cmp.Diff([]cell{{Events: 1000, Newest: "2026-11-27 10:00:03.123"}, {Events: 42, NewestNull: true}}, cells); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+	if _, _, err := res.Rows[0].Int("nope"); err == nil || !strings.Contains(err.Error(), `no column "nope" in [events newest]`) {
+		t.Errorf(`Int("nope") = %v; want an error naming the column and the columns there are`, err)
+	}
+}
+
+func TestRunFailures(t *testing.T) {
+	tests := []struct {
+		name    string
+		data    *fakeData
+		ctx     func(context.Context) (context.Context, context.CancelFunc)
+		wantErr string
+		check   func(t *testing.T, err error)
+	}{
+		{
+			name:    "failed statement",
+			data:    &fakeData{statuses: []types.StatusString{types.StatusStringFailed}, errText: `ERROR: relation "chatstream.chat_events" does not exist`},
+			wantErr: `statement progress (id st-1) FAILED: ERROR: relation "chatstream.chat_events" does not exist`,
+			check: func(t *testing.T, err error) {
+				var se *StatementError
+				if !errors.As(err, &se) || se.Status != types.StatusStringFailed {
+					t.Errorf("error %v is not a FAILED *StatementError", err)
+				}
+			},
+		},
+		{
+			name:    "aborted statement",
+			data:    &fakeData{statuses: []types.StatusString{types.StatusStringAborted}, errText: "Query cancelled."},
+			wantErr: "statement progress (id st-1) ABORTED: Query cancelled.",
+		},
+		{
+			name: "deadline while the statement runs",
+			data: &fakeData{statuses: []types.StatusString{types.StatusStringStarted}},
+			ctx: func(ctx context.Context) (context.Context, context.CancelFunc) {
+				return context.WithDeadline(ctx, time.Now().Add(-time.Second))
+			},
+			wantErr: "statement progress (id st-1) still STARTED: context deadline exceeded",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := t.Context()
+			if tt.ctx != nil {
+				var cancel context.CancelFunc
+				ctx, cancel = tt.ctx(ctx)
+				defer cancel()
+			}
+			var waits []time.Duration
+			r := &Runner{API: tt.data, Target: target, Wait: recordWaits(&waits)}
+			_, err := r.Run(ctx, "progress", "SELECT 1", nil)
+			if err == nil || err.Error() != tt.wantErr {
+				t.Fatalf("Run = %v; want %q", err, tt.wantErr)
+			}
+			if tt.check != nil {
+				tt.check(t, err)
+			}
+		})
+	}
+}
+
+func TestRunStopsPollingOnCancel(t *testing.T) {
+	data := &fakeData{statuses: []types.StatusString{types.StatusStringStarted}}
+	ctx, cancel := context.WithCancel(t.Context())
+	var waits []time.Duration
+	wait := func(ctx context.Context, d time.Duration) error {
+		waits = append(waits, d)
+		if len(waits) == 6 {
+			cancel()
+		}
+		return ctx.Err()
+	}
+	r := &Runner{API: data, Target: target, Wait: wait}
+	if _, err := r.Run(ctx, "q", "SELECT 1", nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v; want it to stop when ctx is cancelled", err)
+	}
+	want := []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 2 * time.Second, 2 * time.Second}
+	if diff := cmp.Diff(want, waits); diff != "" {
+		t.Errorf("waits (-want +got):\n%s", diff)
+	}
+}
+
+func TestIntConversions(t *testing.T) {
+	tests := []struct {
+		name     string
+		field    types.Field
+		want     int64
+		wantNull bool
+		wantErr  string
+	}{
+		{name: "long", field: &types.FieldMemberLongValue{Value: -7}, want: -7},
+		{name: "whole double", field: &types.FieldMemberDoubleValue{Value: 998}, want: 998},
+		{name: "decimal as string", field: &types.FieldMemberStringValue{Value: "1445"}, want: 1445},
+		{name: "null", field: &types.FieldMemberIsNull{Value: true}, wantNull: true},
+		{name: "fractional double", field: &types.FieldMemberDoubleValue{Value: 997.5}, wantErr: "column n: 997.5 is not a whole number"},
+		{name: "fractional decimal", field: &types.FieldMemberStringValue{Value: "997.5"}, wantErr: `column n: "997.5" is not a whole number`},
+		{name: "boolean", field: &types.FieldMemberBooleanValue{Value: true}, wantErr: "column n: *types.FieldMemberBooleanValue is not a number"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := &Result{Columns: []string{"n"}, index: map[string]int{"n": 0}}
+			row := Row{result: res, fields: []types.Field{tt.field}}
+			got, null, err := row.Int("n")
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("Int = %d, %v; want error %q", got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want || null != tt.wantNull {
+				t.Errorf("Int = %d, %v, %v; want %d, %v, nil", got, null, err, tt.want, tt.wantNull)
+			}
+		})
+	}
+}

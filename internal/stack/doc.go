@@ -1,0 +1,2 @@
+// Package stack reads what a deployed chatstream stack publishes: its CloudFormation outputs.
+package stack
