@@ -1,0 +1,39 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
+	"github.com/chatstream/chatstream/internal/smoke"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := smoke.Main(ctx, os.Args[1:], os.Stdout, os.Stderr, smoke.Deps{NewClients: awsClients})
+	stop()
+	os.Exit(code)
+}
+
+// awsClients builds the clients from the usual AWS_* variables and profiles.
+func awsClients(ctx context.Context) (smoke.Clients, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return smoke.Clients{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	return smoke.Clients{
+		Stacks: cloudformation.NewFromConfig(cfg),
+		// A retried invocation would send a second batch of events.
+		Lambda:    lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.Retryer = aws.NopRetryer{} }),
+		Data:      redshiftdata.NewFromConfig(cfg),
+		Schedules: scheduler.NewFromConfig(cfg),
+	}, nil
+}

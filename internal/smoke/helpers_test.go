@@ -1,0 +1,105 @@
+package smoke
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// golden compares a report, its measured times masked, with testdata/name.
+func golden(t *testing.T, name, report string) {
+	t.Helper()
+	got := mask(report)
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run go test ./internal/smoke -update to create it): %v", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s mismatch (-want +got); run go test ./internal/smoke -update if the change is intended:\n%s", path, diff)
+	}
+}
+
+// Measured times differ on every run; latencies do not, since the fake
+// warehouse stamps each event with a delay the test chose.
+var masks = []struct {
+	pattern *regexp.Regexp
+	with    string
+}{
+	{regexp.MustCompile(`in [0-9.]+ s \([0-9]+ requests?, [0-9]+ retr(y|ies)\)`), "in <duration> (<requests>, <retries>)"},
+	{regexp.MustCompile(`[0-9.]+ s from the invocation's start`), "<seconds> s from the invocation's start"},
+	{regexp.MustCompile(`20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9:.]+`), "<timestamp>"},
+	{regexp.MustCompile(`\([0-9hms.]+ ago\)`), "(<age> ago)"},
+}
+
+func mask(s string) string {
+	for _, m := range masks {
+		s = m.pattern.ReplaceAllString(s, m.with)
+	}
+	return s
+}
+
+// fakeProducer stands in for the producer when a test needs no emulator: it
+// writes the requested events to an in-memory stream and answers like the
+// producer, or fails like it.
+type fakeProducer struct {
+	stream *memStream
+	// extra events are written beyond those the result reports.
+	extra int
+	// errorType and errorMessage, when set, make it return a function error
+	// the way Lambda reports one.
+	errorType, errorMessage string
+	// err is returned by the API call itself.
+	err error
+	// invoked, when set, is called after the events are written.
+	invoked func()
+}
+
+func (f *fakeProducer) Invoke(_ context.Context, in *lambda.InvokeInput, _ ...func(*lambda.Options)) (*lambda.InvokeOutput, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	if f.errorMessage != "" {
+		body, _ := json.Marshal(map[string]string{"errorType": f.errorType, "errorMessage": f.errorMessage})
+		return &lambda.InvokeOutput{StatusCode: 200, FunctionError: aws.String("Unhandled"), Payload: body}, nil
+	}
+	var p manualPayload
+	if err := json.Unmarshal(in.Payload, &p); err != nil {
+		return nil, err
+	}
+	for range p.Count + f.extra {
+		event := fmt.Sprintf(`{"schema_version":1,"event_id":%q,"event_time":%q,"event_name":"JOIN","user_id":1,"run_id":%q}`,
+			uuid.NewString(), time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), p.RunID)
+		f.stream.put([]byte(event))
+	}
+	if f.invoked != nil {
+		f.invoked()
+	}
+	body := fmt.Sprintf(`{"run_id":%q,"requested":%d,"generated":%d,"sent":%d,"failed":0,"requests":1,"retries":0,"duration_ms":12}`,
+		p.RunID, p.Count, p.Count, p.Count)
+	return &lambda.InvokeOutput{StatusCode: 200, Payload: []byte(body)}, nil
+}
+
+// fixedRunID is a NewRunID for tests.
+func fixedRunID(id string) func() (string, error) {
+	return func() (string, error) { return id, nil }
+}

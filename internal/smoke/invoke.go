@@ -1,0 +1,84 @@
+package smoke
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/chatstream/chatstream/lambda/produce"
+)
+
+// invokeTimeout bounds a synchronous invocation: Lambda ends every
+// invocation after 15 minutes at the most.
+const invokeTimeout = 15*time.Minute + 30*time.Second
+
+// manualPayload is the producer's manual payload (events/manual.json).
+type manualPayload struct {
+	Count int     `json:"count"`
+	Rate  float64 `json:"rate"`
+	RunID string  `json:"run_id"`
+}
+
+// functionError is an error the producer returned, as the Lambda runtime
+// reports it: errorType is the Go type's name, such as DeliveryError.
+type functionError struct {
+	Type    string `json:"errorType"`
+	Message string `json:"errorMessage"`
+}
+
+// Error implements error.
+func (e *functionError) Error() string {
+	if e.Type == "" {
+		return e.Message
+	}
+	return e.Type + ": " + e.Message
+}
+
+// encodePayload returns the manual payload for one run, checked with the
+// producer's own decoder so that a bad count or run id fails here rather
+// than in the deployed function.
+func encodePayload(count int, rate float64, runID string) ([]byte, error) {
+	payload, err := json.Marshal(manualPayload{Count: count, Rate: rate, RunID: runID})
+	if err != nil {
+		return nil, fmt.Errorf("encode payload: %w", err)
+	}
+	if _, err := produce.ParsePayload(payload); err != nil {
+		return nil, fmt.Errorf("payload %s: %w", payload, err)
+	}
+	return payload, nil
+}
+
+// invokeProducer calls the producer synchronously and returns its result. A
+// function error comes back as a *functionError.
+func invokeProducer(ctx context.Context, api invoker, function string, payload []byte) (produce.Result, error) {
+	ctx, cancel := context.WithTimeout(ctx, invokeTimeout)
+	defer cancel()
+	out, err := api.Invoke(ctx, &lambda.InvokeInput{
+		FunctionName:   aws.String(function),
+		InvocationType: types.InvocationTypeRequestResponse,
+		Payload:        payload,
+	})
+	if err != nil {
+		return produce.Result{}, fmt.Errorf("invoke %s: %w", function, err)
+	}
+	// Lambda flags a function error with a header; the Runtime Interface
+	// Emulator does not, so an errorMessage body counts too.
+	var fe functionError
+	if json.Unmarshal(out.Payload, &fe) == nil && (fe.Message != "" || fe.Type != "") {
+		return produce.Result{}, &fe
+	}
+	if out.FunctionError != nil {
+		return produce.Result{}, &functionError{Type: aws.ToString(out.FunctionError), Message: string(out.Payload)}
+	}
+	var res produce.Result
+	dec := json.NewDecoder(bytes.NewReader(out.Payload))
+	if err := dec.Decode(&res); err != nil {
+		return produce.Result{}, fmt.Errorf("decode the result of %s, %q: %w", function, out.Payload, err)
+	}
+	return res, nil
+}
