@@ -117,3 +117,13 @@ deploy: deps ## Deploy the ENV stack and save its outputs to cdk.out/ (needs AWS
 .PHONY: destroy
 destroy: deps ## Delete the ENV stack (staging: everything; production: keeps stream, namespace, secret)
 	$(CDK) destroy $(CDK_FLAGS) $(STACK)
+
+# After a deploy: prove that events flow into Redshift, and how fast (cmd/smoke).
+COUNT   ?= 1000
+TIMEOUT ?= 5m
+RATE    ?=
+
+.PHONY: smoke
+smoke: ## Invoke the deployed ENV producer with COUNT events and wait up to TIMEOUT until Redshift has them all (RATE=events/s)
+	@$(GO) build -o $(BIN_DIR)/smoke ./cmd/smoke
+	@$(BIN_DIR)/smoke -env '$(ENV)' -count '$(COUNT)' -timeout '$(TIMEOUT)' $(if $(RATE),-rate '$(RATE)')
