@@ -18,6 +18,12 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first Ctrl-C stops the check, which then reports what it saw; once
+	// it is stopping, a second one ends the process at once.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	code := smoke.Main(ctx, os.Args[1:], os.Stdout, os.Stderr, smoke.Deps{NewClients: awsClients})
 	stop()
 	os.Exit(code)

@@ -66,7 +66,7 @@ func (d *diagnosis) advice(r *report) string {
 	switch {
 	case d.viewErr == nil && d.view == nil:
 		return fmt.Sprintf("%s does not exist, so the deploy did not apply the ingestion DDL. Look at the stack's events for the "+
-			"custom resource that runs it (aws cloudformation describe-stack-events --stack-name %s); %s.", mv, r.stack, ddl)
+			"Custom::IngestionDdl resource that runs it (aws cloudformation describe-stack-events --stack-name %s); %s.", mv, r.stack, ddl)
 	case len(d.scanErrors) > 0:
 		e := d.scanErrors[0]
 		return fmt.Sprintf("Redshift could not ingest %s of the stream (%q). Fix what the reason names; "+

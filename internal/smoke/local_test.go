@@ -186,7 +186,7 @@ func TestAgainstLocalProducer(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			start := time.Now()
 			code := Main(ctx, args, &stdout, &stderr, deps)
-			t.Logf("%s in %s; progress:\n%s", tt.name, time.Since(start).Round(time.Millisecond), stderr.String())
+			t.Logf("%s in %s\n%s%s", tt.name, time.Since(start).Round(time.Millisecond), stderr.String(), stdout.String())
 			if code != tt.want {
 				t.Errorf("exit code %d, want %d; report:\n%s", code, tt.want, stdout.String())
 			}
