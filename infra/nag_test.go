@@ -70,6 +70,8 @@ func TestEverySuppressionIsSpecificAndExplained(t *testing.T) {
 		}
 		// AND the suppressions are exactly the reviewed ones
 		policy := func(c constructs.IConstruct) string { return s.id(c.Node().FindChild(jsii.String("DefaultPolicy"))) }
+		ingestion := s.stack.Ingestion
+		waiter := ingestion.Provider.Node().FindChild(jsii.String("waiter-state-machine"))
 		want := []string{
 			"AwsSolutions-IAM5 " + s.id(s.stack.Schedule.Role),
 			"AwsSolutions-IAM5 " + policy(s.stack.Schedule.Role),
@@ -78,6 +80,12 @@ func TestEverySuppressionIsSpecificAndExplained(t *testing.T) {
 			"AwsSolutions-SMG4 " + s.id(s.stack.Warehouse.AdminSecret),
 			"AwsSolutions-SQS3 " + s.id(s.stack.Producer.FailureQueue),
 			"AwsSolutions-SQS3 " + s.id(s.stack.Schedule.DeadLetterQueue),
+			"AwsSolutions-IAM5 " + policy(s.stack.Ingestion.IsComplete.Role()),
+			"AwsSolutions-IAM5 " + policy(ingestion.Node().FindChild(jsii.String("ProviderOnEventRole"))),
+			"AwsSolutions-IAM5 " + policy(ingestion.Node().FindChild(jsii.String("ProviderIsCompleteRole"))),
+			"AwsSolutions-IAM5 " + policy(waiter.Node().FindChild(jsii.String("Role"))),
+			"AwsSolutions-SF1 " + s.id(waiter.Node().FindChild(jsii.String("Resource"))),
+			"AwsSolutions-SF2 " + s.id(waiter.Node().FindChild(jsii.String("Resource"))),
 		}
 		if s.env.Producer.Tracing {
 			role := s.stack.Producer.Function.Role()

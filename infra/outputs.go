@@ -22,6 +22,7 @@ func (s *ChatstreamStack) addOutputs() {
 	output("DatabaseName", "Database that holds the streaming materialized view", w.DatabaseName)
 	output("AdminSecretArn", "Secrets Manager secret holding the admin credentials", w.AdminSecret.SecretArn())
 	output("StreamingRoleArn", "IAM role that Redshift streaming ingestion reads Kinesis with", w.StreamingRole.RoleArn())
+	output("EventsView", "Typed view of the ingested chat events, created by the deploy", s.Ingestion.EventsView)
 	output("DashboardUrl", "CloudWatch dashboard", awscdk.Fn_Sub(jsii.String(
 		"https://${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=${AWS::Region}#dashboards:name=${Name}"),
 		&map[string]*string{"Name": s.Operations.Dashboard.DashboardName()}))

@@ -26,6 +26,7 @@ func TestOutputs(t *testing.T) {
 			"DatabaseName":         s.env.Warehouse.DatabaseName,
 			"AdminSecretArn":       ref(s.id(w.AdminSecret)),
 			"StreamingRoleArn":     getAtt(s.id(w.StreamingRole), "Arn"),
+			"EventsView":           getAtt(s.id(s.stack.Ingestion.Resource), "EventsView"),
 		}
 		for id, v := range want {
 			if _, ok := outputs[id]; !ok {
@@ -65,7 +66,7 @@ func TestOutputs(t *testing.T) {
 			got = append(got, id)
 		}
 		slices.Sort(got)
-		wantIDs := []string{"AdminSecretArn", "DashboardUrl", "DataApiQueryCommand", "DatabaseName", "InvokeProducerCommand", "NamespaceName",
+		wantIDs := []string{"AdminSecretArn", "DashboardUrl", "DataApiQueryCommand", "DatabaseName", "EventsView", "InvokeProducerCommand", "NamespaceName",
 			"ProducerFunctionName", "QueryEditorUrl", "ScheduleName", "StreamArn", "StreamName", "StreamingRoleArn", "WorkgroupEndpoint", "WorkgroupName"}
 		if diff := cmp.Diff(wantIDs, got); diff != "" {
 			t.Errorf("output ids (-want +got):\n%s", diff)

@@ -40,6 +40,8 @@ type ChatstreamStack struct {
 	Network *Network
 	// Warehouse is Redshift Serverless.
 	Warehouse *Warehouse
+	// Ingestion applies the streaming-ingestion DDL in the warehouse during the deploy.
+	Ingestion *Ingestion
 	// Operations is the dashboard and the alarms.
 	Operations *Operations
 }
@@ -60,7 +62,8 @@ func AddStack(app awscdk.App, moduleRoot string) (*ChatstreamStack, error) {
 }
 
 // NewChatstreamStack defines the stack chatstream-<env>: stream, scheduled producer, Redshift
-// Serverless, dashboard, alarms and outputs, checked by the cdk-nag AwsSolutions rules.
+// Serverless with the streaming-ingestion DDL, dashboard, alarms and outputs, checked by the
+// cdk-nag AwsSolutions rules.
 func NewChatstreamStack(scope constructs.Construct, props *ChatstreamStackProps) (*ChatstreamStack, error) {
 	env := props.Env
 	stackProps := &awscdk.StackProps{
@@ -95,6 +98,17 @@ func NewChatstreamStack(scope constructs.Construct, props *ChatstreamStackProps)
 		Settings: env.Warehouse, Network: s.Network, Stream: s.Stream,
 		LogRetentionDays: env.LogRetentionDays, Retain: env.Retain(),
 	})
+	runner, err := (&GoBundler{Root: props.ModuleRoot, Package: SQLRunnerPackage}).Code()
+	if err != nil {
+		return nil, fmt.Errorf("sqlrunner code: %w", err)
+	}
+	s.Ingestion, err = NewIngestion(stack, "Ingestion", &IngestionProps{
+		Warehouse: s.Warehouse, StreamName: env.Stream.Name, Code: runner,
+		LogRetentionDays: env.LogRetentionDays, Retain: env.Retain(),
+	})
+	if err != nil {
+		return nil, err
+	}
 	s.Operations = NewOperations(stack, "Operations", &OperationsProps{
 		DashboardName: env.StackName(),
 		Producer:      s.Producer.Function,
