@@ -16,9 +16,10 @@ help: ## Show this help
 	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
-build: ## Build the producer Lambda as $(BIN_DIR)/producer/bootstrap (linux/$(GOARCH))
+build: ## Build the Lambdas as $(BIN_DIR)/producer/bootstrap and $(BIN_DIR)/sqlrunner/bootstrap (linux/$(GOARCH))
 	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(GOFLAGS_LAMBDA) -o $(BIN_DIR)/producer/bootstrap ./lambda/producer
-	@ls -l $(BIN_DIR)/producer/bootstrap | awk '{printf "%s: %.1f MiB\n", $$NF, $$5/1048576}'
+	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(GOFLAGS_LAMBDA) -o $(BIN_DIR)/sqlrunner/bootstrap ./lambda/sqlrunner
+	@ls -l $(BIN_DIR)/producer/bootstrap $(BIN_DIR)/sqlrunner/bootstrap | awk '{printf "%s: %.1f MiB\n", $$NF, $$5/1048576}'
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
