@@ -40,8 +40,6 @@ func (r *report) producerAdvice() string {
 		"--query LoggingConfig.LogGroup --output text) --since 15m", r.function)
 	var fe *functionError
 	switch {
-	case r.function == "":
-		return "see the error above."
 	case errors.As(r.problem, &fe) && fe.Type == "PayloadError":
 		return "the deployed producer refused the smoke test's payload, so it is older than this check: deploy this version (make deploy ENV=" + r.env + ")."
 	case errors.As(r.problem, &fe) && fe.Type == "DeliveryError":
@@ -49,6 +47,8 @@ func (r *report) producerAdvice() string {
 			"the run sent: try a smaller COUNT or a RATE. AccessDenied or KMS errors point at the function's role. Then " + logs + "."
 	case errors.As(r.problem, &fe):
 		return "the function crashed or timed out: " + logs + "."
+	case r.produced != nil && r.produced.RunID != r.runID:
+		return "the deployed producer does not tag events with the run id, so it is older than this check: deploy this version (make deploy ENV=" + r.env + ")."
 	case r.produced != nil:
 		return logs + "."
 	}

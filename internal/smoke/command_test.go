@@ -145,6 +145,14 @@ func TestFailuresWithoutKinesis(t *testing.T) {
 			wantCalls: []string{},
 		},
 		{
+			name: "producer ignores the run id",
+			setup: func(m *memSetup) {
+				m.producer.answerRunID = new(string)
+			},
+			golden:    "producer_no_run_id.golden",
+			wantCalls: []string{},
+		},
+		{
 			name: "more events than produced",
 			setup: func(m *memSetup) {
 				m.producer.extra = 3

@@ -72,6 +72,9 @@ type fakeProducer struct {
 	err error
 	// invoked, when set, is called after the events are written.
 	invoked func()
+	// answerRunID, when set, replaces the run id in the result, as a
+	// producer that ignores it would answer.
+	answerRunID *string
 }
 
 func (f *fakeProducer) Invoke(_ context.Context, in *lambda.InvokeInput, _ ...func(*lambda.Options)) (*lambda.InvokeOutput, error) {
@@ -94,8 +97,12 @@ func (f *fakeProducer) Invoke(_ context.Context, in *lambda.InvokeInput, _ ...fu
 	if f.invoked != nil {
 		f.invoked()
 	}
+	runID := p.RunID
+	if f.answerRunID != nil {
+		runID = *f.answerRunID
+	}
 	body := fmt.Sprintf(`{"run_id":%q,"requested":%d,"generated":%d,"sent":%d,"failed":0,"requests":1,"retries":0,"duration_ms":12}`,
-		p.RunID, p.Count, p.Count, p.Count)
+		runID, p.Count, p.Count, p.Count)
 	return &lambda.InvokeOutput{StatusCode: 200, Payload: []byte(body)}, nil
 }
 

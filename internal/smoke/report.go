@@ -108,6 +108,9 @@ func (r *report) verdict() string {
 	case noStack:
 		return fmt.Sprintf("FAIL: cannot read the outputs of stack %s.", r.stack)
 	case producerFailed:
+		if r.produced != nil {
+			return "FAIL: the producer's answer does not fit the run."
+		}
 		return "FAIL: the producer did not send the run's events."
 	case statementFailed:
 		return "FAIL: Redshift refused a smoke-test statement."
