@@ -103,7 +103,7 @@ CDK_FLAGS  ?= -c env=$(ENV) --no-notices
 STACK       = chatstream-$(ENV)
 
 .PHONY: synth
-synth: deps ## Synthesize the ENV stack into cdk.out/ (offline: builds the producer, runs cdk-nag)
+synth: deps ## Synthesize the ENV stack into cdk.out/ (offline: builds both Lambdas, runs cdk-nag)
 	CDK_DISABLE_CLI_TELEMETRY=true $(CDK) synth $(CDK_FLAGS) --quiet $(STACK)
 	@echo "cdk.out/$(STACK).template.json"
 

@@ -1,0 +1,110 @@
+package localrun
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chatstream/chatstream/internal/fakekinesis"
+)
+
+// initReport is the emulator's line for the function's init phase: the time
+// from starting bootstrap until it asked for its first invocation.
+var initReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
+
+// BenchmarkColdStart measures what the producer's start-up adds to the
+// smallest Go Lambda's (testdata/echofn: aws-lambda-go and nothing else).
+// Each iteration is a cold start: a new emulator, a new process, one
+// invocation. It reports the init phase (init-ms, the figure Lambda bills
+// as Init Duration) and the wall time of that first invocation
+// (first-invoke-ms), which for the producer includes building its first
+// PutRecords request against an in-process Kinesis endpoint.
+func BenchmarkColdStart(b *testing.B) {
+	ctx := context.Background()
+	root, err := FindRoot(".")
+	if err != nil {
+		b.Fatal(err)
+	}
+	bin := b.TempDir()
+	rie, err := BuildEmulator(ctx, root, bin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	producer, err := BuildProducer(ctx, root, bin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	smallest := filepath.Join(bin, "smallest")
+	if err := goBuild(ctx, root, "-tags", "lambda.norpc", "-trimpath", "-o", smallest, "./internal/localrun/testdata/echofn"); err != nil {
+		b.Fatal(err)
+	}
+	kinesis, err := fakekinesis.New(fakekinesis.Options{Streams: []string{"cold"}, Discard: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(kinesis.Close)
+	env := map[string]string{
+		"STREAM_NAME":              "cold",
+		"AWS_ENDPOINT_URL_KINESIS": kinesis.URL,
+		"AWS_REGION":               "us-east-1",
+		"AWS_ACCESS_KEY_ID":        localAccessKey,
+		"AWS_SECRET_ACCESS_KEY":    localSecretKey,
+	}
+
+	for _, fn := range []struct {
+		name, bootstrap string
+		payload         []byte
+	}{
+		{"smallest", smallest, []byte(`{}`)},
+		{"producer", producer, []byte(`{"count":1}`)},
+	} {
+		b.Run(fn.name, func(b *testing.B) {
+			var initMS, invokeMS float64
+			for b.Loop() {
+				init, invoke := coldStart(b, EmulatorConfig{Binary: rie, Bootstrap: fn.bootstrap, WorkDir: b.TempDir(), Env: env}, fn.payload)
+				initMS += init
+				invokeMS += float64(invoke) / float64(time.Millisecond)
+			}
+			b.ReportMetric(initMS/float64(b.N), "init-ms")
+			b.ReportMetric(invokeMS/float64(b.N), "first-invoke-ms")
+		})
+	}
+}
+
+// coldStart starts a fresh emulator, invokes it once and returns the init
+// phase's duration in milliseconds, as the emulator reported it, and the
+// invocation's wall time.
+func coldStart(b *testing.B, cfg EmulatorConfig, payload []byte) (float64, time.Duration) {
+	b.Helper()
+	ctx := context.Background()
+	em, err := StartEmulator(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	_, invokeErr := em.Invoke(ctx, payload)
+	took := time.Since(start)
+	if err := em.Stop(); err != nil {
+		b.Fatal(err)
+	}
+	if invokeErr != nil {
+		b.Fatal(invokeErr)
+	}
+	log, err := os.ReadFile(em.Log)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := initReport.FindSubmatch(log)
+	if m == nil {
+		b.Fatalf("no INIT REPORT line in %s", em.Log)
+	}
+	ms, err := strconv.ParseFloat(string(m[1]), 64)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ms, took
+}
