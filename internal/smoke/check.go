@@ -79,7 +79,6 @@ func (k *checker) run(ctx context.Context) {
 		API:    k.c.Data,
 		Target: dataapi.Target{Workgroup: rep.workgroup, Database: rep.database, SecretARN: out[stack.AdminSecretArn]},
 		Label:  "chatstream-smoke:",
-		Wait:   k.deps.StatementWait,
 	}
 
 	if !k.produce(ctx) {

@@ -65,9 +65,6 @@ type Deps struct {
 	// NewRunID draws the run's id; nil means NewRunID with Now and
 	// crypto/rand.
 	NewRunID func() (string, error)
-	// StatementWait pauses between a statement's status checks; nil waits
-	// on a timer (see dataapi.Runner).
-	StatementWait func(ctx context.Context, d time.Duration) error
 }
 
 // settings are the command line's values.
