@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -410,5 +409,3 @@ func logTailOnFailure(t *testing.T, path string) {
 	}
 	t.Logf("tail of %s:\n%s", path, b)
 }
-
-var _ = strconv.Itoa
