@@ -2,10 +2,12 @@ package localrun
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,4 +109,86 @@ func coldStart(b *testing.B, cfg EmulatorConfig, payload []byte) (float64, time.
 		b.Fatal(err)
 	}
 	return ms, took
+}
+
+// BenchmarkPeakMemory runs one invocation of the real producer per count
+// against an in-process Kinesis endpoint and reports the function process's
+// peak resident memory (VmHWM), the figure Lambda reports as Max Memory Used.
+// It stays flat as the count grows because events are generated as they are
+// sent; the Lambda limit to compare with is the function's memory size.
+func BenchmarkPeakMemory(b *testing.B) {
+	ctx := context.Background()
+	root, err := FindRoot(".")
+	if err != nil {
+		b.Fatal(err)
+	}
+	bin := b.TempDir()
+	rie, err := BuildEmulator(ctx, root, bin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	producer, err := BuildProducer(ctx, root, bin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	kinesis, err := fakekinesis.New(fakekinesis.Options{Streams: []string{"memory"}, Discard: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(kinesis.Close)
+	env := map[string]string{
+		"STREAM_NAME":              "memory",
+		"AWS_ENDPOINT_URL_KINESIS": kinesis.URL,
+		"AWS_REGION":               "us-east-1",
+		"AWS_ACCESS_KEY_ID":        localAccessKey,
+		"AWS_SECRET_ACCESS_KEY":    localSecretKey,
+	}
+	for _, count := range []int{1_000, 100_000, 1_000_000} {
+		b.Run(strconv.Itoa(count), func(b *testing.B) {
+			var peak float64
+			for b.Loop() {
+				em, err := StartEmulator(ctx, EmulatorConfig{Binary: rie, Bootstrap: producer, WorkDir: b.TempDir(), Env: env, FunctionTimeout: 5 * time.Minute})
+				if err != nil {
+					b.Fatal(err)
+				}
+				inv, err := em.Invoke(ctx, []byte(`{"count":`+strconv.Itoa(count)+`}`))
+				if err == nil && inv.Result.Sent != count {
+					err = fmt.Errorf("sent %d of %d events", inv.Result.Sent, count)
+				}
+				if err == nil {
+					peak = max(peak, functionPeakMiB(b, em))
+				}
+				if stopErr := em.Stop(); err == nil {
+					err = stopErr
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(peak, "peak-rss-MiB")
+		})
+	}
+}
+
+// functionPeakMiB is the largest VmHWM among the emulator's descendants: the
+// function process.
+func functionPeakMiB(b *testing.B, em *Emulator) float64 {
+	b.Helper()
+	var peakKiB int
+	for _, pid := range withDescendants(b, em.proc.pid())[1:] {
+		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			continue // the process ended meanwhile
+		}
+		for line := range strings.Lines(string(status)) {
+			if kib, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(kib), " kB"))
+				peakKiB = max(peakKiB, n)
+			}
+		}
+	}
+	if peakKiB == 0 {
+		b.Fatal("found no function process under the emulator")
+	}
+	return float64(peakKiB) / 1024
 }

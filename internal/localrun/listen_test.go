@@ -52,7 +52,7 @@ func listenAddrs(t *testing.T, pid int) []string {
 
 // withDescendants returns pid and every process below it, read from /proc
 // (Linux only; the test is skipped elsewhere).
-func withDescendants(t *testing.T, pid int) []int {
+func withDescendants(t testing.TB, pid int) []int {
 	t.Helper()
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skip("no /proc on this system")
