@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chatstream/chatstream/internal/golden"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -28,7 +29,7 @@ func TestQueries(t *testing.T) {
 		}
 		all = append(all, q)
 	}
-	golden(t, "queries.golden.sql", Format(all))
+	golden.Check(t, "testdata/queries.golden.sql", Format(all))
 }
 
 func TestQueryRefuses(t *testing.T) {

@@ -1,16 +1,12 @@
 package sql
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/chatstream/chatstream/internal/golden"
 	"github.com/google/go-cmp/cmp"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // stagingRoleARN is a placeholder: the real one is known only after deploy.
 const stagingRoleARN = "arn:aws:iam::123456789012:role/chatstream-staging-streaming"
@@ -22,25 +18,6 @@ func stagingParams(t *testing.T) Params {
 		t.Fatalf("ForEnv(staging) = %v", err)
 	}
 	return p
-}
-
-// golden compares got with testdata/name, or rewrites it under -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run go test ./sql -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got); run go test ./sql -update if the change is intended:\n%s", path, diff)
-	}
 }
 
 func TestPlansGolden(t *testing.T) {
@@ -81,7 +58,7 @@ func TestPlansGolden(t *testing.T) {
 			if diff := cmp.Diff(tt.wantNames, names); diff != "" {
 				t.Errorf("%s statement names (-want +got):\n%s", tt.name, diff)
 			}
-			golden(t, "staging_"+tt.name+".golden.sql", Format(stmts))
+			golden.Check(t, "testdata/staging_"+tt.name+".golden.sql", Format(stmts))
 		})
 	}
 }

@@ -3,6 +3,8 @@ package sql
 import (
 	"strings"
 	"testing"
+
+	"github.com/chatstream/chatstream/internal/golden"
 )
 
 func TestSmokeGolden(t *testing.T) {
@@ -22,7 +24,7 @@ func TestSmokeGolden(t *testing.T) {
 			t.Errorf("%s does not read the run from the typed view:\n%s", stmt.Name, stmt.SQL)
 		}
 	}
-	golden(t, "smoke.golden.sql", Format(s.All()))
+	golden.Check(t, "testdata/smoke.golden.sql", Format(s.All()))
 }
 
 func TestSmokeQuotesSchema(t *testing.T) {

@@ -3,23 +3,19 @@ package chat_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chatstream/chatstream/internal/golden"
 	"github.com/chatstream/chatstream/lambda/chat"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // stepClock returns a clock that starts at 2026-11-27T10:00:00Z and moves
 // step forward on every call.
@@ -52,19 +48,7 @@ func TestEventsGolden(t *testing.T) {
 		got.Write(ev.AppendJSON(nil))
 		got.WriteByte('\n')
 	}
-	path := filepath.Join("testdata", "seed42.jsonl")
-	if *update {
-		if err := os.WriteFile(path, got.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run with -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got.String()); diff != "" {
-		t.Errorf("events for seed 42 differ from %s (-want +got):\n%s", path, diff)
-	}
+	golden.Check(t, "testdata/seed42.jsonl", got.String())
 }
 
 func TestSameSeedSameEvents(t *testing.T) {
