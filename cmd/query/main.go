@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
+	"github.com/chatstream/chatstream/internal/dataapi"
+	"github.com/chatstream/chatstream/internal/stack"
 	chatsql "github.com/chatstream/chatstream/sql"
 )
 
@@ -28,15 +30,20 @@ const usage = `usage:
 AWS credentials and Region come from the usual AWS_* variables and profiles.
 `
 
+// stackAPI is the part of CloudFormation the command reads.
+type stackAPI interface {
+	DescribeStacks(ctx context.Context, params *cloudformation.DescribeStacksInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error)
+}
+
 // clients are the AWS APIs the command needs, built only when it needs them.
 type clients struct {
 	stacks stackAPI
-	data   queryAPI
+	data   dataapi.API
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, awsClients, sleepCtx)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, awsClients, nil)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "query:", err)
@@ -55,8 +62,9 @@ func awsClients(ctx context.Context) (clients, error) {
 // errUsage asks for the usage text.
 var errUsage = errors.New("see usage above")
 
-// run executes one command line: results go to stdout, usage text to stderr.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClients func(context.Context) (clients, error), sleep sleeper) error {
+// run executes one command line: results go to stdout, usage text to
+// stderr. wait pauses between a query's status checks; nil waits on a timer.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClients func(context.Context) (clients, error), wait func(context.Context, time.Duration) error) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errUsage
@@ -96,6 +104,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 		if *env == "" {
 			return fmt.Errorf("-env is required")
 		}
+		stackName, err := stack.Name(*env)
+		if err != nil {
+			return err
+		}
 		stmt, err := chatsql.Query(*name, *schema)
 		if err != nil {
 			return err
@@ -104,17 +116,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 		if err != nil {
 			return err
 		}
-		out, err := stackOutputs(ctx, c.stacks, stackName(*env), outWorkgroup, outDatabase, outSecret)
+		out, err := stack.Outputs(ctx, c.stacks, stackName, stack.WorkgroupName, stack.DatabaseName, stack.AdminSecretArn)
 		if err != nil {
 			return err
+		}
+		runner := &dataapi.Runner{
+			API:      c.data,
+			Target:   dataapi.Target{Workgroup: out[stack.WorkgroupName], Database: out[stack.DatabaseName], SecretARN: out[stack.AdminSecretArn]},
+			Label:    "chatstream-query:",
+			Wait:     wait,
+			Truncate: true,
 		}
 		ctx, cancel := context.WithTimeout(ctx, *timeout)
 		defer cancel()
-		r, err := runQuery(ctx, c.data, sleep, target{out[outWorkgroup], out[outDatabase], out[outSecret]}, stmt.Name, stmt.SQL)
+		res, err := runner.Run(ctx, stmt.Name, stmt.SQL, nil)
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("%w; raise -timeout or check the workgroup", err)
+		}
 		if err != nil {
 			return err
 		}
-		return writeTable(stdout, r)
+		return writeTable(stdout, tableOf(res))
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q: %w", args[0], errUsage)
@@ -136,16 +158,20 @@ func ddlParams(ctx context.Context, env, roleARN string, fromStack bool, newClie
 	}
 	switch {
 	case fromStack:
+		name, err := stack.Name(env)
+		if err != nil {
+			return chatsql.Params{}, "", err
+		}
 		c, err := newClients(ctx)
 		if err != nil {
 			return chatsql.Params{}, "", err
 		}
-		out, err := stackOutputs(ctx, c.stacks, stackName(env), outStream, outRole)
+		out, err := stack.Outputs(ctx, c.stacks, name, stack.StreamName, stack.StreamingRoleArn)
 		if err != nil {
 			return chatsql.Params{}, "", err
 		}
-		p.StreamName, p.RoleARN = out[outStream], out[outRole]
-		note = "stream and role from stack " + stackName(env)
+		p.StreamName, p.RoleARN = out[stack.StreamName], out[stack.StreamingRoleArn]
+		note = "stream and role from stack " + name
 	case roleARN == "":
 		p.RoleARN = "arn:aws:iam::123456789012:role/chatstream-" + env + "-streaming"
 		note = "placeholder role ARN; pass -role-arn or -from-stack for the real one"

@@ -4,39 +4,20 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata/types"
+	"github.com/chatstream/chatstream/internal/dataapi/dataapitest"
+	"github.com/chatstream/chatstream/internal/golden"
+	"github.com/chatstream/chatstream/internal/stack/stacktest"
 	chatsql "github.com/chatstream/chatstream/sql"
 	"github.com/google/go-cmp/cmp"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run go test ./cmd/query -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
-}
-
-var stagingStack = fakeStacks{"chatstream-staging": {
+var stagingStack = stacktest.Stacks{"chatstream-staging": {
 	"WorkgroupName":    "chatstream-staging",
 	"DatabaseName":     "dev",
 	"AdminSecretArn":   "arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin-AbCdEf",
@@ -44,10 +25,11 @@ var stagingStack = fakeStacks{"chatstream-staging": {
 	"StreamingRoleArn": "arn:aws:iam::123456789012:role/chatstream-staging-streaming-1A2B3C",
 }}
 
-// noSleep never waits; it fails once ctx is done, like sleepCtx.
+// noSleep never waits; it fails once ctx is done, as waiting on a timer
+// would.
 func noSleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 
-func fakes(data *fakeData) func(context.Context) (clients, error) {
+func fakes(data *dataapitest.Statement) func(context.Context) (clients, error) {
 	return func(context.Context) (clients, error) {
 		return clients{stacks: stagingStack, data: data}, nil
 	}
@@ -63,10 +45,10 @@ func noClients(t *testing.T) func(context.Context) (clients, error) {
 func TestRunQueryPrintsTable(t *testing.T) {
 	// GIVEN a deployed staging stack and a query that runs for two polls and
 	// returns its rows in two pages.
-	data := &fakeData{
-		statuses: []types.StatusString{types.StatusStringSubmitted, types.StatusStringStarted, types.StatusStringFinished},
-		columns:  []string{"chat_id", "messages", "senders", "last_message"},
-		pages: [][][]types.Field{
+	data := &dataapitest.Statement{
+		Statuses: []types.StatusString{types.StatusStringSubmitted, types.StatusStringStarted, types.StatusStringFinished},
+		Columns:  []string{"chat_id", "messages", "senders", "last_message"},
+		Pages: [][][]types.Field{
 			{
 				{&types.FieldMemberLongValue{Value: 7}, &types.FieldMemberLongValue{Value: 1204}, &types.FieldMemberLongValue{Value: 31}, &types.FieldMemberStringValue{Value: "2026-11-27 10:04:59.123"}},
 				{&types.FieldMemberLongValue{Value: 12}, &types.FieldMemberLongValue{Value: 98}, &types.FieldMemberLongValue{Value: 4}, &types.FieldMemberStringValue{Value: "2026-11-27 10:03:10"}},
@@ -86,59 +68,85 @@ func TestRunQueryPrintsTable(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run = %v; stderr: %s", err, stderr.String())
 	}
-	if len(data.executed) != 1 {
-		t.Fatalf("ExecuteStatement called %d times, want 1", len(data.executed))
+	if len(data.Executed) != 1 {
+		t.Fatalf("ExecuteStatement called %d times, want 1", len(data.Executed))
 	}
-	in := data.executed[0]
+	in := data.Executed[0]
 	want, err := chatsql.Query("busiest_chats", chatsql.DefaultSchema)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := []string{*in.WorkgroupName, *in.Database, *in.SecretArn, *in.Sql}
-	if diff := cmp.Diff([]string{"chatstream-staging", "dev", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin-AbCdEf", want.SQL}, got); diff != "" {
+	got := []string{*in.WorkgroupName, *in.Database, *in.SecretArn, *in.StatementName, *in.Sql}
+	if diff := cmp.Diff([]string{"chatstream-staging", "dev", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin-AbCdEf", "chatstream-query:busiest_chats", want.SQL}, got); diff != "" {
 		t.Errorf("ExecuteStatement input (-want +got):\n%s", diff)
 	}
-	if data.describes != 3 || data.reads != 2 {
-		t.Errorf("described %d times and read %d pages; want 3 and 2", data.describes, data.reads)
+	if data.Describes != 3 || data.Reads != 2 {
+		t.Errorf("described %d times and read %d pages; want 3 and 2", data.Describes, data.Reads)
 	}
-	golden(t, "busiest_chats.golden.txt", stdout.String())
+	golden.Check(t, "testdata/busiest_chats.golden.txt", stdout.String())
+}
+
+func TestRunQueryPrintsTheFirstRowsOfALargeResult(t *testing.T) {
+	// GIVEN a query whose result is larger than the command reads.
+	row := []types.Field{&types.FieldMemberLongValue{Value: 1}}
+	data := &dataapitest.Statement{
+		Statuses: []types.StatusString{types.StatusStringFinished},
+		Columns:  []string{"n"},
+		Pages:    [][][]types.Field{slices.Repeat([][]types.Field{row}, 10001)},
+	}
+	var stdout, stderr bytes.Buffer
+
+	// WHEN it runs.
+	err := run(t.Context(), []string{"run", "-env", "staging", "-q", "active_users"}, &stdout, &stderr, fakes(data), noSleep)
+
+	// THEN the table holds the first 10,000 rows and says so.
+	if err != nil {
+		t.Fatalf("run = %v; stderr: %s", err, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n")
+	if got, want := len(lines), 2+10000+1; got != want {
+		t.Errorf("printed %d lines, want %d (header, rule, rows, count)", got, want)
+	}
+	if got, want := lines[len(lines)-1], "(first 10000 rows)"; got != want {
+		t.Errorf("last line = %q, want %q", got, want)
+	}
 }
 
 func TestRunQueryFailures(t *testing.T) {
 	tests := []struct {
 		name    string
 		args    []string
-		data    *fakeData
+		data    *dataapitest.Statement
 		wantErr string
 	}{
 		{
 			name:    "Redshift rejects the query",
 			args:    []string{"run", "-env", "staging", "-q", "ingestion_lag"},
-			data:    &fakeData{statuses: []types.StatusString{types.StatusStringFailed}, errText: `ERROR: relation "chatstream.chat_events" does not exist`},
-			wantErr: `query ingestion_lag (id q-1) FAILED: ERROR: relation "chatstream.chat_events" does not exist`,
+			data:    &dataapitest.Statement{Statuses: []types.StatusString{types.StatusStringFailed}, Error: `ERROR: relation "chatstream.chat_events" does not exist`},
+			wantErr: `statement ingestion_lag (id st-1) FAILED: ERROR: relation "chatstream.chat_events" does not exist`,
 		},
 		{
 			name:    "never finishes before the deadline",
 			args:    []string{"run", "-env", "staging", "-q", "active_users", "-timeout", "1ns"},
-			data:    &fakeData{statuses: []types.StatusString{types.StatusStringStarted}},
-			wantErr: "query active_users (id q-1) still STARTED at the deadline; raise -timeout",
+			data:    &dataapitest.Statement{Statuses: []types.StatusString{types.StatusStringStarted}},
+			wantErr: "statement active_users (id st-1) still STARTED: context deadline exceeded; raise -timeout",
 		},
 		{
 			name:    "stack not deployed",
 			args:    []string{"run", "-env", "production", "-q", "active_users"},
-			data:    &fakeData{},
-			wantErr: "describe stack chatstream-production: ValidationError: Stack with id chatstream-production does not exist",
+			data:    &dataapitest.Statement{},
+			wantErr: "describe stack chatstream-production: api error ValidationError: Stack with id chatstream-production does not exist",
 		},
 		{
 			name:    "unknown query",
 			args:    []string{"run", "-env", "staging", "-q", "drop_all"},
-			data:    &fakeData{},
+			data:    &dataapitest.Statement{},
 			wantErr: `no query named "drop_all"; have active_users, busiest_chats, events_per_minute, ingestion_lag`,
 		},
 		{
 			name:    "no environment",
 			args:    []string{"run", "-q", "active_users"},
-			data:    &fakeData{},
+			data:    &dataapitest.Statement{},
 			wantErr: "-env is required",
 		},
 	}
@@ -153,69 +161,81 @@ func TestRunQueryFailures(t *testing.T) {
 	}
 }
 
-func TestPollIntervalsGrowAndCap(t *testing.T) {
-	data := &fakeData{statuses: []types.StatusString{types.StatusStringStarted}}
-	var waits []time.Duration
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	sleep := func(ctx context.Context, d time.Duration) error {
-		waits = append(waits, d)
-		if len(waits) == 7 {
-			cancel()
-		}
-		return ctx.Err()
-	}
-	_, err := runQuery(ctx, data, sleep, target{"wg", "dev", "secret"}, "q", "SELECT 1")
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("runQuery = %v; want it to stop when ctx is cancelled", err)
-	}
-	want := []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 2 * time.Second, 2 * time.Second, 2 * time.Second}
-	if diff := cmp.Diff(want, waits); diff != "" {
-		t.Errorf("poll intervals (-want +got):\n%s", diff)
-	}
-}
-
-func TestStackOutputsMissing(t *testing.T) {
-	stacks := fakeStacks{"chatstream-staging": {"WorkgroupName": "wg", "DatabaseName": ""}}
-	_, err := stackOutputs(t.Context(), stacks, "chatstream-staging", outWorkgroup, outDatabase, outSecret)
-	if err == nil || !strings.Contains(err.Error(), "stack chatstream-staging lacks outputs [DatabaseName AdminSecretArn]") {
-		t.Fatalf("stackOutputs = %v; want an error naming the missing outputs", err)
-	}
-}
-
 func TestPrintDDL(t *testing.T) {
+	// The command adds a header to what the sql package renders, and nothing
+	// else: the DDL's own text is the sql package's golden files' concern.
+	staging := func(t *testing.T, roleARN string) chatsql.Params {
+		t.Helper()
+		p, err := chatsql.ForEnv("staging", roleARN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	teardown := func(p chatsql.Params) ([]chatsql.Statement, error) {
+		drop, err := chatsql.Drop(p)
+		if err != nil {
+			return nil, err
+		}
+		schema, err := chatsql.DropSchema(p)
+		return append(drop, schema...), err
+	}
 	tests := []struct {
 		name       string
 		args       []string
 		newClients func(t *testing.T) func(context.Context) (clients, error)
-		golden     string
+		params     func(t *testing.T) chatsql.Params
+		plan       func(chatsql.Params) ([]chatsql.Statement, error)
+		header     string
 	}{
 		{
 			name:       "placeholder role",
 			args:       []string{"ddl", "-env", "staging"},
 			newClients: noClients,
-			golden:     "ddl_staging.golden.sql",
+			params: func(t *testing.T) chatsql.Params {
+				return staging(t, "arn:aws:iam::123456789012:role/chatstream-staging-streaming")
+			},
+			plan: chatsql.Apply,
+			header: "-- chatstream streaming-ingestion DDL (apply), stream chat-events-staging\n" +
+				"-- placeholder role ARN; pass -role-arn or -from-stack for the real one\n",
 		},
 		{
 			name:       "from the deployed stack",
 			args:       []string{"ddl", "-env", "staging", "-from-stack"},
-			newClients: func(*testing.T) func(context.Context) (clients, error) { return fakes(&fakeData{}) },
-			golden:     "ddl_staging_from_stack.golden.sql",
+			newClients: func(*testing.T) func(context.Context) (clients, error) { return fakes(&dataapitest.Statement{}) },
+			params: func(t *testing.T) chatsql.Params {
+				p := staging(t, stagingStack["chatstream-staging"]["StreamingRoleArn"])
+				p.StreamName = stagingStack["chatstream-staging"]["StreamName"]
+				return p
+			},
+			plan: chatsql.Apply,
+			header: "-- chatstream streaming-ingestion DDL (apply), stream chat-events-staging\n" +
+				"-- stream and role from stack chatstream-staging\n",
 		},
 		{
 			name:       "teardown",
 			args:       []string{"ddl", "-env", "staging", "-role-arn", "arn:aws:iam::123456789012:role/r", "-teardown"},
 			newClients: noClients,
-			golden:     "ddl_staging_teardown.golden.sql",
+			params:     func(t *testing.T) chatsql.Params { return staging(t, "arn:aws:iam::123456789012:role/r") },
+			plan:       teardown,
+			header:     "-- chatstream streaming-ingestion DDL (teardown), stream chat-events-staging\n",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			stmts, err := tt.plan(tt.params(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tt.header + "\n" + chatsql.Format(stmts)
+
 			var stdout, stderr bytes.Buffer
 			if err := run(t.Context(), tt.args, &stdout, &stderr, tt.newClients(t), noSleep); err != nil {
 				t.Fatalf("run(%v) = %v; stderr: %s", tt.args, err, stderr.String())
 			}
-			golden(t, tt.golden, stdout.String())
+			if diff := cmp.Diff(want, stdout.String()); diff != "" {
+				t.Errorf("run(%v) printed (-want +got):\n%s", tt.args, diff)
+			}
 		})
 	}
 }
@@ -230,6 +250,7 @@ func TestCommandLineErrors(t *testing.T) {
 		{name: "unknown command", args: []string{"drop"}, wantErr: `unknown command "drop"`},
 		{name: "ddl without env", args: []string{"ddl"}, wantErr: "-env is required"},
 		{name: "bad env", args: []string{"ddl", "-env", "Staging"}, wantErr: `environment "Staging"`},
+		{name: "bad env for a query", args: []string{"run", "-env", "Staging", "-q", "active_users"}, wantErr: `environment "Staging"`},
 		{name: "bad role ARN", args: []string{"ddl", "-env", "staging", "-role-arn", "x'; --"}, wantErr: `role ARN "x'; --" is not an IAM role ARN`},
 		{name: "both role sources", args: []string{"ddl", "-env", "staging", "-role-arn", "arn:aws:iam::123456789012:role/r", "-from-stack"}, wantErr: "exclude each other"},
 		{name: "unknown flag", args: []string{"run", "-env", "staging", "-query", "x"}, wantErr: "flag provided but not defined: -query"},

@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"path/filepath"
 	"testing"
+
+	"github.com/chatstream/chatstream/internal/golden"
 )
 
 func TestWriteTable(t *testing.T) {
@@ -51,7 +54,7 @@ func TestWriteTable(t *testing.T) {
 			if err := writeTable(&b, tt.result); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tt.golden, b.String())
+			golden.Check(t, filepath.Join("testdata", tt.golden), b.String())
 		})
 	}
 }

@@ -13,14 +13,23 @@ type Result struct {
 	// Columns are the column names, in order.
 	Columns []string
 	// Rows are the rows, in the order Redshift sent them.
-	Rows  []Row
-	index map[string]int
+	Rows []Row
+	// Truncated says Rows are only the first rows of a larger result; see
+	// Runner.Truncate.
+	Truncated bool
+	index     map[string]int
 }
 
 // Row is one row of a Result, read by column name.
 type Row struct {
 	result *Result
 	fields []types.Field
+}
+
+// Fields returns the row's values in the order of Result.Columns, as the
+// Data API sent them. The caller must not modify them.
+func (r Row) Fields() []types.Field {
+	return r.fields
 }
 
 func (r Row) field(column string) (types.Field, error) {

@@ -39,6 +39,9 @@ type Runner struct {
 	// Wait pauses between status checks; nil waits on a timer. It returns
 	// ctx's error when ctx ends first.
 	Wait func(ctx context.Context, d time.Duration) error
+	// Truncate keeps the first rows of a result too large to read whole
+	// and marks it Truncated; without it such a result is an error.
+	Truncate bool
 }
 
 // Poll intervals: quick at first, since most statements take a second or two.
@@ -145,7 +148,7 @@ func (r *Runner) read(ctx context.Context, name, id string) (*Result, error) {
 				return nil, fmt.Errorf("statement %s (id %s): a row has %d fields for %d columns", name, id, len(rec), len(res.Columns))
 			}
 			if len(res.Rows) == maxRows {
-				return nil, fmt.Errorf("statement %s (id %s) returned more than %d rows", name, id, maxRows)
+				return r.tooLarge(res, fmt.Errorf("statement %s (id %s) returned more than %d rows", name, id, maxRows))
 			}
 			res.Rows = append(res.Rows, Row{result: res, fields: rec})
 		}
@@ -154,5 +157,15 @@ func (r *Runner) read(ctx context.Context, name, id string) (*Result, error) {
 			return res, nil
 		}
 	}
-	return nil, fmt.Errorf("statement %s (id %s) returned more than %d pages", name, id, maxPages)
+	return r.tooLarge(res, fmt.Errorf("statement %s (id %s) returned more than %d pages", name, id, maxPages))
+}
+
+// tooLarge ends reading a result that exceeds a bound: with err, or with
+// the rows read so far when the Runner truncates.
+func (r *Runner) tooLarge(res *Result, err error) (*Result, error) {
+	if !r.Truncate {
+		return nil, err
+	}
+	res.Truncated = true
+	return res, nil
 }

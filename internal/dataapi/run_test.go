@@ -3,63 +3,17 @@ package dataapi
 import (
 	"context"
 	"errors"
-	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata/types"
+	"github.com/chatstream/chatstream/internal/dataapi/dataapitest"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
-
-// fakeData runs one statement: it reports statuses in turn (the last one
-// repeats), then serves pages of rows.
-type fakeData struct {
-	statuses []types.StatusString
-	errText  string
-	columns  []string
-	pages    [][][]types.Field
-
-	executed  []*redshiftdata.ExecuteStatementInput
-	describes int
-}
-
-func (f *fakeData) ExecuteStatement(_ context.Context, in *redshiftdata.ExecuteStatementInput, _ ...func(*redshiftdata.Options)) (*redshiftdata.ExecuteStatementOutput, error) {
-	f.executed = append(f.executed, in)
-	return &redshiftdata.ExecuteStatementOutput{Id: aws.String("st-1")}, nil
-}
-
-func (f *fakeData) DescribeStatement(_ context.Context, in *redshiftdata.DescribeStatementInput, _ ...func(*redshiftdata.Options)) (*redshiftdata.DescribeStatementOutput, error) {
-	if aws.ToString(in.Id) != "st-1" {
-		return nil, &types.ResourceNotFoundException{Message: in.Id}
-	}
-	status := f.statuses[min(f.describes, len(f.statuses)-1)]
-	f.describes++
-	out := &redshiftdata.DescribeStatementOutput{Id: in.Id, Status: status, HasResultSet: aws.Bool(f.columns != nil)}
-	if f.errText != "" {
-		out.Error = aws.String(f.errText)
-	}
-	return out, nil
-}
-
-func (f *fakeData) GetStatementResult(_ context.Context, in *redshiftdata.GetStatementResultInput, _ ...func(*redshiftdata.Options)) (*redshiftdata.GetStatementResultOutput, error) {
-	page := 0
-	if in.NextToken != nil {
-		if _, err := fmt.Sscanf(*in.NextToken, "page-%d", &page); err != nil {
-			return nil, err
-		}
-	}
-	out := &redshiftdata.GetStatementResultOutput{Records: f.pages[page]}
-	for _, c := range f.columns {
-		out.ColumnMetadata = append(out.ColumnMetadata, types.ColumnMetadata{Name: aws.String(c)})
-	}
-	if page+1 < len(f.pages) {
-		out.NextToken = aws.String(fmt.Sprintf("page-%d", page+1))
-	}
-	return out, nil
-}
 
 var target = Target{Workgroup: "chatstream-staging", Database: "chatstream", SecretARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin-AbCdEf"}
 
@@ -73,10 +27,10 @@ func recordWaits(waits *[]time.Duration) func(context.Context, time.Duration) er
 
 func TestRunReadsPagesByColumnName(t *testing.T) {
 	// GIVEN a statement that runs for two checks and returns two pages.
-	data := &fakeData{
-		statuses: []types.StatusString{types.StatusStringSubmitted, types.StatusStringStarted, types.StatusStringFinished},
-		columns:  []string{"events", "newest"},
-		pages: [][][]types.Field{
+	data := &dataapitest.Statement{
+		Statuses: []types.StatusString{types.StatusStringSubmitted, types.StatusStringStarted, types.StatusStringFinished},
+		Columns:  []string{"events", "newest"},
+		Pages: [][][]types.Field{
 			{{&types.FieldMemberLongValue{Value: 1000}, &types.FieldMemberStringValue{Value: "2026-11-27 10:00:03.123"}}},
 			{{&types.FieldMemberStringValue{Value: "42"}, &types.FieldMemberIsNull{Value: true}}},
 		},
@@ -92,7 +46,7 @@ func TestRunReadsPagesByColumnName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := data.executed[0]
+	in := data.Executed[0]
 	got := []string{aws.ToString(in.WorkgroupName), aws.ToString(in.Database), aws.ToString(in.SecretArn), aws.ToString(in.StatementName), aws.ToString(in.Sql)}
 	want := []string{target.Workgroup, target.Database, target.SecretARN, "chatstream-smoke:progress", "SELECT :b, :a"}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -139,14 +93,14 @@ func TestRunReadsPagesByColumnName(t *testing.T) {
 func TestRunFailures(t *testing.T) {
 	tests := []struct {
 		name    string
-		data    *fakeData
+		data    *dataapitest.Statement
 		ctx     func(context.Context) (context.Context, context.CancelFunc)
 		wantErr string
 		check   func(t *testing.T, err error)
 	}{
 		{
 			name:    "failed statement",
-			data:    &fakeData{statuses: []types.StatusString{types.StatusStringFailed}, errText: `ERROR: relation "chatstream.chat_events" does not exist`},
+			data:    &dataapitest.Statement{Statuses: []types.StatusString{types.StatusStringFailed}, Error: `ERROR: relation "chatstream.chat_events" does not exist`},
 			wantErr: `statement progress (id st-1) FAILED: ERROR: relation "chatstream.chat_events" does not exist`,
 			check: func(t *testing.T, err error) {
 				var se *StatementError
@@ -157,12 +111,12 @@ func TestRunFailures(t *testing.T) {
 		},
 		{
 			name:    "aborted statement",
-			data:    &fakeData{statuses: []types.StatusString{types.StatusStringAborted}, errText: "Query cancelled."},
+			data:    &dataapitest.Statement{Statuses: []types.StatusString{types.StatusStringAborted}, Error: "Query cancelled."},
 			wantErr: "statement progress (id st-1) ABORTED: Query cancelled.",
 		},
 		{
 			name: "deadline while the statement runs",
-			data: &fakeData{statuses: []types.StatusString{types.StatusStringStarted}},
+			data: &dataapitest.Statement{Statuses: []types.StatusString{types.StatusStringStarted}},
 			ctx: func(ctx context.Context) (context.Context, context.CancelFunc) {
 				return context.WithDeadline(ctx, time.Now().Add(-time.Second))
 			},
@@ -191,7 +145,7 @@ func TestRunFailures(t *testing.T) {
 }
 
 func TestRunStopsPollingOnCancel(t *testing.T) {
-	data := &fakeData{statuses: []types.StatusString{types.StatusStringStarted}}
+	data := &dataapitest.Statement{Statuses: []types.StatusString{types.StatusStringStarted}}
 	ctx, cancel := context.WithCancel(t.Context())
 	var waits []time.Duration
 	wait := func(ctx context.Context, d time.Duration) error {
@@ -242,5 +196,59 @@ func TestIntConversions(t *testing.T) {
 				t.Errorf("Int = %d, %v, %v; want %d, %v, nil", got, null, err, tt.want, tt.wantNull)
 			}
 		})
+	}
+}
+
+func TestRunBoundsLargeResults(t *testing.T) {
+	row := []types.Field{&types.FieldMemberLongValue{Value: 1}}
+	oneBigPage := [][][]types.Field{slices.Repeat([][]types.Field{row}, maxRows+1)}
+	manyPages := slices.Repeat([][][]types.Field{{row}}, maxPages+1)
+	tests := []struct {
+		name          string
+		pages         [][][]types.Field
+		truncate      bool
+		wantRows      int
+		wantTruncated bool
+		wantErr       string
+	}{
+		{name: "too many rows", pages: oneBigPage, wantErr: "statement q (id st-1) returned more than 10000 rows"},
+		{name: "too many pages", pages: manyPages, wantErr: "statement q (id st-1) returned more than 100 pages"},
+		{name: "too many rows, truncated", pages: oneBigPage, truncate: true, wantRows: maxRows, wantTruncated: true},
+		{name: "too many pages, truncated", pages: manyPages, truncate: true, wantRows: maxPages, wantTruncated: true},
+		{name: "within bounds", pages: manyPages[:maxPages], truncate: true, wantRows: maxPages},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := &dataapitest.Statement{Statuses: []types.StatusString{types.StatusStringFinished}, Columns: []string{"n"}, Pages: tt.pages}
+			r := &Runner{API: data, Target: target, Truncate: tt.truncate}
+			res, err := r.Run(t.Context(), "q", "SELECT n", nil)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("Run = %v; want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Rows) != tt.wantRows || res.Truncated != tt.wantTruncated {
+				t.Errorf("Run = %d rows, truncated %v; want %d, %v", len(res.Rows), res.Truncated, tt.wantRows, tt.wantTruncated)
+			}
+		})
+	}
+}
+
+func TestRowFields(t *testing.T) {
+	fields := []types.Field{&types.FieldMemberStringValue{Value: "x"}, &types.FieldMemberIsNull{Value: true}}
+	data := &dataapitest.Statement{Statuses: []types.StatusString{types.StatusStringFinished}, Columns: []string{"a", "b"}, Pages: [][][]types.Field{{fields}}}
+	res, err := (&Runner{API: data, Target: target}).Run(t.Context(), "q", "SELECT a, b", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 1 {
+		t.Fatalf("got %d rows, want 1", len(res.Rows))
+	}
+	if diff := cmp.Diff(fields, res.Rows[0].Fields(), cmpopts.IgnoreUnexported(types.FieldMemberStringValue{}, types.FieldMemberIsNull{})); diff != "" {
+		t.Errorf("Fields (-want +got):\n%s", diff)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	schedtypes "github.com/aws/aws-sdk-go-v2/service/scheduler/types"
+	"github.com/chatstream/chatstream/internal/stack/stacktest"
 	"github.com/chatstream/chatstream/lambda/produce"
 	"github.com/google/go-cmp/cmp"
 )
@@ -57,7 +58,7 @@ type memSetup struct {
 	producer  *fakeProducer
 	warehouse *fakeWarehouse
 	schedules fakeSchedules
-	stacks    fakeStacks
+	stacks    stacktest.Stacks
 }
 
 func newMemSetup(t *testing.T, a arrival) *memSetup {
@@ -121,7 +122,7 @@ func TestFailuresWithoutKinesis(t *testing.T) {
 		{
 			name: "stack not deployed",
 			setup: func(m *memSetup) {
-				m.stacks = fakeStacks{}
+				m.stacks = stacktest.Stacks{}
 			},
 			golden:    "no_stack.golden",
 			wantCalls: []string{},
@@ -194,7 +195,7 @@ func TestFailuresWithoutKinesis(t *testing.T) {
 			if code != ExitFail {
 				t.Errorf("exit code %d, want %d; stderr:\n%s", code, ExitFail, stderr)
 			}
-			golden(t, tt.golden, stdout)
+			goldenReport(t, tt.golden, stdout)
 			calls := m.warehouse.called()
 			if tt.wantCalls != nil {
 				if calls == nil {
@@ -237,7 +238,7 @@ func TestInterruptStopsPolling(t *testing.T) {
 	if calls := m.warehouse.called(); len(calls) != 3 {
 		t.Errorf("statements %v; want the three polls and nothing after the interrupt", calls)
 	}
-	golden(t, "interrupted.golden", stdout)
+	goldenReport(t, "interrupted.golden", stdout)
 }
 
 func TestNewRunID(t *testing.T) {

@@ -15,14 +15,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata/types"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	schedtypes "github.com/aws/aws-sdk-go-v2/service/scheduler/types"
 	"github.com/chatstream/chatstream/internal/dataapi"
 	"github.com/chatstream/chatstream/internal/localrun"
+	"github.com/chatstream/chatstream/internal/stack/stacktest"
 	chatsql "github.com/chatstream/chatstream/sql"
 )
 
@@ -36,24 +35,9 @@ const (
 	testRole      = "arn:aws:iam::123456789012:role/chatstream-staging-StreamingRole"
 )
 
-// fakeStacks answers DescribeStacks for the stacks it holds.
-type fakeStacks map[string]map[string]string
-
-func (f fakeStacks) DescribeStacks(_ context.Context, in *cloudformation.DescribeStacksInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
-	outputs, ok := f[aws.ToString(in.StackName)]
-	if !ok {
-		return nil, fmt.Errorf("api error ValidationError: Stack with id %s does not exist", aws.ToString(in.StackName))
-	}
-	st := cfntypes.Stack{StackName: in.StackName}
-	for k, v := range outputs {
-		st.Outputs = append(st.Outputs, cfntypes.Output{OutputKey: aws.String(k), OutputValue: aws.String(v)})
-	}
-	return &cloudformation.DescribeStacksOutput{Stacks: []cfntypes.Stack{st}}, nil
-}
-
 // stagingStack is a deployed staging stack whose producer is function.
-func stagingStack(function string) fakeStacks {
-	return fakeStacks{"chatstream-staging": {
+func stagingStack(function string) stacktest.Stacks {
+	return stacktest.Stacks{"chatstream-staging": {
 		"ProducerFunctionName": function,
 		"WorkgroupName":        testWorkgroup,
 		"DatabaseName":         testDatabase,

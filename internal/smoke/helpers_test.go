@@ -3,9 +3,7 @@ package smoke
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
@@ -13,30 +11,15 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/google/go-cmp/cmp"
+	"github.com/chatstream/chatstream/internal/golden"
 	"github.com/google/uuid"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// golden compares a report, its measured times masked, with testdata/name.
-func golden(t *testing.T, name, report string) {
+// goldenReport compares a report, its measured times masked, with
+// testdata/name.
+func goldenReport(t *testing.T, name, report string) {
 	t.Helper()
-	got := mask(report)
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run go test ./internal/smoke -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got); run go test ./internal/smoke -update if the change is intended:\n%s", path, diff)
-	}
+	golden.Check(t, filepath.Join("testdata", name), mask(report))
 }
 
 // Measured times differ on every run; latencies do not, since the fake

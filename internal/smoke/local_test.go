@@ -190,7 +190,7 @@ func TestAgainstLocalProducer(t *testing.T) {
 			if code != tt.want {
 				t.Errorf("exit code %d, want %d; report:\n%s", code, tt.want, stdout.String())
 			}
-			golden(t, tt.golden, stdout.String())
+			goldenReport(t, tt.golden, stdout.String())
 			if tt.check != nil {
 				tt.check(t, w, visibleCounts(t, stderr.String()))
 			}

@@ -1,34 +1,15 @@
 package stack
 
 import (
-	"context"
-	"errors"
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/chatstream/chatstream/internal/stack/stacktest"
 	"github.com/google/go-cmp/cmp"
 )
 
-// fakeStacks answers DescribeStacks with the outputs of the stacks it holds.
-type fakeStacks map[string]map[string]string
-
-func (f fakeStacks) DescribeStacks(_ context.Context, in *cloudformation.DescribeStacksInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
-	outputs, ok := f[aws.ToString(in.StackName)]
-	if !ok {
-		return nil, errors.New("ValidationError: Stack with id " + aws.ToString(in.StackName) + " does not exist")
-	}
-	st := types.Stack{StackName: in.StackName}
-	for k, v := range outputs {
-		st.Outputs = append(st.Outputs, types.Output{OutputKey: aws.String(k), OutputValue: aws.String(v)})
-	}
-	return &cloudformation.DescribeStacksOutput{Stacks: []types.Stack{st}}, nil
-}
-
 func TestOutputs(t *testing.T) {
-	stacks := fakeStacks{"chatstream-staging": {WorkgroupName: "wg", DatabaseName: "chatstream", StreamName: "", "Other": "x"}}
+	stacks := stacktest.Stacks{"chatstream-staging": {WorkgroupName: "wg", DatabaseName: "chatstream", StreamName: "", "Other": "x"}}
 	tests := []struct {
 		name    string
 		stack   string
@@ -38,7 +19,7 @@ func TestOutputs(t *testing.T) {
 	}{
 		{name: "present", stack: "chatstream-staging", keys: []string{WorkgroupName, DatabaseName}, want: map[string]string{WorkgroupName: "wg", DatabaseName: "chatstream", StreamName: "", "Other": "x"}},
 		{name: "missing and empty", stack: "chatstream-staging", keys: []string{WorkgroupName, StreamName, AdminSecretArn}, wantErr: "stack chatstream-staging lacks the outputs StreamName, AdminSecretArn; is it deployed from this version?"},
-		{name: "no such stack", stack: "chatstream-production", keys: []string{WorkgroupName}, wantErr: "describe stack chatstream-production: ValidationError: Stack with id chatstream-production does not exist"},
+		{name: "no such stack", stack: "chatstream-production", keys: []string{WorkgroupName}, wantErr: "describe stack chatstream-production: api error ValidationError: Stack with id chatstream-production does not exist"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
