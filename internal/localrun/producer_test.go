@@ -1,7 +1,9 @@
 package localrun
 
 import (
+	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chatstream/chatstream/internal/faultproxy"
+	"github.com/chatstream/chatstream/lambda/publish"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -165,45 +169,72 @@ func TestProducerEndToEnd(t *testing.T) {
 	})
 
 	t.Run("failed records surface as a Lambda error", func(t *testing.T) {
-		// GIVEN a stream that refuses every record of odd-numbered users
-		oddUser := func(key string) bool {
-			n, err := strconv.Atoi(key)
-			return err == nil && n%2 == 1
+		// GIVEN a stream that refuses four in five records on every attempt,
+		// so that some records outlast the retries and others get through
+		proxy, err := faultproxy.Start(faultproxy.Options{
+			Upstream: k.Endpoint,
+			Faults:   faultproxy.Faults{Throttle: 0.8},
+			Rand:     rand.New(rand.NewPCG(1, 0)),
+			RecordID: func(data []byte) string {
+				var e struct {
+					EventID string `json:"event_id"`
+				}
+				json.Unmarshal(data, &e) // an undecodable record counts under ""
+				return e.EventID
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		proxy, endpoint := startFaultProxy(t, k.Endpoint, oddUser)
-		em, stream := producer(t, map[string]string{"EVENTS_PER_INVOCATION": "200", "USERS": "50"}, endpoint)
+		t.Cleanup(func() {
+			if err := proxy.Close(); err != nil {
+				t.Errorf("close the fault proxy: %v", err)
+			}
+		})
+		em, stream := producer(t, map[string]string{"EVENTS_PER_INVOCATION": "200"}, proxy.URL)
 
 		// WHEN the producer runs
-		_, err := em.Invoke(ctx, event(t, "scheduler.json"))
+		_, err = em.Invoke(ctx, event(t, "scheduler.json"))
 
 		// THEN the invocation is a Lambda error, after bounded resends
 		var fe *FunctionError
 		if !errors.As(err, &fe) {
 			t.Fatalf("Invoke error = %v, want a Lambda function error", err)
 		}
-		refused := proxy.refused()
-		if len(refused) == 0 {
-			t.Fatal("the proxy refused nothing; the test proves nothing")
+		if err := proxy.Idle(ctx); err != nil {
+			t.Fatal(err)
 		}
-		for id, n := range refused {
-			if n < 2 || n > 20 {
-				t.Errorf("event %s was sent %d times, want resends, bounded", id, n)
-				break
+		history := proxy.Records()
+		if len(history) != 200 {
+			t.Fatalf("the proxy saw %d distinct events, want 200", len(history))
+		}
+		var failed int
+		for id, h := range history {
+			if h.Accepted > 0 {
+				continue
+			}
+			failed++
+			if h.Received != publish.DefaultMaxAttempts {
+				t.Errorf("failed event %s was sent %d times, want %d: resends, bounded", id, h.Received, publish.DefaultMaxAttempts)
 			}
 		}
-		// AND exactly the other events are in the stream, each once
+		if failed == 0 || failed == 200 {
+			t.Fatalf("%d of 200 events failed; the test needs some to fail and some to get through", failed)
+		}
+		t.Logf("%d of 200 events failed; %+v", failed, proxy.Counts())
+		// AND exactly the acknowledged events are in the stream, each once
 		records, s := readBack(t, stream)
-		if err := s.Compare(200 - len(refused)); err != nil {
+		if err := s.Compare(200 - failed); err != nil {
 			t.Error(err)
 		}
 		for _, r := range records {
 			e, _ := CheckRecord(r)
-			if e.UserID%2 == 1 || refused[e.EventID] > 0 {
-				t.Errorf("record %s of user %d is in the stream, but was refused", e.EventID, e.UserID)
+			if h := history[e.EventID]; h.Accepted != 1 || h.Acknowledged != 1 {
+				t.Errorf("event %s is in the stream, but the proxy saw it stored %d and acknowledged %d times, want once each", e.EventID, h.Accepted, h.Acknowledged)
 			}
 		}
-		if !strings.Contains(fe.Message, strconv.Itoa(len(refused))) {
-			t.Errorf("function error %q does not mention the %d failed events", fe.Message, len(refused))
+		if !strings.Contains(fe.Message, strconv.Itoa(failed)+" failed") {
+			t.Errorf("function error %q does not mention the %d failed events", fe.Message, failed)
 		}
 	})
 }
