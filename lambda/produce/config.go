@@ -43,6 +43,10 @@ type Config struct {
 // production). An unset optional variable takes its default; a set but
 // empty, malformed or out-of-range one is an error naming the variable and
 // the value.
+//
+// Numbers take one spelling: EVENTS_PER_INVOCATION, USERS and SEED are
+// decimal digits (500, not +500, 5e2, 0x1f4 or 5_00); RATE is decimal digits
+// with an optional fraction (12.5, not .5, 1e3, 0x1p4, Inf or NaN).
 func LoadConfig(lookupEnv func(string) (string, bool)) (Config, error) {
 	cfg := Config{Count: DefaultCount, Users: DefaultUsers}
 	stream, ok := lookupEnv("STREAM_NAME")
@@ -58,10 +62,11 @@ func LoadConfig(lookupEnv func(string) (string, bool)) (Config, error) {
 		name  string
 		parse func(string) error
 	}{
-		{"EVENTS_PER_INVOCATION", func(s string) (err error) { cfg.Count, err = wholeNumber(s, 1, MaxCount); return err }},
-		{"RATE", func(s string) (err error) { cfg.Rate, err = eventRate(s); return err }},
-		{"USERS", func(s string) (err error) { cfg.Users, err = wholeNumber(s, 1, MaxUsers); return err }},
+		{"EVENTS_PER_INVOCATION", func(s string) (err error) { cfg.Count, err = settingWholeNumber(s, 1, MaxCount); return err }},
+		{"RATE", func(s string) (err error) { cfg.Rate, err = settingRate(s); return err }},
+		{"USERS", func(s string) (err error) { cfg.Users, err = settingWholeNumber(s, 1, MaxUsers); return err }},
 		{"SEED", func(s string) (err error) {
+			// Base 10 takes digits only: no sign, no prefix, no underscores.
 			cfg.Seed, err = strconv.ParseUint(s, 10, 64)
 			if err != nil {
 				return fmt.Errorf("want a whole number from 0 to %d", uint64(1<<64-1))

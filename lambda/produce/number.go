@@ -5,20 +5,23 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
-// wholeNumber parses s, a decimal or JSON number, as a whole number from lo
-// to hi. It accepts "1e3" because JSON writers may emit it, and rejects
-// "1.5". The error says what is wrong with s without naming the setting,
-// which the caller adds.
+// wholeNumber parses s, a JSON number or a plain decimal, as a whole number
+// from lo to hi. It accepts "1e3" because JSON writers may emit it, and
+// rejects "1.5". The error says what is wrong with s without naming the
+// setting, which the caller adds.
 func wholeNumber(s string, lo, hi int) (int, error) {
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err == nil {
 		return inRange(float64(n), lo, hi)
 	}
+	intOverflow := errors.Is(err, strconv.ErrRange)
 	f, err := strconv.ParseFloat(s, 64)
 	switch {
-	case errors.Is(err, strconv.ErrRange):
+	case intOverflow || errors.Is(err, strconv.ErrRange):
 		return 0, fmt.Errorf("%s is out of range: want %d to %d", clip(s), lo, hi)
 	case err != nil:
 		return 0, fmt.Errorf("%q is not a number", clip(s))
@@ -48,6 +51,53 @@ func eventRate(s string) (float64, error) {
 		return 0, fmt.Errorf("%s is negative: want 0 (unpaced) or more events per second", clip(s))
 	}
 	return f, nil
+}
+
+// Environment settings are typed by people, so they take one plain spelling
+// only: Go's number syntax would read "1_000" or "0x1p4" without complaint,
+// and a typo that parses is worse than one that is refused.
+
+// settingWholeNumber parses an environment setting as a whole number from lo
+// to hi written in decimal digits, such as 500. A minus sign is read only so
+// that a negative value is refused as out of range.
+func settingWholeNumber(s string, lo, hi int) (int, error) {
+	switch {
+	case plainDecimal(s, true) && !plainDecimal(s, false):
+		return 0, fmt.Errorf("%s is not a whole number", clip(s))
+	case !plainDecimal(s, false):
+		return 0, fmt.Errorf("%q is not a number in plain decimal digits, such as 500", clip(s))
+	}
+	return wholeNumber(s, lo, hi)
+}
+
+// settingRate parses an environment setting as events per second written in
+// plain decimal, such as 12.5: no exponent, no hex, no "Inf" or "NaN".
+func settingRate(s string) (float64, error) {
+	if !plainDecimal(s, true) {
+		return 0, fmt.Errorf("%q is not a number in plain decimal, such as 12.5", clip(s))
+	}
+	return eventRate(s)
+}
+
+// plainDecimal reports whether s is an optional minus sign, decimal digits
+// and, when fraction is true, optionally a dot and more digits.
+func plainDecimal(s string, fraction bool) bool {
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, dot := strings.Cut(s, ".")
+	if dot && (!fraction || !allDigits(frac)) {
+		return false
+	}
+	return allDigits(whole)
+}
+
+// allDigits reports whether s is one or more of 0-9.
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // clip shortens a value for an error message. A payload can carry a
