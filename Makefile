@@ -56,18 +56,28 @@ fuzz: ## Run every fuzz target for FUZZTIME (default 1m) each; a crasher is kept
 	  done; \
 	done
 
-# Streaming-ingestion DDL and analytics queries: sql/ and cmd/query.
+# ENV names the environment (cdk.json) and becomes part of stack, file and
+# flag names, so recipes use $(env): ENV, checked to be 1 or more lower-case
+# letters, digits and hyphens before it reaches a shell. The check runs
+# when a recipe uses it, so a bad ENV does not stop unrelated targets.
 ENV ?= staging
+ENV_CHARS := a b c d e f g h i j k l m n o p q r s t u v w x y z 0 1 2 3 4 5 6 7 8 9 -
+# without removes each of the words of $(2) from the text $(1).
+without = $(if $(2),$(call without,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
+# $(value ENV) is the text as typed: a $ in it is refused, not expanded.
+env = $(if $(and $(filter 1,$(words $(value ENV))),$(if $(call without,$(value ENV),$(ENV_CHARS)),,ok)),$(value ENV),$(error ENV="$(value ENV)" is not an environment name: use only lower-case letters, digits and hyphens, such as ENV=staging))
+
+# Streaming-ingestion DDL and analytics queries: sql/ and cmd/query.
 Q   ?=
 
 .PHONY: sql
 sql: ## Print the streaming-ingestion DDL for ENV (ROLE_ARN=arn… or FROM_STACK=1 for the real role)
-	@$(GO) run ./cmd/query ddl -env '$(ENV)' $(if $(ROLE_ARN),-role-arn '$(ROLE_ARN)') $(if $(FROM_STACK),-from-stack)
+	@$(GO) run ./cmd/query ddl -env '$(env)' $(if $(ROLE_ARN),-role-arn '$(ROLE_ARN)') $(if $(FROM_STACK),-from-stack)
 
 .PHONY: query
 query: ## Run sql/queries/<Q>.sql on the deployed ENV workgroup and print a table
-	@if [ -z '$(Q)' ]; then echo "usage: make query ENV=$(ENV) Q=<name>, one of:"; $(GO) run ./cmd/query list; exit 2; fi
-	@$(GO) run ./cmd/query run -env '$(ENV)' -q '$(Q)'
+	@if [ -z '$(Q)' ]; then echo "usage: make query ENV=$(env) Q=<name>, one of:"; $(GO) run ./cmd/query list; exit 2; fi
+	@$(GO) run ./cmd/query run -env '$(env)' -q '$(Q)'
 
 # The producer side on this machine, no AWS account (cmd/local): kinesis-local and the
 # Lambda Runtime Interface Emulator on 127.0.0.1, the real producer, a read-back check.
@@ -77,7 +87,7 @@ EVENTS       ?= 500
 EVENT        ?= events/scheduler.json
 KINESIS_PORT ?= 0
 LAMBDA_PORT  ?= 0
-SAM_TEMPLATE ?= cdk.out/chatstream-$(ENV).template.json
+SAM_TEMPLATE ?= cdk.out/chatstream-$(env).template.json
 FUNCTION     ?=
 LOCAL_FLAGS   = -events '$(EVENTS)' -kinesis-port '$(KINESIS_PORT)' -lambda-port '$(LAMBDA_PORT)'
 
@@ -96,28 +106,28 @@ sam-invoke: deps ## sam local invoke of the producer in SAM_TEMPLATE against a l
 	@$(GO) build -o $(BIN_DIR)/local ./cmd/local
 	@$(BIN_DIR)/local sam -template '$(SAM_TEMPLATE)' -event '$(EVENT)' $(if $(FUNCTION),-function '$(FUNCTION)') $(LOCAL_FLAGS)
 
-# The CDK app (infra/): one stack, chatstream-$(ENV), per environment in cdk.json.
+# The CDK app (infra/): one stack, chatstream-ENV, per environment in cdk.json.
 # The pinned CLI from package.json; synth needs no AWS account and no network.
 CDK        ?= npx --no-install cdk
-CDK_FLAGS  ?= -c env=$(ENV) --no-notices
-STACK       = chatstream-$(ENV)
+CDK_FLAGS  ?= -c 'env=$(env)' --no-notices
+STACK       = chatstream-$(env)
 
 .PHONY: synth
 synth: deps ## Synthesize the ENV stack into cdk.out/ (offline: builds both Lambdas, runs cdk-nag)
-	CDK_DISABLE_CLI_TELEMETRY=true $(CDK) synth $(CDK_FLAGS) --quiet $(STACK)
+	CDK_DISABLE_CLI_TELEMETRY=true $(CDK) synth $(CDK_FLAGS) --quiet '$(STACK)'
 	@echo "cdk.out/$(STACK).template.json"
 
 .PHONY: diff
 diff: deps ## Show what deploying the ENV stack would change (needs AWS credentials)
-	$(CDK) diff $(CDK_FLAGS) $(STACK)
+	$(CDK) diff $(CDK_FLAGS) '$(STACK)'
 
 .PHONY: deploy
 deploy: deps ## Deploy the ENV stack and save its outputs to cdk.out/ (needs AWS credentials, a bootstrapped account)
-	$(CDK) deploy $(CDK_FLAGS) --outputs-file cdk.out/$(STACK).outputs.json $(STACK)
+	$(CDK) deploy $(CDK_FLAGS) --outputs-file 'cdk.out/$(STACK).outputs.json' '$(STACK)'
 
 .PHONY: destroy
 destroy: deps ## Delete the ENV stack (staging: everything; production: keeps stream, namespace, secret)
-	$(CDK) destroy $(CDK_FLAGS) $(STACK)
+	$(CDK) destroy $(CDK_FLAGS) '$(STACK)'
 
 # After a deploy: prove that events flow into Redshift, and how fast (cmd/smoke).
 COUNT   ?= 1000
@@ -127,4 +137,4 @@ RATE    ?=
 .PHONY: smoke
 smoke: ## Invoke the deployed ENV producer with COUNT events and wait up to TIMEOUT until Redshift has them all (RATE=events/s)
 	@$(GO) build -o $(BIN_DIR)/smoke ./cmd/smoke
-	@$(BIN_DIR)/smoke -env '$(ENV)' -count '$(COUNT)' -timeout '$(TIMEOUT)' $(if $(RATE),-rate '$(RATE)')
+	@$(BIN_DIR)/smoke -env '$(env)' -count '$(COUNT)' -timeout '$(TIMEOUT)' $(if $(RATE),-rate '$(RATE)')
