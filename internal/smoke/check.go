@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chatstream/chatstream/internal/dataapi"
+	"github.com/chatstream/chatstream/internal/pause"
 	"github.com/chatstream/chatstream/internal/stack"
 	chatsql "github.com/chatstream/chatstream/sql"
 )
@@ -180,7 +181,7 @@ func (k *checker) await(ctx context.Context) {
 			rep.queryable = asked.Sub(rep.started)
 			return
 		}
-		if err := sleep(pollCtx, k.s.poll-k.deps.Now().Sub(asked)); err != nil {
+		if err := pause.For(pollCtx, k.s.poll-k.deps.Now().Sub(asked)); err != nil {
 			if ctx.Err() != nil {
 				rep.fail(interrupted, nil)
 			} else {
@@ -244,19 +245,4 @@ func (k *checker) measureLatency(ctx context.Context) {
 		return
 	}
 	k.rep.latency = &l
-}
-
-// sleep waits d, or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/chatstream/chatstream/internal/pause"
 	"golang.org/x/time/rate"
 )
 
@@ -158,7 +159,7 @@ func New(client putRecordsAPI, opts Options) (*Publisher, error) {
 		requestTimeout: orDefault(opts.RequestTimeout, DefaultRequestTimeout),
 		rand:           opts.Rand,
 		now:            time.Now,
-		sleep:          sleep,
+		sleep:          pause.For,
 	}
 	switch {
 	case opts.Stream == "":
@@ -219,19 +220,4 @@ func orDefault[T int | time.Duration](v, def T) T {
 		return def
 	}
 	return v
-}
-
-// sleep waits for d or until ctx is done, whichever comes first.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/chatstream/chatstream/internal/pause"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -100,7 +101,7 @@ func TestContextEndsDuringBackoff(t *testing.T) {
 		return withCodes(repeat("ProvisionedThroughputExceededException", len(ids))), nil
 	})
 	p, _ := newPublisher(t, fake, Options{})
-	p.sleep = sleep // real, context-aware sleep
+	p.sleep = pause.For // real, context-aware sleep
 	got := publish(t, ctx, p, small(7))
 	want := Result{Failed: 7, Requests: 1, FailureCodes: map[string]int{CodeCanceled: 7}}
 	if diff := cmp.Diff(want, got); diff != "" {

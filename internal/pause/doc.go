@@ -1,0 +1,2 @@
+// Package pause waits for a while unless a context ends first.
+package pause
