@@ -148,6 +148,10 @@ func ddlParams(ctx context.Context, env, roleARN string, fromStack bool, newClie
 	if env == "" {
 		return chatsql.Params{}, "", fmt.Errorf("-env is required")
 	}
+	name, err := stack.Name(env)
+	if err != nil {
+		return chatsql.Params{}, "", err
+	}
 	if fromStack && roleARN != "" {
 		return chatsql.Params{}, "", fmt.Errorf("-from-stack and -role-arn exclude each other")
 	}
@@ -158,10 +162,6 @@ func ddlParams(ctx context.Context, env, roleARN string, fromStack bool, newClie
 	}
 	switch {
 	case fromStack:
-		name, err := stack.Name(env)
-		if err != nil {
-			return chatsql.Params{}, "", err
-		}
 		c, err := newClients(ctx)
 		if err != nil {
 			return chatsql.Params{}, "", err

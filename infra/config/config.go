@@ -166,7 +166,21 @@ func Defaults(name string) Environment {
 }
 
 // StackName is the CloudFormation stack name of the environment.
-func (e Environment) StackName() string { return "chatstream-" + e.Name }
+func (e Environment) StackName() string { return StackName(e.Name) }
+
+// StackName is the CloudFormation stack name of the environment called env.
+func StackName(env string) string { return "chatstream-" + env }
+
+// CheckName returns an error naming env unless it is a name the app accepts
+// for an environment: 1 to 20 lower-case letters, digits or hyphens,
+// starting with a letter. Tools that find a stack by its environment check
+// the name with it, so that they refuse exactly what the app refuses.
+func CheckName(env string) error {
+	if !envName.MatchString(env) {
+		return fmt.Errorf("environment %q: want 1 to 20 lower-case letters, digits or hyphens, starting with a letter, such as staging", env)
+	}
+	return nil
+}
 
 // Retain reports whether stateful resources outlive the stack.
 func (e Environment) Retain() bool { return e.RemovalPolicy == RemovalRetain }

@@ -3,11 +3,11 @@ package stack
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/chatstream/chatstream/infra/config"
 )
 
 // Output keys the CDK app publishes (infra/outputs.go). Tools read these
@@ -34,16 +34,13 @@ const (
 	EventsView = "EventsView"
 )
 
-// envPattern is the CDK app's rule for environment names (infra/config).
-var envPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
-
 // Name returns the stack of environment env, chatstream-<env>, or an error
 // naming an env that the CDK app would refuse.
 func Name(env string) (string, error) {
-	if !envPattern.MatchString(env) {
-		return "", fmt.Errorf("environment %q: want 1 to 20 lower-case letters, digits or hyphens, starting with a letter, such as staging", env)
+	if err := config.CheckName(env); err != nil {
+		return "", err
 	}
-	return "chatstream-" + env, nil
+	return config.StackName(env), nil
 }
 
 // describer is the part of CloudFormation that Outputs reads.
