@@ -19,17 +19,18 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// deadlineMargin is the time an invocation keeps in reserve: with less than
-// this left it reports "not yet" rather than risk a timeout, which the
-// Provider framework would treat as a failed deployment.
+// deadlineMargin is the time an invocation keeps in reserve: IsComplete
+// ends its Data API calls this long before the invocation's deadline and
+// reports "not yet" rather than risk a timeout, which the Provider framework
+// would treat as a failed deployment.
 const deadlineMargin = 5 * time.Second
 
 // advance walks the plan in order and reports whether every statement has
-// finished. It returns (false, nil) to be polled again.
+// finished. It returns (false, nil) to be polled again, also once ctx ends.
 func (h *Handler) advance(ctx context.Context, e cfn.Event, p plan) (bool, error) {
 	n := len(p.stmts)
 	for i, stmt := range p.stmts {
-		if deadline, ok := ctx.Deadline(); ok && h.now().Add(deadlineMargin).After(deadline) {
+		if ctx.Err() != nil {
 			h.log.InfoContext(ctx, "invocation deadline near; continuing on the next poll", "next", stmt.Name)
 			return false, nil
 		}
@@ -70,6 +71,12 @@ func (h *Handler) advance(ctx context.Context, e cfn.Event, p plan) (bool, error
 // wait turns a Data API error into "poll again" when waiting can fix it, and
 // into a failed deployment otherwise.
 func (h *Handler) wait(ctx context.Context, err error) (bool, error) {
+	if ctx.Err() != nil {
+		// Cut off by this invocation's deadline, whatever the SDK made of
+		// it: a submitted statement is found again by its ClientToken.
+		h.log.InfoContext(ctx, "invocation deadline near; continuing on the next poll", "interrupted", err)
+		return false, nil
+	}
 	if !transient(err) {
 		return false, err
 	}

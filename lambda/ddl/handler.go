@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
@@ -37,16 +36,15 @@ type dataAPI interface {
 type Handler struct {
 	api dataAPI
 	log *slog.Logger
-	now func() time.Time
 }
 
 // NewHandler returns a Handler that runs statements with client.
 func NewHandler(client *redshiftdata.Client, logger *slog.Logger) *Handler {
-	return newHandler(client, logger, time.Now)
+	return newHandler(client, logger)
 }
 
-func newHandler(api dataAPI, logger *slog.Logger, now func() time.Time) *Handler {
-	return &Handler{api: api, log: logger, now: now}
+func newHandler(api dataAPI, logger *slog.Logger) *Handler {
+	return &Handler{api: api, log: logger}
 }
 
 // OnEventResponse is onEvent's answer to the Provider framework.
@@ -71,6 +69,9 @@ func (h *Handler) OnEvent(ctx context.Context, e cfn.Event) (OnEventResponse, er
 	if err != nil {
 		return OnEventResponse{}, fmt.Errorf("%s %s: %w", e.RequestType, e.LogicalResourceID, err)
 	}
+	for _, w := range p.warnings {
+		h.log.WarnContext(ctx, "planned DDL with less than the last properties would tell", "resource", e.LogicalResourceID, "warning", w)
+	}
 	h.log.InfoContext(ctx, "planned DDL",
 		"request", e.RequestType, "resource", e.LogicalResourceID,
 		"physical_id", p.physicalID, "statements", names(p))
@@ -78,14 +79,23 @@ func (h *Handler) OnEvent(ctx context.Context, e cfn.Event) (OnEventResponse, er
 }
 
 // IsComplete advances the plan as far as it can in this invocation. It
-// returns IsComplete false while a statement runs or the Data API asks to
-// wait (throttling, workgroup not ready); the Provider polls again until
-// its totalTimeout. A statement that FAILED or was ABORTED returns an error
-// with its name and Redshift's message, which fails the deployment.
+// returns IsComplete false while a statement runs, the Data API asks to
+// wait (throttling, workgroup not ready) or the invocation's deadline is
+// near; the Provider polls again until its totalTimeout. A statement that
+// FAILED or was ABORTED returns an error with its name and Redshift's
+// message, which fails the deployment.
 func (h *Handler) IsComplete(ctx context.Context, e cfn.Event) (IsCompleteResponse, error) {
 	p, err := newPlan(e)
 	if err != nil {
 		return IsCompleteResponse{}, fmt.Errorf("%s %s: %w", e.RequestType, e.LogicalResourceID, err)
+	}
+	// Every Data API call, the SDK's retries and backoff included, ends
+	// deadlineMargin before the invocation would: a Lambda timeout fails the
+	// deployment through the Provider, while "not complete" is polled again.
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-deadlineMargin))
+		defer cancel()
 	}
 	done, err := h.advance(ctx, e, p)
 	if err != nil {

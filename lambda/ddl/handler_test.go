@@ -13,16 +13,15 @@ import (
 
 	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata/types"
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 )
 
-var testNow = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
-
 func testHandler(t *testing.T, api dataAPI) *Handler {
 	t.Helper()
-	return newHandler(api, slog.New(slog.NewTextHandler(t.Output(), nil)), func() time.Time { return testNow })
+	return newHandler(api, slog.New(slog.NewTextHandler(t.Output(), nil)))
 }
 
 // loadEvent reads a Provider framework payload from testdata.
@@ -420,7 +419,8 @@ func TestDeadlineNearDefersToNextPoll(t *testing.T) {
 	api := newFakeDataAPI(t)
 	h := testHandler(t, api)
 	e := loadEvent(t, "create.json")
-	ctx, cancel := context.WithDeadline(context.Background(), testNow.Add(deadlineMargin-time.Second))
+	// Less than the margin left: the calls' own deadline has passed already.
+	ctx, cancel := context.WithTimeout(t.Context(), deadlineMargin-time.Second)
 	defer cancel()
 	resp, err := h.IsComplete(ctx, e)
 	if err != nil || resp.IsComplete {
@@ -428,6 +428,80 @@ func TestDeadlineNearDefersToNextPoll(t *testing.T) {
 	}
 	if api.execCalls != 0 {
 		t.Errorf("made %d ExecuteStatement calls with the deadline near, want 0", api.execCalls)
+	}
+}
+
+// hangingDataAPI hangs in one of the two calls, as a hung connection or a
+// long retry backoff inside the SDK would, until the call's ctx ends.
+type hangingDataAPI struct {
+	*fakeDataAPI
+	// hangIn names the call that hangs: ExecuteStatement or DescribeStatement.
+	hangIn string
+	// deadlines are those of the calls that hung.
+	deadlines []time.Time
+}
+
+func (h *hangingDataAPI) hang(ctx context.Context, op string) error {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		h.t.Errorf("%s called without a deadline: it would hang until the Lambda timeout", op)
+		return errors.New("no deadline")
+	}
+	h.deadlines = append(h.deadlines, deadline)
+	<-ctx.Done()
+	// How the SDK reports a call its context ended.
+	return &smithy.OperationError{ServiceID: "Redshift Data", OperationName: op, Err: &smithy.CanceledError{Err: ctx.Err()}}
+}
+
+func (h *hangingDataAPI) ExecuteStatement(ctx context.Context, in *redshiftdata.ExecuteStatementInput, optFns ...func(*redshiftdata.Options)) (*redshiftdata.ExecuteStatementOutput, error) {
+	if h.hangIn == "ExecuteStatement" {
+		return nil, h.hang(ctx, h.hangIn)
+	}
+	return h.fakeDataAPI.ExecuteStatement(ctx, in, optFns...)
+}
+
+func (h *hangingDataAPI) DescribeStatement(ctx context.Context, in *redshiftdata.DescribeStatementInput, optFns ...func(*redshiftdata.Options)) (*redshiftdata.DescribeStatementOutput, error) {
+	if h.hangIn == "DescribeStatement" {
+		return nil, h.hang(ctx, h.hangIn)
+	}
+	return h.fakeDataAPI.DescribeStatement(ctx, in, optFns...)
+}
+
+func TestHungCallEndsBeforeTheInvocationDeadline(t *testing.T) {
+	for _, op := range []string{"ExecuteStatement", "DescribeStatement"} {
+		t.Run(op, func(t *testing.T) {
+			// GIVEN a Data API call that hangs until its context ends, in an
+			// invocation with a deadline.
+			api := &hangingDataAPI{fakeDataAPI: newFakeDataAPI(t), hangIn: op}
+			h := testHandler(t, api)
+			e := loadEvent(t, "create.json")
+			ctx, cancel := context.WithTimeout(t.Context(), deadlineMargin+time.Second)
+			defer cancel()
+			invocationDeadline, _ := ctx.Deadline()
+
+			// WHEN isComplete polls.
+			resp, err := h.IsComplete(ctx, e)
+
+			// THEN the call was given the invocation's deadline less the
+			// margin, and the poll answers "not yet" instead of failing.
+			if err != nil || resp.IsComplete {
+				t.Fatalf("IsComplete = %+v, %v; want not complete, no error", resp, err)
+			}
+			want := []time.Time{invocationDeadline.Add(-deadlineMargin)}
+			if diff := cmp.Diff(want, api.deadlines); diff != "" {
+				t.Errorf("deadlines of the hung calls (-want +got):\n%s", diff)
+			}
+
+			// AND the next poll carries on, running the submitted statement
+			// only once.
+			api.hangIn = ""
+			if _, resp, err = pollUntilDone(t, h, e, 5); err != nil || !resp.IsComplete {
+				t.Fatalf("next polls = %+v, %v; want complete", resp, err)
+			}
+			if diff := cmp.Diff(applyNames, api.submitted); diff != "" {
+				t.Errorf("submitted statements (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 

@@ -11,7 +11,8 @@ import (
 // the event, so isComplete, which receives the same event on every poll,
 // recomputes exactly what onEvent planned.
 type plan struct {
-	// target says where the statements run.
+	// target says where the statements run: its WorkgroupName, Database
+	// and SecretArn.
 	target Properties
 	// physicalID identifies the database objects: a new one on Update makes
 	// CloudFormation delete the old resource, with the old properties.
@@ -19,6 +20,9 @@ type plan struct {
 	stmts      []chatsql.Statement
 	// data is returned to CloudFormation once the statements finished.
 	data map[string]any
+	// warnings say what the plan leaves out because the properties the
+	// resource was last applied with did not tell; onEvent logs them.
+	warnings []string
 }
 
 // oldPrefix marks, in logs and errors, statements that remove the objects
@@ -26,36 +30,65 @@ type plan struct {
 const oldPrefix = "old_"
 
 func newPlan(e cfn.Event) (plan, error) {
+	switch e.RequestType {
+	case cfn.RequestCreate, cfn.RequestUpdate:
+		return applyPlan(e)
+	case cfn.RequestDelete:
+		return deletePlan(e)
+	}
+	return plan{}, fmt.Errorf("request type %q: want Create, Update or Delete", e.RequestType)
+}
+
+func applyPlan(e cfn.Event) (plan, error) {
 	props, err := parseProperties(e.ResourceProperties)
 	if err != nil {
 		return plan{}, err
 	}
 	p := plan{target: props, physicalID: physicalID(props)}
-	switch e.RequestType {
-	case cfn.RequestCreate:
+	if e.RequestType == cfn.RequestCreate {
 		p.stmts, err = chatsql.Apply(props.Params)
-	case cfn.RequestUpdate:
-		p.stmts, err = updateStatements(e, props)
-	case cfn.RequestDelete:
-		// Deleting must keep the physical ID, and CloudFormation sends the
-		// properties the resource was last applied with.
-		p.physicalID = e.PhysicalResourceID
-		if !props.RetainOnDelete {
-			p.stmts, err = teardown(props.Params)
-		}
-	default:
-		return plan{}, fmt.Errorf("request type %q: want Create, Update or Delete", e.RequestType)
+	} else {
+		p.stmts, p.warnings, err = updateStatements(e, props)
 	}
 	if err != nil {
 		return plan{}, err
 	}
-	if e.RequestType != cfn.RequestDelete {
-		schema, err := chatsql.QuoteIdentifier(props.Params.Schema)
-		if err != nil {
-			return plan{}, fmt.Errorf("property %s: %w", propSchema, err)
+	schema, err := chatsql.QuoteIdentifier(props.Params.Schema)
+	if err != nil {
+		return plan{}, fmt.Errorf("property %s: %w", propSchema, err)
+	}
+	// The typed view's qualified name, ready to paste into SQL.
+	p.data = map[string]any{"EventsView": schema + "." + chatsql.EventsView}
+	return p, nil
+}
+
+// deletePlan drops what the resource created, reading the properties it was
+// last applied with leniently and needing only what the teardown needs:
+// nothing when the data is retained, else where to run and the two schemas.
+func deletePlan(e cfn.Event) (plan, error) {
+	prior := parsePriorProperties(e.ResourceProperties)
+	// Deleting must keep the physical ID.
+	p := plan{physicalID: e.PhysicalResourceID}
+	if prior.retain {
+		if err := prior.need(propRetainOnDelete); err != nil {
+			p.warnings = append(p.warnings, fmt.Sprintf("%v: keeping the objects, as with \"true\"", err))
 		}
-		// The typed view's qualified name, ready to paste into SQL.
-		p.data = map[string]any{"EventsView": schema + "." + chatsql.EventsView}
+		return p, nil
+	}
+	params, err := prior.priorDropParams()
+	if err == nil {
+		err = prior.need(propWorkgroupName, propDatabase, propSecretArn)
+	}
+	if err != nil {
+		return plan{}, fmt.Errorf("%w; without it the objects cannot be dropped (delete the stack with --retain-resources %s to keep them)", err, e.LogicalResourceID)
+	}
+	p.target = Properties{
+		WorkgroupName: prior.value(propWorkgroupName),
+		Database:      prior.value(propDatabase),
+		SecretArn:     prior.value(propSecretArn),
+	}
+	if p.stmts, err = teardown(params); err != nil {
+		return plan{}, err
 	}
 	return p, nil
 }
@@ -67,53 +100,76 @@ func physicalID(p Properties) string {
 	return p.WorkgroupName + "/" + p.Database
 }
 
-func updateStatements(e cfn.Event, cur Properties) ([]chatsql.Statement, error) {
-	old, err := parseProperties(e.OldResourceProperties)
-	if err != nil {
-		return nil, fmt.Errorf("old %w", err)
+// updateStatements compares the new properties with the old ones. An old
+// value that is missing or unusable counts as changed, which at worst
+// rebuilds more than needed; objects are dropped under old names only when
+// those names are known.
+func updateStatements(e cfn.Event, cur Properties) ([]chatsql.Statement, []string, error) {
+	old := parsePriorProperties(e.OldResourceProperties)
+	if err := old.need(propWorkgroupName, propDatabase); err != nil {
+		// Where the old objects live is unknown: build everything, as after
+		// a move, and drop nothing.
+		stmts, aerr := chatsql.Apply(cur.Params)
+		return stmts, []string{fmt.Sprintf("old %v: building everything in %s", err, physicalID(cur))}, aerr
 	}
-	if physicalID(old) != physicalID(cur) {
+	if old.value(propWorkgroupName)+"/"+old.value(propDatabase) != physicalID(cur) {
 		// A new database: build everything there. CloudFormation then
 		// deletes the old resource, which tears down the old objects.
-		return chatsql.Apply(cur.Params)
+		stmts, err := chatsql.Apply(cur.Params)
+		return stmts, nil, err
 	}
-	renamed := old.Params.StreamName != cur.Params.StreamName ||
-		old.Params.StreamSchema != cur.Params.StreamSchema ||
-		old.Params.Schema != cur.Params.Schema
+	var warnings []string
+	for _, name := range []string{propStreamName, propRoleArn, propStreamSchema, propSchema, propStreamSQLHash, propViewSQLHash} {
+		if err := old.need(name); err != nil {
+			warnings = append(warnings, fmt.Sprintf("old %v: counted as changed", err))
+		}
+	}
+	renamed := old.value(propStreamName) != cur.Params.StreamName ||
+		old.value(propStreamSchema) != cur.Params.StreamSchema ||
+		old.value(propSchema) != cur.Params.Schema
 	streamChanged := renamed ||
-		old.Params.RoleARN != cur.Params.RoleARN ||
-		old.Hashes.Stream != cur.Hashes.Stream
+		old.value(propRoleArn) != cur.Params.RoleARN ||
+		old.value(propStreamSQLHash) != cur.Hashes.Stream
 	switch {
 	case streamChanged:
 		var stmts []chatsql.Statement
 		if renamed && !cur.RetainOnDelete {
-			if stmts, err = oldObjects(old.Params, cur.Params); err != nil {
-				return nil, fmt.Errorf("old properties: %w", err)
+			drops, err := oldObjects(old, cur.Params)
+			if err != nil {
+				// Guessing names to drop could hit objects that are not
+				// ours; leaving unknown ones costs only their refreshes.
+				warnings = append(warnings, fmt.Sprintf("old %v: objects under the old names, if any, are left in place", err))
 			}
+			stmts = drops
 		}
 		apply, err := chatsql.Apply(cur.Params)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return append(stmts, apply...), nil
-	case old.Hashes.Views != cur.Hashes.Views:
+		return append(stmts, apply...), warnings, nil
+	case old.value(propViewSQLHash) != cur.Hashes.Views:
 		// The materialized view stays, and with it every row already read.
-		return chatsql.ApplyViews(cur.Params)
+		stmts, err := chatsql.ApplyViews(cur.Params)
+		return stmts, warnings, err
 	default:
 		// Only the secret or the retention changed: nothing to run.
-		return nil, nil
+		return nil, warnings, nil
 	}
 }
 
 // oldObjects drops what the old names created, so a rename leaves nothing
 // behind that refreshes (and bills) on its own.
-func oldObjects(old, cur chatsql.Params) ([]chatsql.Statement, error) {
-	stmts, err := chatsql.Drop(old)
+func oldObjects(old priorProperties, cur chatsql.Params) ([]chatsql.Statement, error) {
+	params, err := old.priorDropParams()
 	if err != nil {
 		return nil, err
 	}
-	if old.Schema != cur.Schema {
-		s, err := chatsql.DropSchema(old)
+	stmts, err := chatsql.Drop(params)
+	if err != nil {
+		return nil, err
+	}
+	if params.Schema != cur.Schema {
+		s, err := chatsql.DropSchema(params)
 		if err != nil {
 			return nil, err
 		}

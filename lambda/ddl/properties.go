@@ -75,116 +75,126 @@ var secretARNPattern = regexp.MustCompile(`^arn:aws(-[a-z]+)*:secretsmanager:[a-
 
 var hashPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
-// parseProperties reads and validates the resource properties of an event.
-// Unknown properties are refused so that a misspelt one cannot be silently
-// ignored.
+// valueCheck validates one string property on its own.
+type valueCheck struct {
+	name  string
+	check func(string) error
+}
+
+// valueChecks lists the string properties in the order they are reported.
+func valueChecks() []valueCheck {
+	quoted := func(quote func(string) (string, error)) func(string) error {
+		return func(v string) error {
+			_, err := quote(v)
+			return err
+		}
+	}
+	matches := func(re *regexp.Regexp, what string) func(string) error {
+		return func(v string) error {
+			if !re.MatchString(v) {
+				return fmt.Errorf("%q is not %s", v, what)
+			}
+			return nil
+		}
+	}
+	hash := matches(hashPattern, "a SHA-256 hex digest")
+	return []valueCheck{
+		{propWorkgroupName, matches(workgroupPattern, "a workgroup name (3-63 of a-z, 0-9, -) or workgroup ARN")},
+		{propDatabase, quoted(chatsql.QuoteIdentifier)},
+		{propSecretArn, matches(secretARNPattern, "a Secrets Manager secret ARN")},
+		{propStreamName, quoted(chatsql.QuoteStreamName)},
+		{propRoleArn, quoted(chatsql.QuoteRoleARN)},
+		{propStreamSchema, quoted(chatsql.QuoteIdentifier)},
+		{propSchema, quoted(chatsql.QuoteIdentifier)},
+		{propStreamSQLHash, hash},
+		{propViewSQLHash, hash},
+	}
+}
+
+// readValue reads the string property name and checks it.
+func readValue(m map[string]any, c valueCheck) (string, error) {
+	v, ok := m[c.name]
+	if !ok {
+		return "", fmt.Errorf("property %s is missing", c.name)
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", fmt.Errorf("property %s: want a string, got %T %v", c.name, v, v)
+	}
+	if err := c.check(s); err != nil {
+		return "", fmt.Errorf("property %s: %w", c.name, err)
+	}
+	return s, nil
+}
+
+// parseProperties reads and validates the properties a request asks for:
+// Create's and Update's ResourceProperties, which this version's CDK app
+// wrote. Every property is required and unknown ones are refused, so that a
+// misspelt one cannot be silently ignored.
+//
+// A property added in a later version must still get a default when it is
+// missing: the rollback of a failed Update sends the previous version's
+// properties as ResourceProperties, and refusing them would leave the stack
+// in UPDATE_ROLLBACK_FAILED.
 func parseProperties(m map[string]any) (Properties, error) {
-	known := []string{
-		propWorkgroupName, propDatabase, propSecretArn, propStreamName, propRoleArn,
-		propStreamSchema, propSchema, propRetainOnDelete, propStreamSQLHash, propViewSQLHash,
-		propServiceToken,
+	known := []string{propRetainOnDelete, propServiceToken}
+	checks := valueChecks()
+	for _, c := range checks {
+		known = append(known, c.name)
 	}
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if !slices.Contains(known, k) {
 			return Properties{}, fmt.Errorf("unknown property %s", k)
 		}
 	}
-	r := propertyReader{m: m}
-	p := Properties{
-		WorkgroupName: r.string(propWorkgroupName),
-		Database:      r.string(propDatabase),
-		SecretArn:     r.string(propSecretArn),
-		Params: chatsql.Params{
-			StreamName:   r.string(propStreamName),
-			RoleARN:      r.string(propRoleArn),
-			StreamSchema: r.string(propStreamSchema),
-			Schema:       r.string(propSchema),
-		},
-		RetainOnDelete: r.bool(propRetainOnDelete),
-		Hashes: chatsql.Hashes{
-			Stream: r.string(propStreamSQLHash),
-			Views:  r.string(propViewSQLHash),
-		},
-	}
-	if r.err != nil {
-		return Properties{}, r.err
-	}
-	if !workgroupPattern.MatchString(p.WorkgroupName) {
-		return Properties{}, fmt.Errorf("property %s: %q is not a workgroup name (3-63 of a-z, 0-9, -) or workgroup ARN", propWorkgroupName, p.WorkgroupName)
-	}
-	if _, err := chatsql.QuoteIdentifier(p.Database); err != nil {
-		return Properties{}, fmt.Errorf("property %s: %w", propDatabase, err)
-	}
-	if !secretARNPattern.MatchString(p.SecretArn) {
-		return Properties{}, fmt.Errorf("property %s: %q is not a Secrets Manager secret ARN", propSecretArn, p.SecretArn)
-	}
-	checks := []struct {
-		name  string
-		quote func(string) (string, error)
-		value string
-	}{
-		{propStreamName, chatsql.QuoteStreamName, p.Params.StreamName},
-		{propRoleArn, chatsql.QuoteRoleARN, p.Params.RoleARN},
-		{propStreamSchema, chatsql.QuoteIdentifier, p.Params.StreamSchema},
-		{propSchema, chatsql.QuoteIdentifier, p.Params.Schema},
-	}
+	values := make(map[string]string, len(checks))
 	for _, c := range checks {
-		if _, err := c.quote(c.value); err != nil {
-			return Properties{}, fmt.Errorf("property %s: %w", c.name, err)
+		v, err := readValue(m, c)
+		if err != nil {
+			return Properties{}, err
 		}
+		values[c.name] = v
 	}
-	// Rules that span properties.
+	retain, err := readBool(m, propRetainOnDelete)
+	if err != nil {
+		return Properties{}, err
+	}
+	p := Properties{
+		WorkgroupName: values[propWorkgroupName],
+		Database:      values[propDatabase],
+		SecretArn:     values[propSecretArn],
+		Params: chatsql.Params{
+			StreamName:   values[propStreamName],
+			RoleARN:      values[propRoleArn],
+			StreamSchema: values[propStreamSchema],
+			Schema:       values[propSchema],
+		},
+		RetainOnDelete: retain,
+		Hashes: chatsql.Hashes{
+			Stream: values[propStreamSQLHash],
+			Views:  values[propViewSQLHash],
+		},
+	}
+	// The one rule that spans properties.
 	if err := p.Params.Validate(); err != nil {
 		return Properties{}, fmt.Errorf("properties %s and %s: %w", propStreamSchema, propSchema, err)
-	}
-	for name, h := range map[string]string{propStreamSQLHash: p.Hashes.Stream, propViewSQLHash: p.Hashes.Views} {
-		if !hashPattern.MatchString(h) {
-			return Properties{}, fmt.Errorf("property %s: %q is not a SHA-256 hex digest", name, h)
-		}
 	}
 	return p, nil
 }
 
-// propertyReader reads required properties and keeps the first error.
-type propertyReader struct {
-	m   map[string]any
-	err error
-}
-
-func (r *propertyReader) string(name string) string {
-	if r.err != nil {
-		return ""
-	}
-	v, ok := r.m[name]
-	if !ok {
-		r.err = fmt.Errorf("property %s is missing", name)
-		return ""
-	}
-	s, ok := v.(string)
-	if !ok {
-		r.err = fmt.Errorf("property %s: want a string, got %T %v", name, v, v)
-	}
-	return s
-}
-
-func (r *propertyReader) bool(name string) bool {
-	if r.err != nil {
-		return false
-	}
-	switch v := r.m[name].(type) {
+func readBool(m map[string]any, name string) (bool, error) {
+	switch v := m[name].(type) {
 	case bool:
-		return v
+		return v, nil
 	case string:
 		switch v {
 		case "true":
-			return true
+			return true, nil
 		case "false":
-			return false
+			return false, nil
 		}
 	case nil:
-		r.err = fmt.Errorf("property %s is missing", name)
-		return false
+		return false, fmt.Errorf("property %s is missing", name)
 	}
-	r.err = fmt.Errorf("property %s: want \"true\" or \"false\", got %v", name, r.m[name])
-	return false
+	return false, fmt.Errorf("property %s: want \"true\" or \"false\", got %v", name, m[name])
 }

@@ -114,11 +114,6 @@ func TestBadRequestsFailInOnEvent(t *testing.T) {
 			wantErr: `Replace IngestionDdl: request type "Replace": want Create, Update or Delete`,
 		},
 		{
-			name:    "update with broken old properties",
-			edit:    func(e *cfn.Event) { e.RequestType = cfn.RequestUpdate; e.OldResourceProperties = map[string]any{} },
-			wantErr: "Update IngestionDdl: old property WorkgroupName is missing",
-		},
-		{
 			name:    "bad property",
 			edit:    func(e *cfn.Event) { e.ResourceProperties["SecretArn"] = "" },
 			wantErr: `Create IngestionDdl: property SecretArn: "" is not`,
