@@ -10,7 +10,7 @@ import (
 // BenchmarkGenerateEncode measures one event generated, stamped with the real
 // clock and encoded: the producer's per-event CPU cost before publishing.
 func BenchmarkGenerateEncode(b *testing.B) {
-	g, err := chat.NewGenerator(chat.Config{Users: 1000, RunID: "bench", Rand: rand.New(rand.NewPCG(1, 0))})
+	g, err := chat.NewGenerator(chat.Config{Users: 1000, RunID: "bench", Rand: rand.New(rand.NewPCG(1, 0)), IDs: rand.New(rand.NewPCG(1, 1))})
 	if err != nil {
 		b.Fatal(err)
 	}

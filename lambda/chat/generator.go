@@ -27,7 +27,7 @@ const (
 	// The rest, 70%, is SEND_MESSAGE.
 )
 
-// Config describes the simulated population. Only Users and Rand are
+// Config describes the simulated population. Only Users, Rand and IDs are
 // required.
 type Config struct {
 	// Users is the number of users; ids are 1..Users, user 1 the busiest.
@@ -41,9 +41,13 @@ type Config struct {
 	MaxSessions int
 	// RunID, when set, is copied into every event. It must satisfy CheckRunID.
 	RunID string
-	// Rand drives every choice and the event ids: the same seed gives the
-	// same events.
+	// Rand drives every choice: the same seed gives the same events, apart
+	// from their ids and times.
 	Rand *rand.Rand
+	// IDs draws the event ids. It is a source apart from Rand so that two
+	// runs can make the same events under different ids: a seed reproduces
+	// what happens, while each invocation's ids stay its own.
+	IDs *rand.Rand
 	// Now stamps each event as it is generated. Nil means time.Now.
 	Now func() time.Time
 }
@@ -52,6 +56,7 @@ type Config struct {
 // It is not safe for concurrent use.
 type Generator struct {
 	r      *rand.Rand
+	ids    *rand.Rand
 	now    func() time.Time
 	runID  string
 	users  *rand.Zipf
@@ -73,6 +78,9 @@ func NewGenerator(cfg Config) (*Generator, error) {
 	if cfg.Rand == nil {
 		return nil, fmt.Errorf("chat config: no random source")
 	}
+	if cfg.IDs == nil {
+		return nil, fmt.Errorf("chat config: no random source for event ids")
+	}
 	if cfg.RunID != "" {
 		if err := CheckRunID(cfg.RunID); err != nil {
 			return nil, fmt.Errorf("chat config: %w", err)
@@ -92,6 +100,7 @@ func NewGenerator(cfg Config) (*Generator, error) {
 	}
 	return &Generator{
 		r:      cfg.Rand,
+		ids:    cfg.IDs,
 		now:    now,
 		runID:  cfg.RunID,
 		users:  rand.NewZipf(cfg.Rand, userSkew, 1, uint64(cfg.Users-1)),
@@ -199,12 +208,13 @@ func (g *Generator) send(ev *Event, s *session, i int) {
 	ev.Type, ev.UserID, ev.ChatID = SendMessage, s.user, s.chats[i]
 }
 
-// newID draws a version 4 UUID from the seeded source rather than from
-// crypto/rand, so that a seed reproduces the ids too.
+// newID draws a version 4 UUID from the id source rather than from
+// crypto/rand, so that the caller decides when ids repeat: the producer
+// repeats them only for a retry of the same invocation.
 func (g *Generator) newID() uuid.UUID {
 	var id uuid.UUID
-	binary.LittleEndian.PutUint64(id[:8], g.r.Uint64())
-	binary.LittleEndian.PutUint64(id[8:], g.r.Uint64())
+	binary.LittleEndian.PutUint64(id[:8], g.ids.Uint64())
+	binary.LittleEndian.PutUint64(id[8:], g.ids.Uint64())
 	id[6] = id[6]&0x0f | 0x40 // version 4
 	id[8] = id[8]&0x3f | 0x80 // RFC 4122 variant
 	return id

@@ -28,9 +28,14 @@ func stepClock(step time.Duration) func() time.Time {
 	}
 }
 
+// newGenerator returns a generator whose events and ids both follow seed,
+// unless cfg brings its own id source.
 func newGenerator(t testing.TB, cfg chat.Config, seed uint64) *chat.Generator {
 	t.Helper()
 	cfg.Rand = rand.New(rand.NewPCG(seed, 0))
+	if cfg.IDs == nil {
+		cfg.IDs = rand.New(rand.NewPCG(seed, 1))
+	}
 	if cfg.Now == nil {
 		cfg.Now = stepClock(1500 * time.Microsecond)
 	}
@@ -64,6 +69,36 @@ func TestSameSeedSameEvents(t *testing.T) {
 	}
 	if bytes.Equal(encode(7), encode(8)) {
 		t.Error("seeds 7 and 8 produced the same events")
+	}
+}
+
+func TestIDSourceChangesOnlyTheIDs(t *testing.T) {
+	// events returns seed 7's events with ids from the source seeded idSeed.
+	events := func(idSeed uint64) []chat.Event {
+		return collect(newGenerator(t, chat.Config{Users: 1000, IDs: rand.New(rand.NewPCG(idSeed, 2))}, 7), 3000)
+	}
+	first, again, other := events(1), events(1), events(2)
+	if diff := cmp.Diff(first, again); diff != "" {
+		t.Errorf("same seed and id source gave different events (-first +again):\n%s", diff)
+	}
+	withoutIDs := func(evs []chat.Event) []chat.Event {
+		out := slices.Clone(evs)
+		for i := range out {
+			out[i].ID = uuid.Nil
+		}
+		return out
+	}
+	if diff := cmp.Diff(withoutIDs(first), withoutIDs(other)); diff != "" {
+		t.Errorf("another id source changed more than the ids (-first +other):\n%s", diff)
+	}
+	ids := map[uuid.UUID]bool{}
+	for _, ev := range first {
+		ids[ev.ID] = true
+	}
+	for _, ev := range other {
+		if ids[ev.ID] {
+			t.Fatalf("event id %s drawn from both id sources, want disjoint ids", ev.ID)
+		}
 	}
 }
 
@@ -355,17 +390,18 @@ func topLevelKeys(data []byte) ([]string, error) {
 }
 
 func TestNewGeneratorRejectsBadConfig(t *testing.T) {
-	src := rand.New(rand.NewPCG(1, 0))
+	src, ids := rand.New(rand.NewPCG(1, 0)), rand.New(rand.NewPCG(1, 1))
 	tests := []struct {
 		name string
 		cfg  chat.Config
 		want string
 	}{
-		{name: "no users", cfg: chat.Config{Users: 0, Rand: src}, want: "users 0 must be at least 1"},
-		{name: "negative chats", cfg: chat.Config{Users: 1, Chats: -1, Rand: src}, want: "chats -1"},
-		{name: "negative max sessions", cfg: chat.Config{Users: 1, MaxSessions: -2, Rand: src}, want: "max sessions -2"},
-		{name: "no random source", cfg: chat.Config{Users: 1}, want: "no random source"},
-		{name: "bad run id", cfg: chat.Config{Users: 1, Rand: src, RunID: "a b"}, want: `run id "a b"`},
+		{name: "no users", cfg: chat.Config{Users: 0, Rand: src, IDs: ids}, want: "users 0 must be at least 1"},
+		{name: "negative chats", cfg: chat.Config{Users: 1, Chats: -1, Rand: src, IDs: ids}, want: "chats -1"},
+		{name: "negative max sessions", cfg: chat.Config{Users: 1, MaxSessions: -2, Rand: src, IDs: ids}, want: "max sessions -2"},
+		{name: "no random source", cfg: chat.Config{Users: 1, IDs: ids}, want: "no random source"},
+		{name: "no id source", cfg: chat.Config{Users: 1, Rand: src}, want: "no random source for event ids"},
+		{name: "bad run id", cfg: chat.Config{Users: 1, Rand: src, IDs: ids, RunID: "a b"}, want: `run id "a b"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

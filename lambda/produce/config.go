@@ -34,7 +34,8 @@ type Config struct {
 	// Users is USERS: the simulated population.
 	Users int
 	// Seed is SEED when Seeded: every invocation then produces the same
-	// events. Without it each invocation draws a fresh seed.
+	// events, under ids of its own. Without it each invocation's seed
+	// derives from its Lambda request id.
 	Seed   uint64
 	Seeded bool
 }

@@ -2,6 +2,8 @@ package produce
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -9,9 +11,11 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/chatstream/chatstream/lambda/chat"
 	"github.com/chatstream/chatstream/lambda/publish"
+	"github.com/google/uuid"
 	"golang.org/x/time/rate"
 )
 
@@ -21,13 +25,15 @@ type putRecordsAPI interface {
 }
 
 // Options adjusts a Handler. The zero value is right for production; tests
-// set a clock, a seed source and quick publishing.
+// set a clock, invocation ids and quick publishing.
 type Options struct {
 	// Now stamps events and measures the invocation; nil means time.Now.
 	Now func() time.Time
-	// NewSeed draws each invocation's seed when SEED is unset; nil means
-	// math/rand/v2's randomly seeded source.
-	NewSeed func() uint64
+	// InvocationID stands in for the Lambda request id when the context
+	// carries none (a unit test, a direct call): the event ids, and the
+	// events themselves when SEED is unset, derive from it. Nil means a
+	// random id for each such invocation.
+	InvocationID func() string
 	// Publish tunes publishing: requests in flight, attempts, backoff and
 	// timeouts. Its Stream, Limiter and Rand are ignored: the handler sets
 	// them for each invocation.
@@ -36,24 +42,24 @@ type Options struct {
 
 // Handler serves producer invocations. Build it once, at start-up.
 type Handler struct {
-	cfg     Config
-	client  putRecordsAPI
-	log     *slog.Logger
-	now     func() time.Time
-	newSeed func() uint64
-	publish publish.Options
+	cfg          Config
+	client       putRecordsAPI
+	log          *slog.Logger
+	now          func() time.Time
+	invocationID func() string
+	publish      publish.Options
 }
 
 // NewHandler returns a Handler that writes to cfg.Stream through client, a
 // *kinesis.Client with the SDK's retries turned off (publish does the
 // retrying), and logs one summary line per invocation to logger.
 func NewHandler(cfg Config, client putRecordsAPI, logger *slog.Logger, opts Options) *Handler {
-	h := &Handler{cfg: cfg, client: client, log: logger, now: opts.Now, newSeed: opts.NewSeed, publish: opts.Publish}
+	h := &Handler{cfg: cfg, client: client, log: logger, now: opts.Now, invocationID: opts.InvocationID, publish: opts.Publish}
 	if h.now == nil {
 		h.now = time.Now
 	}
-	if h.newSeed == nil {
-		h.newSeed = rand.Uint64
+	if h.invocationID == nil {
+		h.invocationID = uuid.NewString
 	}
 	return h
 }
@@ -110,15 +116,17 @@ func (h *Handler) produce(ctx context.Context, req Request) (Result, error) {
 	if req.Rate != nil {
 		eventsPerSecond = *req.Rate
 	}
+	invocation := h.requestID(ctx)
 	seed := h.cfg.Seed
 	if !h.cfg.Seeded {
-		seed = h.newSeed()
+		seed = seedFor(invocation)
 	}
 
 	gen, err := chat.NewGenerator(chat.Config{
 		Users: h.cfg.Users,
 		RunID: req.RunID,
 		Rand:  rand.New(rand.NewPCG(seed, 0)),
+		IDs:   idSource(seed, invocation),
 		Now:   h.now,
 	})
 	if err != nil {
@@ -156,6 +164,34 @@ func (h *Handler) produce(ctx context.Context, req Request) (Result, error) {
 	}
 	h.logSummary(ctx, req, res, summaryDetails{seed: seed, rate: eventsPerSecond, err: failure})
 	return res, failure
+}
+
+// requestID returns the invocation's Lambda request id, which Lambda keeps
+// when it retries a failed asynchronous invocation, or a stand-in outside
+// Lambda.
+func (h *Handler) requestID(ctx context.Context) string {
+	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" {
+		return lc.AwsRequestID
+	}
+	return h.invocationID()
+}
+
+// seedFor derives the seed of an invocation without SEED from its request
+// id, so that Lambda's retry of a failed invocation generates the very same
+// events, ids included, and event_id deduplication absorbs what the failed
+// attempt had already delivered.
+func seedFor(requestID string) uint64 {
+	sum := sha256.Sum256([]byte("chatstream seed\x00" + requestID))
+	return binary.LittleEndian.Uint64(sum[:8])
+}
+
+// idSource is the source of an invocation's event ids: seeded with both the
+// seed and the request id, so that SEED reproduces the events while two
+// invocations never share ids, and a retry of one invocation repeats its own.
+func idSource(seed uint64, requestID string) *rand.Rand {
+	msg := binary.LittleEndian.AppendUint64([]byte("chatstream event ids\x00"), seed)
+	sum := sha256.Sum256(append(msg, requestID...))
+	return rand.New(rand.NewPCG(binary.LittleEndian.Uint64(sum[:8]), binary.LittleEndian.Uint64(sum[8:16])))
 }
 
 // limiter paces at eventsPerSecond with a burst of 100 ms worth of events,

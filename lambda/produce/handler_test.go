@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/chatstream/chatstream/lambda/publish"
 	"github.com/google/go-cmp/cmp"
@@ -48,10 +49,13 @@ type testHandler struct {
 
 func newTestHandler(cfg Config, client putRecordsAPI) testHandler {
 	logs := &bytes.Buffer{}
-	seeds := uint64(100)
+	invocations := 0
 	h := NewHandler(cfg, client, slog.New(slog.NewJSONHandler(logs, nil)), Options{
-		Now:     stepClock(),
-		NewSeed: func() uint64 { seeds++; return seeds },
+		Now: stepClock(),
+		InvocationID: func() string {
+			invocations++
+			return fmt.Sprintf("invocation-%d", invocations)
+		},
 		Publish: quickPublish(),
 	})
 	return testHandler{Handler: h, logs: logs}
@@ -188,39 +192,92 @@ func TestHandleRefusesBadPayloadsAndRecovers(t *testing.T) {
 	}
 }
 
-func TestHandleSeed(t *testing.T) {
-	// invoke runs h once and returns the records Kinesis received without
-	// their times, which come from the clock, not the seed. They are sorted
-	// because concurrent requests land in any order.
-	eventTime := regexp.MustCompile(`"event_time":"[^"]*"`)
-	invoke := func(h testHandler, fake *fakeKinesis) [][]byte {
-		fake.accepted = nil
-		if _, err := h.Handle(t.Context(), json.RawMessage(`{"count": 2000}`)); err != nil {
-			t.Fatalf("Handle() error = %v", err)
-		}
-		_, accepted, _ := fake.snapshot()
-		var data [][]byte
-		for _, e := range accepted {
-			data = append(data, eventTime.ReplaceAll(e.Data, nil))
-		}
-		slices.SortFunc(data, bytes.Compare)
-		return data
-	}
-	same := func(a, b [][]byte) bool { return slices.EqualFunc(a, b, bytes.Equal) }
+// sentEvents is what one invocation wrote: the event ids, and the events
+// without their ids and times, sorted because concurrent requests land in
+// any order.
+type sentEvents struct {
+	ids    []string
+	events []string
+}
 
-	seeded := testConfig()
-	seeded.Seed, seeded.Seeded = 42, true
-	fake := &fakeKinesis{}
-	h := newTestHandler(seeded, fake)
-	first, second := invoke(h, fake), invoke(h, fake)
-	if len(first) != 2000 || !same(first, second) {
-		t.Errorf("two invocations with SEED=42 sent different records")
-	}
+var idAndTime = regexp.MustCompile(`"event_id":"[^"]*","event_time":"[^"]*",`)
 
-	fake = &fakeKinesis{}
-	h = newTestHandler(testConfig(), fake)
-	if same(invoke(h, fake), invoke(h, fake)) {
-		t.Error("two invocations without SEED sent the same records, want a fresh seed each")
+func invokeAndCollect(t *testing.T, h testHandler, fake *fakeKinesis, ctx context.Context) sentEvents {
+	t.Helper()
+	fake.mu.Lock()
+	fake.accepted = nil
+	fake.mu.Unlock()
+	if _, err := h.Handle(ctx, json.RawMessage(`{"count": 2000}`)); err != nil {
+		t.Fatalf("Handle() error = %v", err)
+	}
+	_, accepted, _ := fake.snapshot()
+	var out sentEvents
+	for _, e := range accepted {
+		var rec struct {
+			EventID string `json:"event_id"`
+		}
+		if err := json.Unmarshal(e.Data, &rec); err != nil || rec.EventID == "" {
+			t.Fatalf("record %s has no event id (%v)", e.Data, err)
+		}
+		out.ids = append(out.ids, rec.EventID)
+		out.events = append(out.events, idAndTime.ReplaceAllString(string(e.Data), ""))
+	}
+	slices.Sort(out.ids)
+	slices.Sort(out.events)
+	if len(out.ids) != 2000 {
+		t.Fatalf("Kinesis received %d records, want 2000", len(out.ids))
+	}
+	return out
+}
+
+// TestHandleSeedAndRequestID pins down which invocations repeat events and
+// which repeat ids: SEED repeats what happens, only a retry of the same
+// invocation (the same Lambda request id) repeats ids.
+func TestHandleSeedAndRequestID(t *testing.T) {
+	tests := []struct {
+		name           string
+		seeded         bool
+		first, second  string // Lambda request ids; "" runs without a Lambda context
+		wantSameEvents bool
+		wantSameIDs    bool // otherwise disjoint
+	}{
+		{name: "SEED, two invocations", seeded: true, first: "req-a", second: "req-b", wantSameEvents: true},
+		{name: "SEED, a retry of one invocation", seeded: true, first: "req-a", second: "req-a", wantSameEvents: true, wantSameIDs: true},
+		{name: "SEED, outside Lambda", seeded: true, wantSameEvents: true},
+		{name: "no SEED, two invocations", first: "req-a", second: "req-b"},
+		{name: "no SEED, a retry of one invocation", first: "req-a", second: "req-a", wantSameEvents: true, wantSameIDs: true},
+		{name: "no SEED, outside Lambda"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig()
+			cfg.Seed, cfg.Seeded = 42, tt.seeded
+			fake := &fakeKinesis{}
+			h := newTestHandler(cfg, fake)
+			ctx := func(requestID string) context.Context {
+				if requestID == "" {
+					return t.Context()
+				}
+				return lambdacontext.NewContext(t.Context(), &lambdacontext.LambdaContext{AwsRequestID: requestID})
+			}
+			first := invokeAndCollect(t, h, fake, ctx(tt.first))
+			second := invokeAndCollect(t, h, fake, ctx(tt.second))
+
+			if same := slices.Equal(first.events, second.events); same != tt.wantSameEvents {
+				t.Errorf("the two invocations sent the same events (names, users, chats): %t, want %t", same, tt.wantSameEvents)
+			}
+			if tt.wantSameIDs {
+				if diff := cmp.Diff(first.ids, second.ids); diff != "" {
+					t.Errorf("event ids of a retry differ from the first attempt's (-first +second):\n%s", diff)
+				}
+				return
+			}
+			for _, id := range second.ids {
+				if _, found := slices.BinarySearch(first.ids, id); found {
+					t.Fatalf("event id %s sent by both invocations, want disjoint ids", id)
+				}
+			}
+		})
 	}
 }
 

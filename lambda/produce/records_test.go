@@ -18,6 +18,7 @@ func seededEvents(t *testing.T, n int) iter.Seq[chat.Event] {
 	gen, err := chat.NewGenerator(chat.Config{
 		Users: 500, RunID: "r",
 		Rand: rand.New(rand.NewPCG(9, 0)),
+		IDs:  rand.New(rand.NewPCG(9, 1)),
 		Now:  func() time.Time { return at },
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package produce
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
 	"time"
 
@@ -74,7 +75,10 @@ func TestSummaryIsEmbeddedMetricFormat(t *testing.T) {
 	if diff := cmp.Diff(res, got); diff != "" {
 		t.Errorf("summary result differs from the returned one (-returned +logged):\n%s", diff)
 	}
-	if line["trigger"] != "manual" || line["seed"] != "101" || line["error"] != err.Error() {
-		t.Errorf("summary trigger %v seed %v error %v; want manual, 101, %q", line["trigger"], line["seed"], line["error"], err)
+	// Without SEED, the seed follows from the invocation id newTestHandler
+	// gives the first invocation.
+	wantSeed := strconv.FormatUint(seedFor("invocation-1"), 10)
+	if line["trigger"] != "manual" || line["seed"] != wantSeed || line["error"] != err.Error() {
+		t.Errorf("summary trigger %v seed %v error %v; want manual, %s, %q", line["trigger"], line["seed"], line["error"], wantSeed, err)
 	}
 }
