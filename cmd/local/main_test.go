@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // runLocal runs the command as main would and returns its exit code and output.
@@ -60,14 +59,19 @@ func TestMissingEventFile(t *testing.T) {
 func TestSAMWithoutSAM(t *testing.T) {
 	// GIVEN a PATH without sam or docker
 	t.Setenv("PATH", t.TempDir())
-	start := time.Now()
-	code, stdout, stderr := runLocal(t, "sam", "-workdir", t.TempDir())
-	// THEN it fails at once with a clear message, before starting anything
+	work := t.TempDir()
+	code, stdout, stderr := runLocal(t, "sam", "-workdir", work)
+	// THEN it fails with a clear message, before building or starting
+	// anything: no output, and nothing built or logged in the work folder
 	if code != 1 || !strings.Contains(stderr, "sam local invoke needs the AWS SAM CLI (sam) on the PATH") {
 		t.Errorf("exit %d, stderr %q; want 1 and the missing SAM CLI named", code, stderr)
 	}
-	if stdout != "" || time.Since(start) > 5*time.Second {
-		t.Errorf("stdout %q after %s, want nothing started", stdout, time.Since(start))
+	left, err := os.ReadDir(work)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stdout != "" || len(left) != 0 {
+		t.Errorf("stdout %q, work folder holds %d entries; want nothing started", stdout, len(left))
 	}
 }
 
@@ -87,13 +91,16 @@ func TestKinesisPortInUse(t *testing.T) {
 
 // TestRun is make local on a small scale: two ticks of 100 events.
 func TestRun(t *testing.T) {
-	code, stdout, stderr := runLocal(t, "run", "-ticks", "2", "-interval", "200ms", "-events", "100", "-workdir", t.TempDir())
+	// A SEED: both ticks make the same events, which must still carry ids of
+	// their own.
+	code, stdout, stderr := runLocal(t, "run", "-ticks", "2", "-interval", "200ms", "-events", "100", "-seed", "7", "-workdir", t.TempDir())
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %q; want 0", code, stderr)
 	}
 	for _, want := range []string{
 		`(?m)^kinesis-local   http://127\.0\.0\.1:\d+, stream chatstream-local \(on-demand\)$`,
 		`(?m)^producer        http://127\.0\.0\.1:\d+/2015-03-31/functions/function/invocations$`,
+		`(?m)^producer env    EVENTS_PER_INVOCATION=100 SEED=7$`,
 		`(?m)^schedule        2 ticks, every 200ms, payload events/scheduler\.json$`,
 		`(?m)^tick 1/2 +sent 100  failed 0  retries \d+  requests \d+  \d+ ms$`,
 		`(?m)^tick 2/2 +sent 100  failed 0  retries \d+  requests \d+  \d+ ms$`,
@@ -101,6 +108,28 @@ func TestRun(t *testing.T) {
 		`(?m)^unique event ids  200$`,
 		`(?m)^producer reported 200 sent$`,
 		`(?m)^OK: the stream holds exactly the 200 events the producer reported, each once, all valid$`,
+		`(?m)^stopped kinesis-local and the Lambda emulator$`,
+	} {
+		if !regexp.MustCompile(want).MatchString(stdout) {
+			t.Errorf("output lacks a line matching %s", want)
+		}
+	}
+}
+
+// TestInvoke is make invoke-local EVENT=events/manual.json: one invocation
+// with the manual sample, its result JSON, and the read-back.
+func TestInvoke(t *testing.T) {
+	code, stdout, stderr := runLocal(t, "invoke", "-event", "events/manual.json", "-workdir", t.TempDir())
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q; want 0", code, stderr)
+	}
+	for _, want := range []string{
+		`(?m)^invoking with events/manual\.json$`,
+		`(?m)^result          \{"run_id":"manual-example","requested":100,"generated":100,"sent":100,"failed":0,"requests":\d+,"retries":\d+,"duration_ms":\d+\}$`,
+		`(?m)^records read      100$`,
+		`(?m)^unique event ids  100$`,
+		`(?m)^producer reported 100 sent$`,
+		`(?m)^OK: the stream holds exactly the 100 events the producer reported, each once, all valid$`,
 		`(?m)^stopped kinesis-local and the Lambda emulator$`,
 	} {
 		if !regexp.MustCompile(want).MatchString(stdout) {

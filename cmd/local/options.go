@@ -35,7 +35,7 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.events, "events", "500", "EVENTS_PER_INVOCATION for the producer (kinesis-local takes a few hundred to a few thousand records/s)")
 	fs.StringVar(&o.rate, "rate", "", "RATE for the producer, events per second; empty leaves the producer's default")
 	fs.StringVar(&o.users, "users", "", "USERS for the producer; empty leaves the producer's default")
-	fs.StringVar(&o.seed, "seed", "", "SEED for the producer; empty draws a fresh seed per invocation")
+	fs.StringVar(&o.seed, "seed", "", "SEED for the producer: the same events every invocation, each under its own ids; empty derives the seed from the request id")
 	fs.DurationVar(&o.timeout, "timeout", 50*time.Second, "the function's Lambda timeout (staging's is 50s)")
 	fs.StringVar(&o.workDir, "workdir", "", "folder for the built binaries and the logs; empty means .local in the repository")
 }
