@@ -94,11 +94,13 @@ type Schedule struct {
 
 // Warehouse configures Redshift Serverless.
 type Warehouse struct {
-	// NamespaceName names the namespace (3 to 64 lower-case letters, digits, hyphens).
+	// NamespaceName names the namespace (3 to 64 lower-case letters, digits, hyphens, as CreateNamespace takes).
 	NamespaceName string `json:"namespaceName"`
-	// WorkgroupName names the workgroup (3 to 64 lower-case letters, digits, hyphens).
+	// WorkgroupName names the workgroup (3 to 63 lower-case letters, digits, hyphens: CreateWorkgroup
+	// takes 64, but the Data API, which runs the DDL and every query, takes a name of at most 63).
 	WorkgroupName string `json:"workgroupName"`
-	// DatabaseName is the database created in the namespace.
+	// DatabaseName is the database created in the namespace (1 to 64 lower-case letters, digits,
+	// underscores, starting with a letter).
 	DatabaseName string `json:"databaseName"`
 	// AdminUsername is the admin user; its generated password lives in Secrets Manager.
 	AdminUsername string `json:"adminUsername"`
@@ -116,15 +118,27 @@ type Warehouse struct {
 	LogExports []string `json:"logExports"`
 }
 
+// WorkgroupZones is the number of Availability Zones, and of subnets, a Redshift Serverless
+// workgroup needs, with or without enhanced VPC routing. The AWS page "Considerations when using
+// Amazon Redshift Serverless" says: "You must have at least three subnets, and they must span
+// across three Availability Zones" (in us-west-1, three subnets in two zones). Some revisions of
+// that page relax it to two zones without enhanced VPC routing; three satisfies every revision.
+const WorkgroupZones = 3
+
+// TwoZoneRegion is the Region where the workgroup's three subnets may span two Availability
+// Zones, because it offers accounts only two; a created VPC cannot serve it.
+const TwoZoneRegion = "us-west-1"
+
 // Network places the workgroup: in a VPC the stack creates, or in an existing VPC's subnets.
 type Network struct {
 	// VpcID selects an existing VPC; empty creates a VPC with isolated subnets.
 	VpcID string `json:"vpcId"`
-	// SubnetIDs are the existing subnets for the workgroup; only with VpcID.
+	// SubnetIDs are the existing subnets for the workgroup, at least WorkgroupZones; only with VpcID.
 	SubnetIDs []string `json:"subnetIds"`
 	// SecurityGroupIDs replace the security group the stack would create; only with VpcID.
 	SecurityGroupIDs []string `json:"securityGroupIds"`
-	// AvailabilityZones names the zones of a created VPC; empty uses the first two zones of the Region.
+	// AvailabilityZones names the zones of a created VPC, at least WorkgroupZones of them; empty
+	// uses the first three zones of the Region the stack deploys to.
 	AvailabilityZones []string `json:"availabilityZones"`
 	// VpcCidr is the IPv4 range of a created VPC.
 	VpcCidr string `json:"vpcCidr"`
@@ -173,14 +187,23 @@ func StackName(env string) string { return "chatstream-" + env }
 
 // CheckName returns an error naming env unless it is a name the app accepts
 // for an environment: 1 to 20 lower-case letters, digits or hyphens,
-// starting with a letter. Tools that find a stack by its environment check
-// the name with it, so that they refuse exactly what the app refuses.
+// starting with a letter. It is the one rule for environment names: tools
+// that find a stack, a stream or a workgroup by environment check the name
+// with it, so that they refuse exactly what the app refuses.
 func CheckName(env string) error {
-	if !envName.MatchString(env) {
-		return fmt.Errorf("environment %q: want 1 to 20 lower-case letters, digits or hyphens, starting with a letter, such as staging", env)
+	if !ValidName(env) {
+		return fmt.Errorf("environment %q: %s", env, envNameRule)
 	}
 	return nil
 }
+
+// ValidName reports whether env is a name CheckName accepts.
+func ValidName(env string) bool { return envName.MatchString(env) }
+
+// envNameRule is what CheckName and FromContext tell the user a name must be. The default names
+// derived from it (stack, namespace and workgroup chatstream-<env>, stream chat-events-<env>) must
+// pass their own rules too; twenty characters keeps them well inside those.
+const envNameRule = "want 1 to 20 lower-case letters, digits or hyphens, starting with a letter, such as staging"
 
 // Retain reports whether stateful resources outlive the stack.
 func (e Environment) Retain() bool { return e.RemovalPolicy == RemovalRetain }

@@ -104,8 +104,14 @@ func TestFromContextRejectsBadSettings(t *testing.T) {
 		{name: "scheduler retries", settings: `{"schedule": {"maxRetryAttempts": 200}}`, want: []string{"chatstream.bad.schedule.maxRetryAttempts = 200"}},
 		{name: "scheduler event age", settings: `{"schedule": {"maxEventAgeSeconds": 30}}`, want: []string{"chatstream.bad.schedule.maxEventAgeSeconds = 30"}},
 		{name: "namespace name", settings: `{"warehouse": {"namespaceName": "Chat_Stream"}}`, want: []string{`chatstream.bad.warehouse.namespaceName = "Chat_Stream"`}},
+		{name: "namespace name of 65 characters", settings: `{"warehouse": {"namespaceName": "` + strings.Repeat("n", 65) + `"}}`,
+			want: []string{`chatstream.bad.warehouse.namespaceName = "` + strings.Repeat("n", 65) + `"`, "3 to 64"}},
 		{name: "workgroup name", settings: `{"warehouse": {"workgroupName": "wg"}}`, want: []string{`chatstream.bad.warehouse.workgroupName = "wg"`}},
+		{name: "workgroup name of 64 characters", settings: `{"warehouse": {"workgroupName": "` + strings.Repeat("w", 64) + `"}}`,
+			want: []string{`chatstream.bad.warehouse.workgroupName = "` + strings.Repeat("w", 64) + `"`, "3 to 63", "Data API"}},
 		{name: "database name", settings: `{"warehouse": {"databaseName": "1db"}}`, want: []string{`chatstream.bad.warehouse.databaseName = "1db"`}},
+		{name: "database name of 65 characters", settings: `{"warehouse": {"databaseName": "` + strings.Repeat("d", 65) + `"}}`,
+			want: []string{`chatstream.bad.warehouse.databaseName = "` + strings.Repeat("d", 65) + `"`, "1 to 64"}},
 		{name: "admin name", settings: `{"warehouse": {"adminUsername": "admin-user"}}`, want: []string{`chatstream.bad.warehouse.adminUsername = "admin-user"`}},
 		{name: "base capacity off the steps", settings: `{"warehouse": {"baseCapacity": 12}}`, want: []string{"chatstream.bad.warehouse.baseCapacity = 12", "steps of 8"}},
 		{name: "base capacity too large", settings: `{"warehouse": {"baseCapacity": 1024, "maxCapacity": 1024}}`, want: []string{"chatstream.bad.warehouse.baseCapacity = 1024"}},
@@ -115,9 +121,17 @@ func TestFromContextRejectsBadSettings(t *testing.T) {
 		{name: "unknown log", settings: `{"warehouse": {"logExports": ["querylog"]}}`, want: []string{`chatstream.bad.warehouse.logExports[0] = "querylog"`}},
 		{name: "duplicate log", settings: `{"warehouse": {"logExports": ["userlog", "userlog"]}}`, want: []string{`chatstream.bad.warehouse.logExports[1] = "userlog"`, "twice"}},
 		{name: "public without own VPC", settings: `{"warehouse": {"publiclyAccessible": true}}`, want: []string{"chatstream.bad.warehouse.publiclyAccessible = true", "network.vpcId"}},
-		{name: "enhanced VPC routing in two zones", settings: `{"warehouse": {"enhancedVpcRouting": true}}`, want: []string{"chatstream.bad.network.availabilityZones = null", "3 Availability Zones"}},
+		{name: "two named zones", settings: `{"network": {"availabilityZones": ["eu-west-1a", "eu-west-1b"]}}`,
+			want: []string{`chatstream.bad.network.availabilityZones = ["eu-west-1a","eu-west-1b"]`, "at least 3 distinct"}},
 		{name: "enhanced VPC routing with two named zones", settings: `{"warehouse": {"enhancedVpcRouting": true}, "network": {"availabilityZones": ["eu-west-1a", "eu-west-1b"]}}`,
-			want: []string{`chatstream.bad.network.availabilityZones = ["eu-west-1a","eu-west-1b"]`, "at least 3"}},
+			want: []string{`chatstream.bad.network.availabilityZones = ["eu-west-1a","eu-west-1b"]`, "at least 3 distinct"}},
+		{name: "three named zones, two distinct", settings: `{"network": {"availabilityZones": ["eu-west-1a", "eu-west-1b", "eu-west-1a"]}}`,
+			want: []string{`chatstream.bad.network.availabilityZones = ["eu-west-1a","eu-west-1b","eu-west-1a"]`, "at least 3 distinct",
+				`chatstream.bad.network.availabilityZones[2] = "eu-west-1a": listed twice`}},
+		{name: "created VPC in the two-zone Region", settings: `{"region": "us-west-1"}`,
+			want: []string{`chatstream.bad.region = "us-west-1"`, "set network.vpcId and 3 network.subnetIds"}},
+		{name: "zones of the two-zone Region", settings: `{"network": {"availabilityZones": ["us-west-1a", "us-west-1b", "us-west-1c"]}}`,
+			want: []string{`chatstream.bad.network.availabilityZones = ["us-west-1a","us-west-1b","us-west-1c"]`, "us-west-1 offers two Availability Zones"}},
 		{name: "zone name", settings: `{"network": {"availabilityZones": ["eu-west-1a", "west"]}}`, want: []string{`chatstream.bad.network.availabilityZones[1] = "west"`}},
 		{name: "zones of two regions", settings: `{"network": {"availabilityZones": ["eu-west-1a", "us-east-1b"]}}`, want: []string{`chatstream.bad.network.availabilityZones[1] = "us-east-1b"`, "eu-west-1"}},
 		{name: "zone outside the region", settings: `{"region": "us-east-1", "network": {"availabilityZones": ["eu-west-1a", "eu-west-1b"]}}`, want: []string{`chatstream.bad.network.availabilityZones[0] = "eu-west-1a"`, "us-east-1"}},
@@ -128,7 +142,11 @@ func TestFromContextRejectsBadSettings(t *testing.T) {
 		{name: "subnet id", settings: `{"network": {"vpcId": "vpc-01234567", "subnetIds": ["subnet-01234567", "sn-1"]}}`, want: []string{`chatstream.bad.network.subnetIds[1] = "sn-1"`}},
 		{name: "security group id", settings: `{"network": {"vpcId": "vpc-01234567", "subnetIds": ["subnet-01234567", "subnet-89abcdef"], "securityGroupIds": ["sg-1"]}}`,
 			want: []string{`chatstream.bad.network.securityGroupIds[0] = "sg-1"`}},
-		{name: "one subnet", settings: `{"network": {"vpcId": "vpc-01234567", "subnetIds": ["subnet-01234567"]}}`, want: []string{`chatstream.bad.network.subnetIds = ["subnet-01234567"]`, "at least 2"}},
+		{name: "one subnet", settings: `{"network": {"vpcId": "vpc-01234567", "subnetIds": ["subnet-01234567"]}}`, want: []string{`chatstream.bad.network.subnetIds = ["subnet-01234567"]`, "at least 3"}},
+		{name: "two subnets", settings: `{"network": {"vpcId": "vpc-01234567", "subnetIds": ["subnet-01234567", "subnet-89abcdef"]}}`,
+			want: []string{`chatstream.bad.network.subnetIds = ["subnet-01234567","subnet-89abcdef"]`, "at least 3 subnets in 3 Availability Zones"}},
+		{name: "two subnets in the two-zone Region", settings: `{"region": "us-west-1", "network": {"vpcId": "vpc-01234567", "subnetIds": ["subnet-01234567", "subnet-89abcdef"]}}`,
+			want: []string{`chatstream.bad.network.subnetIds = ["subnet-01234567","subnet-89abcdef"]`, "at least 3"}},
 		{name: "zones with an existing VPC", settings: `{"network": {"vpcId": "vpc-01234567", "subnetIds": ["subnet-01234567", "subnet-89abcdef"], "availabilityZones": ["eu-west-1a", "eu-west-1b"]}}`,
 			want: []string{"chatstream.bad.network.availabilityZones", "created VPC"}},
 	}
@@ -161,6 +179,30 @@ func TestFromContextReportsEveryProblemAtOnce(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("error = %v, want it to name %s", err, key)
 		}
+	}
+}
+
+func TestFromContextAcceptsSettingsAtTheLimits(t *testing.T) {
+	tests := []struct {
+		name     string
+		settings string
+	}{
+		{name: "enhanced VPC routing in the Region's first three zones", settings: `{"warehouse": {"enhancedVpcRouting": true}}`},
+		{name: "three named zones", settings: `{"network": {"availabilityZones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"]}}`},
+		{name: "three existing subnets", settings: `{"network": {"vpcId": "vpc-01234567", "subnetIds": ["subnet-01234567", "subnet-89abcdef", "subnet-0a1b2c3d"]}}`},
+		{name: "three existing subnets in the two-zone Region", settings: `{"region": "us-west-1", "network": {"vpcId": "vpc-01234567", "subnetIds": ["subnet-01234567", "subnet-89abcdef", "subnet-0a1b2c3d"]}}`},
+		{name: "namespace name of 64 characters", settings: `{"warehouse": {"namespaceName": "` + strings.Repeat("n", 64) + `"}}`},
+		{name: "workgroup name of 63 characters", settings: `{"warehouse": {"workgroupName": "` + strings.Repeat("w", 63) + `"}}`},
+		{name: "database name of 64 characters", settings: `{"warehouse": {"databaseName": "` + strings.Repeat("d", 64) + `"}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// GIVEN an environment whose settings sit at the edge of what AWS accepts
+			// WHEN it is loaded THEN it is accepted
+			if _, err := FromContext(context(t, `{"edge": `+tt.settings+`}`), "edge"); err != nil {
+				t.Errorf("FromContext(%s) = %v, want nil", tt.settings, err)
+			}
+		})
 	}
 }
 

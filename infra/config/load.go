@@ -30,8 +30,8 @@ func FromContext(value any, env string) (Environment, error) {
 		return Environment{}, fmt.Errorf("%s = %q: no such environment in context %s (defined: %s)",
 			EnvContextKey, env, ContextKey, strings.Join(slices.Sorted(maps.Keys(envs)), ", "))
 	}
-	if !envName.MatchString(env) {
-		return Environment{}, fmt.Errorf("%s = %q: want 1 to 20 lower-case letters, digits or hyphens, starting with a letter", EnvContextKey, env)
+	if !ValidName(env) {
+		return Environment{}, fmt.Errorf("%s = %q: %s", EnvContextKey, env, envNameRule)
 	}
 	settings, ok := raw.(map[string]any)
 	if !ok {

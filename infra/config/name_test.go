@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-func TestCheckName(t *testing.T) {
+func TestCheckNameAndValidName(t *testing.T) {
 	tests := []struct {
 		name    string
 		env     string
@@ -30,6 +30,9 @@ func TestCheckName(t *testing.T) {
 				t.Errorf("CheckName(%q) = %v, want an error naming the value and the rule", tt.env, err)
 			case !tt.wantErr && err != nil:
 				t.Errorf("CheckName(%q) = %v, want nil", tt.env, err)
+			}
+			if got := ValidName(tt.env); got != !tt.wantErr {
+				t.Errorf("ValidName(%q) = %t, want %t", tt.env, got, !tt.wantErr)
 			}
 		})
 	}

@@ -16,7 +16,8 @@ var (
 	regionName     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	zoneName       = regexp.MustCompile(`^([a-z]{2}(-[a-z]+)+-[0-9]+)[a-z]$`)
 	streamName     = regexp.MustCompile(`^[a-z0-9_.-]{1,128}$`)
-	resourceName   = regexp.MustCompile(`^[a-z0-9-]{3,64}$`)
+	namespaceName  = regexp.MustCompile(`^[a-z0-9-]{3,64}$`)
+	workgroupName  = regexp.MustCompile(`^[a-z0-9-]{3,63}$`)
 	databaseName   = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
 	userName       = regexp.MustCompile(`^[a-z][a-z0-9_]{0,127}$`)
 	vpcID          = regexp.MustCompile(`^vpc-[0-9a-f]{8}([0-9a-f]{9})?$`)
@@ -59,7 +60,7 @@ func (e Environment) Validate() error {
 	c.stream(e.Stream)
 	c.producer(e.Producer, e.Schedule)
 	c.warehouse(e.Warehouse, e.Network)
-	c.network(e.Network, e.Warehouse, e.Region)
+	c.network(e.Network, e.Region)
 	return errors.Join(c.errs...)
 }
 
@@ -111,10 +112,12 @@ func (c *checker) producer(p Producer, s Schedule) {
 }
 
 func (c *checker) warehouse(w Warehouse, n Network) {
-	c.check(resourceName.MatchString(w.NamespaceName), "warehouse.namespaceName", w.NamespaceName,
+	c.check(namespaceName.MatchString(w.NamespaceName), "warehouse.namespaceName", w.NamespaceName,
 		"want 3 to 64 lower-case letters, digits or hyphens")
-	c.check(resourceName.MatchString(w.WorkgroupName), "warehouse.workgroupName", w.WorkgroupName,
-		"want 3 to 64 lower-case letters, digits or hyphens")
+	// CreateWorkgroup takes 64 characters, but the Data API's WorkgroupName only 63: a longer name
+	// would deploy the workgroup and then fail the DDL custom resource.
+	c.check(workgroupName.MatchString(w.WorkgroupName), "warehouse.workgroupName", w.WorkgroupName,
+		"want 3 to 63 lower-case letters, digits or hyphens (the Data API's limit)")
 	c.check(databaseName.MatchString(w.DatabaseName), "warehouse.databaseName", w.DatabaseName,
 		"want 1 to 64 lower-case letters, digits or underscores, starting with a letter")
 	c.check(userName.MatchString(w.AdminUsername), "warehouse.adminUsername", w.AdminUsername,
@@ -134,17 +137,15 @@ func (c *checker) warehouse(w Warehouse, n Network) {
 		"a created VPC has only isolated subnets; set network.vpcId and public network.subnetIds to expose the workgroup")
 }
 
-func (c *checker) network(n Network, w Warehouse, region string) {
-	minZones := 2
-	if w.EnhancedVpcRouting {
-		minZones = 3
-	}
+// network checks where the workgroup goes against the rule of WorkgroupZones: at least three
+// subnets in three Availability Zones, whether or not enhanced VPC routing is on.
+func (c *checker) network(n Network, region string) {
 	if n.VpcID != "" {
 		c.check(vpcID.MatchString(n.VpcID), "network.vpcId", n.VpcID, "want vpc- and 8 or 17 hex digits")
 		c.ids("network.subnetIds", n.SubnetIDs, subnetID, "subnet-")
 		c.ids("network.securityGroupIds", n.SecurityGroupIDs, securityGroup, "sg-")
-		c.check(len(n.SubnetIDs) >= minZones, "network.subnetIds", n.SubnetIDs,
-			"want at least %d subnets in %d Availability Zones (enhanced VPC routing: %t)", minZones, minZones, w.EnhancedVpcRouting)
+		c.check(len(n.SubnetIDs) >= WorkgroupZones, "network.subnetIds", n.SubnetIDs,
+			"want at least %d subnets in %d Availability Zones (in %s: in 2), which Redshift Serverless requires", WorkgroupZones, WorkgroupZones, TwoZoneRegion)
 		c.check(len(n.AvailabilityZones) == 0, "network.availabilityZones", n.AvailabilityZones,
 			"only applies to a created VPC; the zones of existing subnets come from the subnets")
 		return
@@ -154,14 +155,17 @@ func (c *checker) network(n Network, w Warehouse, region string) {
 	prefix, err := netip.ParsePrefix(n.VpcCidr)
 	c.check(err == nil && prefix.Addr().Is4() && prefix.Addr().IsPrivate() && prefix.Bits() >= 16 && prefix.Bits() <= 22 && prefix.Masked() == prefix,
 		"network.vpcCidr", n.VpcCidr, "want a private IPv4 network from /16 to /22, such as 10.42.0.0/16")
+	twoZones := fmt.Sprintf("%s offers two Availability Zones and a created VPC needs %d: set network.vpcId and %d network.subnetIds there",
+		TwoZoneRegion, WorkgroupZones, WorkgroupZones)
+	c.check(region != TwoZoneRegion, "region", region, "%s", twoZones)
 	if len(n.AvailabilityZones) == 0 {
-		// Without named zones the stack stays environment-agnostic and sees exactly two zones.
-		c.check(minZones <= 2, "network.availabilityZones", n.AvailabilityZones,
-			"enhanced VPC routing needs 3 Availability Zones: name them, e.g. [\"eu-west-1a\", \"eu-west-1b\", \"eu-west-1c\"]")
+		// The stack then takes the first three zones of the Region it deploys to.
 		return
 	}
-	c.check(len(n.AvailabilityZones) >= minZones, "network.availabilityZones", n.AvailabilityZones,
-		"want at least %d Availability Zones (enhanced VPC routing: %t)", minZones, w.EnhancedVpcRouting)
+	distinct := slices.Compact(slices.Sorted(slices.Values(n.AvailabilityZones)))
+	c.check(len(distinct) >= WorkgroupZones, "network.availabilityZones", n.AvailabilityZones,
+		"want at least %d distinct Availability Zones, which Redshift Serverless requires, or none for the Region's first %d",
+		WorkgroupZones, WorkgroupZones)
 	want := region
 	for i, z := range n.AvailabilityZones {
 		path := fmt.Sprintf("network.availabilityZones[%d]", i)
@@ -175,6 +179,9 @@ func (c *checker) network(n Network, w Warehouse, region string) {
 		}
 		c.check(m[1] == want, path, z, "want a zone of Region %s", want)
 		c.check(!slices.Contains(n.AvailabilityZones[:i], z), path, z, "listed twice")
+	}
+	if region == "" {
+		c.check(want != TwoZoneRegion, "network.availabilityZones", n.AvailabilityZones, "%s", twoZones)
 	}
 }
 
