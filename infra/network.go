@@ -86,7 +86,8 @@ func NewNetwork(scope constructs.Construct, id string, props *NetworkProps) *Net
 	return n
 }
 
-// newIsolatedVpc defines a VPC whose subnets have no route to the internet, with flow logs.
+// newIsolatedVpc defines a VPC with one isolated subnet in each of three (or the configured)
+// Availability Zones: no route to the internet, flow logs on.
 func newIsolatedVpc(c constructs.Construct, props *NetworkProps) awsec2.Vpc {
 	s := props.Settings
 	flowLogs := awslogs.NewLogGroup(c, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
@@ -111,10 +112,21 @@ func newIsolatedVpc(c constructs.Construct, props *NetworkProps) awsec2.Vpc {
 	if len(s.AvailabilityZones) > 0 {
 		vpcProps.AvailabilityZones = jsii.Strings(s.AvailabilityZones...)
 	} else {
-		// An environment-agnostic stack sees two zones, all the workgroup needs without enhanced VPC routing.
-		vpcProps.MaxAzs = jsii.Number(2)
+		vpcProps.AvailabilityZones = deployTimeZones(config.WorkgroupZones)
 	}
 	return awsec2.NewVpc(c, jsii.String("Vpc"), vpcProps)
+}
+
+// deployTimeZones returns the first n Availability Zones of the Region the stack deploys to, as
+// CloudFormation expressions. Redshift Serverless wants a workgroup's subnets in at least three
+// zones ("Considerations when using Amazon Redshift Serverless", see config.WorkgroupZones), but an
+// environment-agnostic stack's Stack.AvailabilityZones holds only two, so MaxAzs cannot reach three.
+func deployTimeZones(n int) *[]*string {
+	zones := make([]*string, n)
+	for i := range zones {
+		zones[i] = awscdk.Fn_Select(jsii.Number(i), awscdk.Fn_GetAzs(jsii.String("")))
+	}
+	return &zones
 }
 
 // newKinesisEndpoint defines the interface endpoint through which an enhanced-VPC-routing

@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/jsii-runtime-go"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/chatstream/chatstream/infra/config"
 )
 
 // workgroupSubnets is what the workgroup's SubnetIds must be: the created VPC's subnets, or the configured ones.
@@ -29,6 +31,15 @@ func (s *synthesis) workgroupSubnets(t *testing.T) []any {
 		out = append(out, ref(id))
 	}
 	return out
+}
+
+// firstZones is what a template says for the first n Availability Zones of the Region it deploys to.
+func firstZones(n int) []any {
+	zones := make([]any, n)
+	for i := range zones {
+		zones[i] = map[string]any{"Fn::Select": []any{float64(i), map[string]any{"Fn::GetAZs": ""}}}
+	}
+	return zones
 }
 
 // workgroupSecurityGroups is what the workgroup's SecurityGroupIds must be.
@@ -79,18 +90,16 @@ func TestCreatedVpcHasIsolatedSubnetsInDistinctZonesAndFlowLogs(t *testing.T) {
 		env   string
 		zones []any
 	}{
-		{env: "staging", zones: []any{
-			map[string]any{"Fn::Select": []any{float64(0), map[string]any{"Fn::GetAZs": ""}}},
-			map[string]any{"Fn::Select": []any{float64(1), map[string]any{"Fn::GetAZs": ""}}},
-		}},
+		{env: "staging", zones: firstZones(3)},
+		{env: "production", zones: firstZones(3)},
 		{env: "evr", zones: []any{"eu-west-1a", "eu-west-1b", "eu-west-1c"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.env, func(t *testing.T) {
 			s := synth(t, tt.env)
 			// GIVEN a created VPC
-			// THEN it has one isolated subnet per zone: two zones of an environment-agnostic stack,
-			// or the configured zones
+			// THEN it has one isolated subnet in each of three distinct zones, as Redshift Serverless
+			// requires: the Region's first three, picked at deploy time, or the configured ones
 			var zones []any
 			for _, r := range s.ofType("AWS::EC2::Subnet") {
 				zones = append(zones, props(r)["AvailabilityZone"])
@@ -98,6 +107,10 @@ func TestCreatedVpcHasIsolatedSubnetsInDistinctZonesAndFlowLogs(t *testing.T) {
 			sortByJSON(zones)
 			if diff := cmp.Diff(tt.zones, zones); diff != "" {
 				t.Errorf("subnet zones (-want +got):\n%s", diff)
+			}
+			// AND the workgroup gets all three (warehouse_test checks they are these subnets)
+			if subnets, _ := props(s.resource(t, s.stack.Warehouse.Workgroup))["SubnetIds"].([]any); len(subnets) != config.WorkgroupZones {
+				t.Errorf("workgroup SubnetIds = %v, want %d subnets", subnets, config.WorkgroupZones)
 			}
 			// AND it logs all traffic
 			logs := s.ofType("AWS::EC2::FlowLog")
