@@ -35,9 +35,31 @@ lint: ## gofmt, go vet and staticcheck
 	$(GO) vet $(PKGS)
 	$(GO) tool staticcheck $(PKGS)
 
+# cfn-lint validates the synthesized templates in go test ./infra/... . A cfn-lint on
+# PATH at CFN_LINT_VERSION or a newer 1.x is used as it is, without the network;
+# otherwise CFN_LINT_VERSION is installed into CFN_LINT_DIR with python3 -m venv and
+# pip. The choice is kept in CFN_LINT_DIR.path, which make test passes on as CFN_LINT.
+CFN_LINT_VERSION ?= 1.51.0
+CFN_LINT_DIR     ?= .local/cfn-lint
+
+.PHONY: cfn-lint
+cfn-lint: ## Use cfn-lint $(CFN_LINT_VERSION) (or a newer 1.x) from PATH, else install it into $(CFN_LINT_DIR) with python3 venv
+	@usable() { v=$$("$$1" --version 2>/dev/null | awk '{print $$NF}') && [ "$${v%%.*}" = 1 ] && \
+	    [ "$$(printf '%s\n' '$(CFN_LINT_VERSION)' "$$v" | sort -V | head -n 1)" = '$(CFN_LINT_VERSION)' ]; }; \
+	  if linter=$$(command -v cfn-lint) && usable "$$linter"; then :; \
+	  elif linter='$(abspath $(CFN_LINT_DIR))/bin/cfn-lint' && usable "$$linter"; then :; \
+	  else \
+	    echo "cfn-lint $(CFN_LINT_VERSION) or a newer 1.x is not on PATH: installing it into $(CFN_LINT_DIR)"; \
+	    python3 -m venv '$(CFN_LINT_DIR)' && '$(CFN_LINT_DIR)/bin/pip' install --quiet 'cfn-lint==$(CFN_LINT_VERSION)' || \
+	      { echo "could not install cfn-lint: it needs python3 with venv and PyPI; or put cfn-lint $(CFN_LINT_VERSION) on PATH"; exit 1; }; \
+	    linter='$(abspath $(CFN_LINT_DIR))/bin/cfn-lint'; \
+	  fi; \
+	  mkdir -p '$(dir $(CFN_LINT_DIR))'; echo "$$linter" > '$(CFN_LINT_DIR).path'; \
+	  echo "cfn-lint: $$linter ($$("$$linter" --version))"
+
 .PHONY: test
-test: deps lint ## Run every test (unit, integration, CDK assertions)
-	$(GO) test -count=1 $(PKGS)
+test: deps lint cfn-lint ## Run every test (unit, integration, CDK assertions, cfn-lint of every template)
+	CFN_LINT="$$(cat '$(CFN_LINT_DIR).path')" $(GO) test -count=1 $(PKGS)
 
 .PHONY: bench
 bench: ## Run the benchmarks

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -16,10 +19,81 @@ func cfnLintAccepted(s *synthesis) map[string]bool {
 	return map[string]bool{"W3005": true, "W3010": len(s.env.Network.AvailabilityZones) > 0}
 }
 
-func TestCfnLint(t *testing.T) {
+// findCfnLint returns the cfn-lint to run: the one the CFN_LINT environment variable names (make
+// test sets it to what its cfn-lint target found or installed), else the one on PATH. It runs the
+// linter once, so that a broken installation is reported here rather than as unparsable output.
+func findCfnLint() (string, error) {
 	linter, err := exec.LookPath("cfn-lint")
+	if env := os.Getenv("CFN_LINT"); env != "" {
+		linter, err = env, nil
+	}
 	if err != nil {
-		t.Fatalf("cfn-lint is not installed: %v (install it with `pip install cfn-lint==1.51.0`; Debian 12 does not package it)", err)
+		return "", fmt.Errorf("no CFN_LINT and no cfn-lint on PATH: %w; run `make test`, which finds cfn-lint or installs it", err)
+	}
+	if out, err := exec.Command(linter, "--version").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("cfn-lint %q does not run (%w: %s); run `make test`, which finds cfn-lint or installs it", linter, err, bytes.TrimSpace(out))
+	}
+	return linter, nil
+}
+
+func TestFindCfnLint(t *testing.T) {
+	dir := t.TempDir()
+	script := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	pinned := script("pinned-cfn-lint", "echo cfn-lint 1.51.0")
+	broken := script("broken-cfn-lint", "exit 3")
+	onPath := filepath.Join(t.TempDir(), "cfn-lint")
+	if err := os.Rename(script("path-cfn-lint", "echo cfn-lint 1.51.0"), onPath); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		env     string
+		path    string
+		want    string
+		wantErr []string
+	}{
+		{name: "CFN_LINT wins over PATH", env: pinned, path: filepath.Dir(onPath), want: pinned},
+		{name: "PATH without CFN_LINT", path: filepath.Dir(onPath), want: onPath},
+		{name: "neither", path: t.TempDir(), wantErr: []string{"no CFN_LINT and no cfn-lint on PATH", "make test"}},
+		{name: "CFN_LINT missing", env: filepath.Join(dir, "missing"), path: filepath.Dir(onPath), wantErr: []string{filepath.Join(dir, "missing"), "make test"}},
+		{name: "CFN_LINT broken", env: broken, path: filepath.Dir(onPath), wantErr: []string{broken, "does not run", "make test"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// GIVEN CFN_LINT and PATH as the case sets them
+			t.Setenv("CFN_LINT", tt.env)
+			t.Setenv("PATH", tt.path)
+			// WHEN the test looks for cfn-lint
+			got, err := findCfnLint()
+			// THEN it takes CFN_LINT first, then PATH, and otherwise says to run make test
+			if tt.wantErr == nil {
+				if err != nil || got != tt.want {
+					t.Errorf("findCfnLint() = %q, %v; want %q", got, err, tt.want)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("findCfnLint() = %q, want an error", got)
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("findCfnLint() error = %q, want it to contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestCfnLint(t *testing.T) {
+	linter, err := findCfnLint()
+	if err != nil {
+		t.Fatal(err)
 	}
 	allEnvs(t, func(t *testing.T, s *synthesis) {
 		// GIVEN the synthesized template, written to a directory of its own
