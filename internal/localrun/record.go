@@ -21,6 +21,8 @@ type Event struct {
 	EventName string
 	// UserID is user_id, also the partition key.
 	UserID int64
+	// ChatID is chat_id, 0 for JOIN and LEAVE, which carry none.
+	ChatID int64
 	// RunID is run_id, empty when the invocation's payload had none.
 	RunID string
 }
@@ -28,56 +30,164 @@ type Event struct {
 // eventTimeLayout is RFC 3339 in UTC with exactly millisecond precision.
 const eventTimeLayout = "2006-01-02T15:04:05.000Z"
 
+// schemaVersion is the only schema_version this contract describes.
+const schemaVersion = "1"
+
+// contractKey reports whether key is one of the record contract's keys. Any
+// other is refused, so that a typo in the producer cannot add a field nobody
+// reads.
+func contractKey(key string) bool {
+	switch key {
+	case "schema_version", "event_id", "event_time", "event_name", "user_id", "chat_id", "run_id":
+		return true
+	}
+	return false
+}
+
 // CheckRecord decodes r's data as one event and checks it against the record
-// contract: a single JSON object with every required field well-formed, a
-// chat id where the event type needs one, and the user id as partition key.
+// contract: exactly one JSON object and nothing after it (not even a
+// newline), only the contract's keys, each once; schema_version 1; a
+// non-empty event_id; event_time in RFC 3339 UTC with milliseconds; a known
+// event_name; user_id an integer ≥ 1 and the partition key; chat_id an
+// integer ≥ 1 for OPEN_CHAT, SUBSCRIBE and SEND_MESSAGE and absent for JOIN
+// and LEAVE; run_id, when present, a non-empty string. The Event holds what
+// could be read even when the record is refused.
 func CheckRecord(r Record) (Event, error) {
 	var e Event
-	var raw struct {
-		SchemaVersion json.RawMessage `json:"schema_version"`
-		EventID       string          `json:"event_id"`
-		EventTime     string          `json:"event_time"`
-		EventName     string          `json:"event_name"`
-		UserID        json.RawMessage `json:"user_id"`
-		ChatID        json.RawMessage `json:"chat_id"`
-		RunID         string          `json:"run_id"`
+	fields, err := objectFields(r.Data)
+	if err != nil {
+		return e, fmt.Errorf("record %s: data %s %w", r.SequenceNumber, quoteStart(r.Data), err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(r.Data))
-	if err := dec.Decode(&raw); err != nil {
-		return e, fmt.Errorf("record %s: data %q is not a JSON object: %w", r.SequenceNumber, r.Data, err)
+	fail := func(format string, args ...any) (Event, error) {
+		return e, fmt.Errorf("record %s: "+format, append([]any{r.SequenceNumber}, args...)...)
 	}
-	if dec.More() {
-		return e, fmt.Errorf("record %s: data %q holds more than one JSON value", r.SequenceNumber, r.Data)
+	if raw, ok := fields["event_id"]; ok {
+		e.EventID, _ = jsonString(raw)
 	}
-	e = Event{EventID: raw.EventID, EventName: raw.EventName, RunID: raw.RunID}
-	if len(raw.SchemaVersion) == 0 || string(raw.SchemaVersion) == "null" {
-		return e, fmt.Errorf("record %s: schema_version is missing", r.SequenceNumber)
+	if raw, ok := fields["run_id"]; ok {
+		id, isString := jsonString(raw)
+		if !isString || id == "" {
+			return fail("run_id %s is not a non-empty string", raw)
+		}
+		e.RunID = id
+	}
+	if v, ok := fields["schema_version"]; !ok {
+		return fail("schema_version is missing")
+	} else if string(v) != schemaVersion {
+		return fail("schema_version %s, want %s", v, schemaVersion)
 	}
 	if e.EventID == "" {
-		return e, fmt.Errorf("record %s: event_id is missing", r.SequenceNumber)
+		return fail("event_id %s is missing or not a non-empty string", orMissing(fields["event_id"]))
 	}
-	if t, err := time.Parse(eventTimeLayout, raw.EventTime); err != nil || t.Format(eventTimeLayout) != raw.EventTime {
-		return e, fmt.Errorf("record %s: event_time %q is not RFC 3339 UTC with milliseconds", r.SequenceNumber, raw.EventTime)
+	eventTime, _ := jsonString(fields["event_time"])
+	if t, err := time.Parse(eventTimeLayout, eventTime); err != nil || t.Format(eventTimeLayout) != eventTime {
+		return fail("event_time %s is not RFC 3339 UTC with milliseconds", orMissing(fields["event_time"]))
 	}
+	e.EventName, _ = jsonString(fields["event_name"])
 	chatNeeded, known := chatRequired(e.EventName)
 	if !known {
-		return e, fmt.Errorf("record %s: event_name %q is not one of %v", r.SequenceNumber, e.EventName, EventNames())
+		return fail("event_name %s is not one of %v", orMissing(fields["event_name"]), EventNames())
 	}
-	if len(raw.UserID) == 0 {
-		return e, fmt.Errorf("record %s: user_id is missing", r.SequenceNumber)
+	rawUser, ok := fields["user_id"]
+	if !ok {
+		return fail("user_id is missing")
 	}
-	user, err := strconv.ParseInt(string(raw.UserID), 10, 64)
-	if err != nil || user < 1 {
-		return e, fmt.Errorf("record %s: user_id %s is not an integer >= 1", r.SequenceNumber, raw.UserID)
+	if e.UserID, ok = positiveInt(rawUser); !ok {
+		return fail("user_id %s is not an integer >= 1", rawUser)
 	}
-	e.UserID = user
-	if chatNeeded && (len(raw.ChatID) == 0 || string(raw.ChatID) == "null") {
-		return e, fmt.Errorf("record %s: %s event %s has no chat_id", r.SequenceNumber, e.EventName, e.EventID)
+	rawChat, hasChat := fields["chat_id"]
+	switch {
+	case chatNeeded && !hasChat:
+		return fail("%s event %s has no chat_id", e.EventName, e.EventID)
+	case chatNeeded:
+		if e.ChatID, ok = positiveInt(rawChat); !ok {
+			return fail("%s event %s: chat_id %s is not an integer >= 1", e.EventName, e.EventID, rawChat)
+		}
+	case hasChat:
+		return fail("%s event %s has a chat_id (%s), want none", e.EventName, e.EventID, rawChat)
 	}
-	if r.PartitionKey != strconv.FormatInt(user, 10) {
-		return e, fmt.Errorf("record %s: partition key %q, want the user id %d", r.SequenceNumber, r.PartitionKey, user)
+	if r.PartitionKey != strconv.FormatInt(e.UserID, 10) {
+		return fail("partition key %q, want the user id %d", r.PartitionKey, e.UserID)
 	}
 	return e, nil
+}
+
+// objectFields splits data, which must be exactly one flat JSON object, into
+// its members. Its errors read after the data they describe.
+func objectFields(data []byte) (map[string]json.RawMessage, error) {
+	if len(data) == 0 || data[0] != '{' {
+		return nil, fmt.Errorf("is not a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil {
+		return nil, fmt.Errorf("is not a JSON object: %w", err)
+	}
+	fields := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("is not a JSON object: %w", err)
+		}
+		key, _ := tok.(string)
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return nil, fmt.Errorf("is not a JSON object: %w", err)
+		}
+		if !contractKey(key) {
+			return nil, fmt.Errorf("has the key %q, which the record contract does not define", key)
+		}
+		if _, dup := fields[key]; dup {
+			return nil, fmt.Errorf("has the key %q twice", key)
+		}
+		fields[key] = value
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, fmt.Errorf("is not a JSON object: %w", err)
+	}
+	if end := int(dec.InputOffset()); end < len(data) {
+		return nil, fmt.Errorf("goes on after the JSON object with %s, want nothing after it", quoteStart(data[end:]))
+	}
+	return fields, nil
+}
+
+// jsonString returns the string raw holds, and whether it is a JSON string.
+func jsonString(raw json.RawMessage) (string, bool) {
+	if len(raw) == 0 || raw[0] != '"' {
+		return "", false
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// positiveInt returns the integer raw holds when it is written in plain
+// decimal digits, without sign, fraction or exponent, and is at least 1.
+func positiveInt(raw json.RawMessage) (int64, bool) {
+	if len(raw) == 0 || raw[0] < '1' || raw[0] > '9' {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(raw), 10, 64)
+	return n, err == nil
+}
+
+// orMissing shows a member's JSON text, or that it is missing.
+func orMissing(raw json.RawMessage) string {
+	if raw == nil {
+		return "(missing)"
+	}
+	return string(raw)
+}
+
+// quoteStart quotes data, or its first 200 bytes when it is longer, so
+// that an error about a huge record stays readable.
+func quoteStart(data []byte) string {
+	const most = 200
+	if len(data) <= most {
+		return strconv.Quote(string(data))
+	}
+	return fmt.Sprintf("%q… (%d bytes)", data[:most], len(data))
 }
 
 // chatRequired reports whether events named name carry a chat id, and
