@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -77,14 +78,15 @@ func TestKinesisLocal(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		start := time.Now()
-		_, err = StartKinesis(ctx, KinesisConfig{Dir: dir, WorkDir: t.TempDir(), Port: port})
+		work := t.TempDir()
+		_, err = StartKinesis(ctx, KinesisConfig{Dir: dir, WorkDir: work, Port: port})
 		var inUse *PortInUseError
 		if !errors.As(err, &inUse) || inUse.Port != port {
 			t.Fatalf("StartKinesis on busy port %d: error = %v, want *PortInUseError", port, err)
 		}
-		if d := time.Since(start); d > 5*time.Second {
-			t.Errorf("port-in-use error took %s, want it at once", d)
+		// THEN it refused before starting anything: no preload, no log
+		if left, err := os.ReadDir(work); err != nil || len(left) != 0 {
+			t.Errorf("work folder after the refusal holds %v (%v), want nothing: the check comes before the start", left, err)
 		}
 	})
 }
