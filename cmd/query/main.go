@@ -14,13 +14,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
+	settings "github.com/chatstream/chatstream/infra/config"
 	"github.com/chatstream/chatstream/internal/dataapi"
 	"github.com/chatstream/chatstream/internal/stack"
 	chatsql "github.com/chatstream/chatstream/sql"
 )
 
 const usage = `usage:
-  query ddl  -env ENV [-role-arn ARN | -from-stack] [-teardown]
+  query ddl  -env ENV [-role-arn ARN | -from-stack] [-teardown] [-settings cdk.json]
         print the streaming-ingestion DDL for review
   query run  -env ENV -q NAME [-schema S] [-timeout D]
         run sql/queries/NAME.sql on the deployed workgroup and print a table
@@ -85,10 +86,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 		roleARN := fs.String("role-arn", "", "IAM role Redshift reads the stream with (default: a placeholder)")
 		fromStack := fs.Bool("from-stack", false, "take the stream name and role ARN from the deployed stack's outputs")
 		teardown := fs.Bool("teardown", false, "print what deleting the resource runs instead")
+		settingsFile := fs.String("settings", "cdk.json", "the CDK app's settings, for the environment's stream name")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		p, note, err := ddlParams(ctx, *env, *roleARN, *fromStack, newClients)
+		p, note, err := ddlParams(ctx, *env, *settingsFile, *roleARN, *fromStack, newClients)
 		if err != nil {
 			return err
 		}
@@ -142,9 +144,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 	return fmt.Errorf("unknown command %q: %w", args[0], errUsage)
 }
 
-// ddlParams picks the stream name and role ARN: from the stack, from the
-// flag, or a placeholder ARN, which the returned note says.
-func ddlParams(ctx context.Context, env, roleARN string, fromStack bool, newClients func(context.Context) (clients, error)) (chatsql.Params, string, error) {
+// ddlParams picks the stream name and role ARN: from the stack, or the
+// stream name from the environment's settings and the role ARN from the flag
+// or a placeholder, which the returned note says.
+func ddlParams(ctx context.Context, env, settingsFile, roleARN string, fromStack bool, newClients func(context.Context) (clients, error)) (chatsql.Params, string, error) {
 	if env == "" {
 		return chatsql.Params{}, "", fmt.Errorf("-env is required")
 	}
@@ -156,10 +159,7 @@ func ddlParams(ctx context.Context, env, roleARN string, fromStack bool, newClie
 		return chatsql.Params{}, "", fmt.Errorf("-from-stack and -role-arn exclude each other")
 	}
 	var note string
-	p, err := chatsql.ForEnv(env, roleARN)
-	if err != nil {
-		return chatsql.Params{}, "", err
-	}
+	p := chatsql.Params{RoleARN: roleARN, StreamSchema: chatsql.DefaultStreamSchema, Schema: chatsql.DefaultSchema}
 	switch {
 	case fromStack:
 		c, err := newClients(ctx)
@@ -172,9 +172,16 @@ func ddlParams(ctx context.Context, env, roleARN string, fromStack bool, newClie
 		}
 		p.StreamName, p.RoleARN = out[stack.StreamName], out[stack.StreamingRoleArn]
 		note = "stream and role from stack " + name
-	case roleARN == "":
-		p.RoleARN = "arn:aws:iam::123456789012:role/chatstream-" + env + "-streaming"
-		note = "placeholder role ARN; pass -role-arn or -from-stack for the real one"
+	default:
+		cfg, err := settings.LoadFile(settingsFile, env)
+		if err != nil {
+			return chatsql.Params{}, "", err
+		}
+		p.StreamName = cfg.Stream.Name
+		if roleARN == "" {
+			p.RoleARN = "arn:aws:iam::123456789012:role/chatstream-" + env + "-streaming"
+			note = "placeholder role ARN; pass -role-arn or -from-stack for the real one"
+		}
 	}
 	return p, note, p.Validate()
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -161,6 +163,28 @@ func TestRunQueryFailures(t *testing.T) {
 	}
 }
 
+// repoSettings is the CDK app's own cdk.json, which make sql reads.
+const repoSettings = "../../cdk.json"
+
+func TestDDLStreamNameFromSettings(t *testing.T) {
+	// GIVEN an environment whose stream is not named after it
+	settings := filepath.Join(t.TempDir(), "cdk.json")
+	data := `{"context":{"chatstream":{"lab":{"stream":{"name":"clicks-lab"}}}}}`
+	if err := os.WriteFile(settings, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// WHEN make sql renders its DDL
+	var stdout, stderr bytes.Buffer
+	args := []string{"ddl", "-env", "lab", "-settings", settings}
+	if err := run(t.Context(), args, &stdout, &stderr, noClients(t), noSleep); err != nil {
+		t.Fatalf("run(%v) = %v; stderr: %s", args, err, stderr.String())
+	}
+	// THEN the external schema maps the configured stream, not chat-events-lab
+	if got := stdout.String(); !strings.Contains(got, `"kinesis"."clicks-lab"`) || strings.Contains(got, "chat-events-lab") {
+		t.Errorf("run(%v) printed DDL without the configured stream clicks-lab:\n%s", args, got)
+	}
+}
+
 func TestPrintDDL(t *testing.T) {
 	// The command adds a header to what the sql package renders, and nothing
 	// else: the DDL's own text is the sql package's golden files' concern.
@@ -190,7 +214,7 @@ func TestPrintDDL(t *testing.T) {
 	}{
 		{
 			name:       "placeholder role",
-			args:       []string{"ddl", "-env", "staging"},
+			args:       []string{"ddl", "-env", "staging", "-settings", repoSettings},
 			newClients: noClients,
 			params: func(t *testing.T) chatsql.Params {
 				return staging(t, "arn:aws:iam::123456789012:role/chatstream-staging-streaming")
@@ -214,7 +238,7 @@ func TestPrintDDL(t *testing.T) {
 		},
 		{
 			name:       "teardown",
-			args:       []string{"ddl", "-env", "staging", "-role-arn", "arn:aws:iam::123456789012:role/r", "-teardown"},
+			args:       []string{"ddl", "-env", "staging", "-settings", repoSettings, "-role-arn", "arn:aws:iam::123456789012:role/r", "-teardown"},
 			newClients: noClients,
 			params:     func(t *testing.T) chatsql.Params { return staging(t, "arn:aws:iam::123456789012:role/r") },
 			plan:       teardown,
@@ -251,7 +275,9 @@ func TestCommandLineErrors(t *testing.T) {
 		{name: "ddl without env", args: []string{"ddl"}, wantErr: "-env is required"},
 		{name: "bad env", args: []string{"ddl", "-env", "Staging"}, wantErr: `environment "Staging"`},
 		{name: "bad env for a query", args: []string{"run", "-env", "Staging", "-q", "active_users"}, wantErr: `environment "Staging"`},
-		{name: "bad role ARN", args: []string{"ddl", "-env", "staging", "-role-arn", "x'; --"}, wantErr: `role ARN "x'; --" is not an IAM role ARN`},
+		{name: "bad role ARN", args: []string{"ddl", "-env", "staging", "-settings", repoSettings, "-role-arn", "x'; --"}, wantErr: `role ARN "x'; --" is not an IAM role ARN`},
+		{name: "environment not in the settings", args: []string{"ddl", "-env", "no-such-env", "-settings", repoSettings}, wantErr: `"no-such-env"`},
+		{name: "missing settings file", args: []string{"ddl", "-env", "staging", "-settings", "no-such.json"}, wantErr: "no-such.json"},
 		{name: "both role sources", args: []string{"ddl", "-env", "staging", "-role-arn", "arn:aws:iam::123456789012:role/r", "-from-stack"}, wantErr: "exclude each other"},
 		{name: "unknown flag", args: []string{"run", "-env", "staging", "-query", "x"}, wantErr: "flag provided but not defined: -query"},
 	}
