@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/chatstream/chatstream/lambda/publish"
 )
 
 // Defaults and limits of the configuration.
@@ -54,7 +56,7 @@ func LoadConfig(lookupEnv func(string) (string, bool)) (Config, error) {
 	if !ok || stream == "" {
 		return Config{}, fmt.Errorf("STREAM_NAME=%q: required, the name or ARN of the Kinesis stream to write to", stream)
 	}
-	if err := checkStream(stream); err != nil {
+	if err := publish.CheckStream(stream); err != nil {
 		return Config{}, fmt.Errorf("STREAM_NAME=%q: %w", stream, err)
 	}
 	cfg.Stream = stream
@@ -89,23 +91,4 @@ func LoadConfig(lookupEnv func(string) (string, bool)) (Config, error) {
 		}
 	}
 	return cfg, nil
-}
-
-// checkStream accepts an ARN, left for Kinesis to judge, or a stream name as
-// Kinesis defines it: 1 to 128 characters of a-z, A-Z, 0-9, '_', '.', '-'.
-func checkStream(s string) error {
-	if strings.HasPrefix(s, "arn:") {
-		return nil
-	}
-	if s == "" || len(s) > 128 {
-		return fmt.Errorf("a stream name has 1 to 128 characters, this has %d", len(s))
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9') || c == '_' || c == '.' || c == '-' {
-			continue
-		}
-		return fmt.Errorf("character %q at byte %d is not allowed in a stream name (a-z, A-Z, 0-9, '_', '.', '-')", c, i)
-	}
-	return nil
 }

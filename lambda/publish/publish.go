@@ -161,14 +161,15 @@ func New(client putRecordsAPI, opts Options) (*Publisher, error) {
 		now:            time.Now,
 		sleep:          pause.For,
 	}
-	switch {
-	case opts.Stream == "":
+	if opts.Stream == "" {
 		return nil, fmt.Errorf("publish: Options.Stream is required")
-	case strings.HasPrefix(opts.Stream, "arn:"):
+	}
+	if err := CheckStream(opts.Stream); err != nil {
+		return nil, fmt.Errorf("publish: Options.Stream %q: %w", opts.Stream, err)
+	}
+	if strings.HasPrefix(opts.Stream, "arn:") {
 		p.streamARN = &opts.Stream
-	case !validStreamName(opts.Stream):
-		return nil, fmt.Errorf("publish: Options.Stream %q is not a stream name (1 to 128 of a-z A-Z 0-9 _ . -) nor an ARN", opts.Stream)
-	default:
+	} else {
 		p.streamName = &opts.Stream
 	}
 	switch {
@@ -200,19 +201,24 @@ func New(client putRecordsAPI, opts Options) (*Publisher, error) {
 	return p, nil
 }
 
-// validStreamName applies the Kinesis constraint on stream names,
-// [a-zA-Z0-9_.-]{1,128}.
-func validStreamName(s string) bool {
-	if len(s) < 1 || len(s) > 128 {
-		return false
+// CheckStream returns an error unless s is a stream ARN (starting with
+// "arn:", left for Kinesis to judge) or a stream name as Kinesis defines it:
+// 1 to 128 characters of a-z, A-Z, 0-9, '_', '.' and '-'. The error names
+// the first character that is not allowed.
+func CheckStream(s string) error {
+	if strings.HasPrefix(s, "arn:") {
+		return nil
 	}
-	for _, c := range []byte(s) {
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-'
-		if !ok {
-			return false
+	if s == "" || len(s) > 128 {
+		return fmt.Errorf("a stream name has 1 to 128 characters, this has %d", len(s))
+	}
+	for i, c := range s {
+		if ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9') || c == '_' || c == '.' || c == '-' {
+			continue
 		}
+		return fmt.Errorf("character %q at byte %d is not allowed in a stream name (a-z, A-Z, 0-9, '_', '.', '-')", c, i)
 	}
-	return true
+	return nil
 }
 
 func orDefault[T int | time.Duration](v, def T) T {

@@ -21,6 +21,38 @@ import (
 	"golang.org/x/time/rate"
 )
 
+func TestCheckStream(t *testing.T) {
+	tests := []struct {
+		name    string
+		stream  string
+		wantErr string // "" accepts
+	}{
+		{name: "name with every allowed kind of character", stream: "Chat_events.v2-staging"},
+		{name: "128 characters", stream: strings.Repeat("s", 128)},
+		{name: "ARN", stream: "arn:aws:kinesis:eu-west-1:123456789012:stream/chat-events"},
+		{name: "empty", stream: "", wantErr: "a stream name has 1 to 128 characters, this has 0"},
+		{name: "129 characters", stream: strings.Repeat("s", 129), wantErr: "this has 129"},
+		{name: "space", stream: "chat events", wantErr: `character ' ' at byte 4 is not allowed`},
+		{name: "slash", stream: "chat/events", wantErr: `character '/' at byte 4`},
+		{name: "non-ASCII", stream: "chät", wantErr: `character 'ä' at byte 2`},
+		{name: "invalid UTF-8", stream: "chat\xff", wantErr: `character '�' at byte 4`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckStream(tt.stream)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Errorf("CheckStream(%q) = %v, want nil", tt.stream, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("CheckStream(%q) = %v, want an error containing %q", tt.stream, err, tt.wantErr)
+			}
+		})
+	}
+}
+
 func TestNewRejectsBadOptions(t *testing.T) {
 	fake := newFake(t, nil)
 	tests := []struct {
