@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 )
 
 // next says what to check after a failure: the first explanation that the
@@ -39,6 +41,7 @@ func (r *report) producerAdvice() string {
 	logs := fmt.Sprintf("read the producer's log: aws logs tail $(aws lambda get-function-configuration --function-name %s "+
 		"--query LoggingConfig.LogGroup --output text) --since 15m", r.function)
 	var fe *functionError
+	var throttled *lambdatypes.TooManyRequestsException
 	switch {
 	case errors.As(r.problem, &fe) && fe.Type == "PayloadError":
 		return "the deployed producer refused the smoke test's payload, so it is older than this check: deploy this version (make deploy ENV=" + r.env + ")."
@@ -47,6 +50,10 @@ func (r *report) producerAdvice() string {
 			"the run sent: try a smaller COUNT or a RATE. AccessDenied or KMS errors point at the function's role. Then " + logs + "."
 	case errors.As(r.problem, &fe):
 		return "the function crashed or timed out: " + logs + "."
+	case errors.As(r.problem, &throttled):
+		return "Lambda throttled every attempt, so the producer never ran and sent nothing. It runs one invocation at a time " +
+			"(reserved concurrency 1), so something kept that one busy the whole time: run again in a minute, and if it persists " +
+			"compare the producer's Throttles and ConcurrentExecutions metrics with its schedule (" + r.schedule + ")."
 	case r.produced != nil && r.produced.RunID != r.runID:
 		return "the deployed producer does not tag events with the run id, so it is older than this check: deploy this version (make deploy ENV=" + r.env + ")."
 	case r.produced != nil:

@@ -2,6 +2,7 @@ package smoke
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +33,8 @@ func TestNextStep(t *testing.T) {
 		{name: "stack missing", outcome: noStack, want: "deploy the stack (make deploy ENV=staging)"},
 		{name: "producer timed out", outcome: producerFailed, problem: &functionError{Type: "Sandbox.Timedout", Message: "Task timed out after 50.05 seconds"}, want: "the function crashed or timed out: read the producer's log"},
 		{name: "invoke denied", outcome: producerFailed, problem: errors.New("invoke fn: AccessDeniedException"), want: "may call lambda:InvokeFunction on fn"},
+		{name: "throttled throughout", outcome: producerFailed, problem: fmt.Errorf("invoke fn: refused 16 times in 2m0s, so the producer never ran: %w", throttle("")),
+			want: "Lambda throttled every attempt, so the producer never ran and sent nothing. It runs one invocation at a time (reserved concurrency 1)"},
 		{name: "view missing", outcome: statementFailed, diag: func(d *diagnosis) { d.view = nil },
 			want: `"chatstream".chat_events_stream does not exist, so the deploy did not apply the ingestion DDL`},
 		{name: "view unreadable is not missing", outcome: statementFailed, problem: &dataapi.StatementError{Name: "smoke_progress", Status: "FAILED", Message: "ERROR: permission denied for schema chatstream"},
@@ -71,6 +74,10 @@ func TestNextStep(t *testing.T) {
 			got := r.next()
 			if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
 				t.Errorf("next() = %q; want it to contain %q", got, tt.want)
+			}
+			// Only a refusal to invoke points at the caller's permissions.
+			if permission := strings.Contains(got, "lambda:InvokeFunction"); permission != (tt.name == "invoke denied") {
+				t.Errorf("next() = %q; mentions lambda:InvokeFunction: %v, want %v", got, permission, !permission)
 			}
 		})
 	}

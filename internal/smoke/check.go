@@ -122,8 +122,10 @@ func (k *checker) produce(ctx context.Context) bool {
 		return false
 	}
 	fmt.Fprintf(k.progress, "invoking %s with %d events, run %s\n", rep.function, k.s.count, rep.runID)
-	rep.started = k.deps.Now()
-	res, err := invokeProducer(ctx, k.c.Lambda, rep.function, payload)
+	res, started, err := invokeProducer(ctx, k.c.Lambda, rep.function, payload, newRejectionRetry(k.deps.Now, k.progress))
+	// Measured from the invocation that ran, not from the first one Lambda
+	// refused.
+	rep.started = started
 	switch {
 	case ctx.Err() != nil:
 		rep.fail(interrupted, errors.New("stopped while the producer ran; it may still send its events"))

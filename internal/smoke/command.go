@@ -48,7 +48,9 @@ type Clients struct {
 	// Stacks is a CloudFormation client.
 	Stacks stacksAPI
 	// Lambda is a Lambda client that never retries an invocation, since a
-	// retry would send a second batch of events.
+	// retry after the producer ran would send a second batch of events. The
+	// command itself tries again only invocations Lambda refused before
+	// running them, such as throttled ones.
 	Lambda invoker
 	// Data is a Redshift Data API client.
 	Data dataapi.API

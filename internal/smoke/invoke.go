@@ -53,19 +53,32 @@ func encodePayload(count int, rate float64, runID string) ([]byte, error) {
 	return payload, nil
 }
 
-// invokeProducer calls the producer synchronously and returns its result. A
-// function error comes back as a *functionError.
-func invokeProducer(ctx context.Context, api invoker, function string, payload []byte) (produce.Result, error) {
-	ctx, cancel := context.WithTimeout(ctx, invokeTimeout)
-	defer cancel()
-	out, err := api.Invoke(ctx, &lambda.InvokeInput{
-		FunctionName:   aws.String(function),
-		InvocationType: types.InvocationTypeRequestResponse,
-		Payload:        payload,
+// invokeProducer calls the producer synchronously and returns its result
+// and when the invocation that ran started. Only an invocation Lambda
+// refused before running it is tried again, as retry allows. A function
+// error comes back as a *functionError.
+func invokeProducer(ctx context.Context, api invoker, function string, payload []byte, retry rejectionRetry) (produce.Result, time.Time, error) {
+	var out *lambda.InvokeOutput
+	started, err := retry.do(ctx, func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, invokeTimeout)
+		defer cancel()
+		var err error
+		out, err = api.Invoke(ctx, &lambda.InvokeInput{
+			FunctionName:   aws.String(function),
+			InvocationType: types.InvocationTypeRequestResponse,
+			Payload:        payload,
+		})
+		return err
 	})
 	if err != nil {
-		return produce.Result{}, fmt.Errorf("invoke %s: %w", function, err)
+		return produce.Result{}, started, fmt.Errorf("invoke %s: %w", function, err)
 	}
+	res, err := decodeResult(function, out)
+	return res, started, err
+}
+
+// decodeResult reads the producer's answer.
+func decodeResult(function string, out *lambda.InvokeOutput) (produce.Result, error) {
 	// Lambda flags a function error with a header; the Runtime Interface
 	// Emulator does not, so an errorMessage body counts too.
 	var fe functionError
