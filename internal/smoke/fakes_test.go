@@ -67,8 +67,10 @@ func (f fakeSchedules) GetSchedule(_ context.Context, in *scheduler.GetScheduleI
 }
 
 // arrival decides when the event of rank (0 to n-1, by event id) among its
-// run's n events reaches Redshift, counted from its event_time; false means
-// never.
+// run's n events reaches Redshift, counted from the submission of the first
+// statement that read its record from the stream; false means never.
+// Counting from there, not from event_time, keeps what a poll sees
+// independent of how long the invocation took on a busy machine.
 type arrival func(rank, n int) (time.Duration, bool)
 
 // after is an arrival that takes d for every event.
@@ -99,8 +101,9 @@ type fakeScanError struct {
 // fakeWarehouse is a fake of the Data API calls that answers the smoke
 // test's statements the way Redshift would, from what is in the stream:
 // each record becomes a row of the materialized view once its arrival says
-// so, stamped with event_time plus that delay as its refresh time, and the
-// typed view keeps one row per event_id. System views come from its fields.
+// so, stamped with event_time plus that delay as its refresh time (so the
+// latencies a test sees are the delays it chose), and the typed view keeps
+// one row per event_id. System views come from its fields.
 type fakeWarehouse struct {
 	t       *testing.T
 	read    func(ctx context.Context) ([]localrun.Record, error)
@@ -120,6 +123,9 @@ type fakeWarehouse struct {
 	results map[string]*fakeResult // by statement id
 	calls   []string               // statement names, in order
 	runs    map[string]int         // statements run, by name
+	// firstRead is, by shard and sequence number, when the first statement
+	// that read a record was submitted.
+	firstRead map[string]time.Time
 }
 
 type fakeResult struct {
@@ -137,11 +143,12 @@ func newFakeWarehouse(t *testing.T, read func(context.Context) ([]localrun.Recor
 	}
 	f := &fakeWarehouse{
 		t: t, read: read, arrival: a, now: time.Now,
-		view:    &fakeViewState{isStale: "f", autorefresh: "t", state: 1},
-		refresh: &fakeRefresh{kind: "Auto", status: "Refresh successfully updated MV incrementally", start: "2026-11-27 10:00:03.512", ageSeconds: 4},
-		stmts:   map[string]chatsql.Statement{},
-		results: map[string]*fakeResult{},
-		runs:    map[string]int{},
+		view:      &fakeViewState{isStale: "f", autorefresh: "t", state: 1},
+		refresh:   &fakeRefresh{kind: "Auto", status: "Refresh successfully updated MV incrementally", start: "2026-11-27 10:00:03.512", ageSeconds: 4},
+		stmts:     map[string]chatsql.Statement{},
+		results:   map[string]*fakeResult{},
+		runs:      map[string]int{},
+		firstRead: map[string]time.Time{},
 	}
 	for _, s := range stmts.All() {
 		f.stmts[s.SQL] = s
@@ -255,6 +262,23 @@ func (f *fakeWarehouse) called() []string {
 type mvRow struct {
 	eventID, runID    string
 	eventTime, ingest time.Time
+	firstRead         time.Time
+}
+
+// markRead returns when each record was first read, by shard and sequence
+// number, counting records read now as read at.
+func (f *fakeWarehouse) markRead(records []localrun.Record, at time.Time) map[string]time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make(map[string]time.Time, len(records))
+	for _, r := range records {
+		key := r.ShardID + "/" + r.SequenceNumber
+		if _, ok := f.firstRead[key]; !ok {
+			f.firstRead[key] = at
+		}
+		out[key] = f.firstRead[key]
+	}
+	return out
 }
 
 // materialized returns the rows the materialized view holds at a time: every
@@ -264,6 +288,7 @@ func (f *fakeWarehouse) materialized(ctx context.Context, at time.Time) ([]mvRow
 	if err != nil {
 		return nil, fmt.Errorf("read the stream: %w", err)
 	}
+	firstRead := f.markRead(records, at)
 	var all []mvRow
 	ids := map[string]map[string]bool{} // run → its event ids
 	for _, r := range records {
@@ -279,7 +304,7 @@ func (f *fakeWarehouse) materialized(ctx context.Context, at time.Time) ([]mvRow
 		if err != nil {
 			return nil, fmt.Errorf("record %s: event_time %q: %w", r.SequenceNumber, e.EventTime, err)
 		}
-		all = append(all, mvRow{eventID: e.EventID, runID: e.RunID, eventTime: eventTime})
+		all = append(all, mvRow{eventID: e.EventID, runID: e.RunID, eventTime: eventTime, firstRead: firstRead[r.ShardID+"/"+r.SequenceNumber]})
 		if ids[e.RunID] == nil {
 			ids[e.RunID] = map[string]bool{}
 		}
@@ -300,7 +325,7 @@ func (f *fakeWarehouse) materialized(ctx context.Context, at time.Time) ([]mvRow
 	for _, row := range all {
 		d, ok := f.arrival(rank[row.eventID], len(ids[row.runID]))
 		row.ingest = row.eventTime.Add(d)
-		if ok && !at.Before(row.ingest) {
+		if ok && !at.Before(row.firstRead.Add(d)) {
 			rows = append(rows, row)
 		}
 	}

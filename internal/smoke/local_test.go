@@ -122,8 +122,10 @@ func TestAgainstLocalProducer(t *testing.T) {
 			},
 		},
 		{
-			// From 2 s for the first event id to 3.99 s for the last, so
-			// that even a slow invocation ends before the last arrival.
+			// From 2 s for the first event id to 3.99 s for the last,
+			// counted from the first poll that reads the run: that poll
+			// sees none of it and later ones see it grow, however long the
+			// invocation took.
 			name: "slow arrival",
 			arrival: func(rank, n int) (time.Duration, bool) {
 				return 2*time.Second + time.Duration(rank)*10*time.Millisecond, true

@@ -146,7 +146,7 @@ func (r *report) writeNumbers(b *strings.Builder) {
 	}
 	if r.outcome == passed {
 		row(b, "all queryable after", "%8.1f s from the invocation's start (checked every %s)", r.queryable.Seconds(), r.poll)
-		b.WriteString("\nLatency runs from each event's event_time to the refresh that brought it into Redshift.\n")
+		b.WriteString("\nLatency runs from each event's event_time to the start of the refresh that ingested it (refresh_time), not to when that refresh made it queryable, so it can undershoot.\n")
 	}
 }
 
