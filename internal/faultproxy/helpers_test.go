@@ -92,3 +92,17 @@ func settled(t *testing.T, p *faultproxy.Proxy) faultproxy.Counts {
 	}
 	return p.Counts()
 }
+
+// waitForCounts polls the proxy's counts until done says yes, for at most
+// 30 seconds: long enough for any loaded machine, short enough that a
+// broken proxy fails the test rather than hanging it.
+func waitForCounts(t *testing.T, p *faultproxy.Proxy, what string, done func(faultproxy.Counts) bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !done(p.Counts()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 30s for %s; counts %+v", what, p.Counts())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -43,7 +43,8 @@ type run struct {
 	err error
 	// result is the producer's own account, from its summary log line.
 	result summary
-	// took is the invocation's wall time, as the caller saw it.
+	// took is the invocation's wall time, as the caller saw it, for the
+	// log only: it includes the emulator starting the function.
 	took time.Duration
 	// counts are the proxy's counters after every request ended.
 	counts faultproxy.Counts
@@ -61,6 +62,7 @@ type summary struct {
 	Failed       int            `json:"failed"`
 	Requests     int            `json:"requests"`
 	Retries      int            `json:"retries"`
+	DurationMS   int64          `json:"duration_ms"`
 	FailureCodes map[string]int `json:"failure_codes"`
 }
 
@@ -169,16 +171,21 @@ func TestProducerUnderFaults(t *testing.T) {
 		}
 		r := env.invoke(ctx, t, sc)
 
-		// THEN it returns its own error before Lambda's timeout would kill it
+		// THEN it returns its own error before Lambda's timeout would kill
+		// it: a timeout would reach the caller as the emulator's error, not
+		// as the producer's DeliveryError
 		var fe *localrun.FunctionError
 		if !errors.As(r.err, &fe) || fe.Type != "DeliveryError" {
 			t.Fatalf("Invoke() error = %v, want the producer's DeliveryError, not a timeout", r.err)
 		}
-		if r.took >= sc.functionTimeout {
-			t.Errorf("the invocation took %s, not less than the %s timeout", r.took, sc.functionTimeout)
+		// AND, by its own clock, it returned inside the timeout. The
+		// caller's wall time is no measure: it includes the emulator
+		// starting the function, which a loaded machine stretches.
+		res := r.result
+		if limit := sc.functionTimeout.Milliseconds(); res.DurationMS <= 0 || res.DurationMS >= limit {
+			t.Errorf("the producer reports duration_ms %d, want between 0 and the %d ms timeout", res.DurationMS, limit)
 		}
 		// AND it reports what it sent, and counts what it never generated
-		res := r.result
 		if res.Sent == 0 || res.Generated >= res.Requested {
 			t.Errorf("result %+v, want some events sent and fewer generated than the %d requested", res, res.Requested)
 		}

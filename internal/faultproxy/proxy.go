@@ -33,9 +33,9 @@ type Proxy struct {
 	client   *http.Client
 	server   *http.Server
 
-	// closing ends delays and upstream requests when Close is called.
-	closing context.Context
-	stop    context.CancelFunc
+	// closing is closed by Close; it ends delays and upstream requests.
+	closing   chan struct{}
+	closeOnce sync.Once
 
 	// Two generators, so that the n-th request's fate does not depend on
 	// how many entries the requests before it carried.
@@ -68,7 +68,6 @@ func Start(opts Options) (*Proxy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("faultproxy: listen on 127.0.0.1: %w", err)
 	}
-	closing, stop := context.WithCancel(context.Background())
 	requestSeed := [2]uint64{opts.Rand.Uint64(), opts.Rand.Uint64()}
 	entrySeed := [2]uint64{opts.Rand.Uint64(), opts.Rand.Uint64()}
 	p := &Proxy{
@@ -77,8 +76,7 @@ func Start(opts Options) (*Proxy, error) {
 		faults:      opts.Faults,
 		recordID:    recordID,
 		client:      &http.Client{Timeout: timeout, Transport: &http.Transport{MaxIdleConnsPerHost: 32}},
-		closing:     closing,
-		stop:        stop,
+		closing:     make(chan struct{}),
 		requestRand: rand.New(rand.NewPCG(requestSeed[0], requestSeed[1])),
 		entryRand:   rand.New(rand.NewPCG(entrySeed[0], entrySeed[1])),
 		ledger:      ledger{records: map[string]*RecordStats{}},
@@ -141,12 +139,29 @@ func (p *Proxy) Idle(ctx context.Context) error {
 
 // Close stops the proxy: delayed requests are dropped unforwarded, open
 // connections are closed, and Close returns once every handler has ended.
+// A handler still running after the upstream timeout and a second is
+// reported as an error rather than waited for: every handler's wait ends
+// on closing and every upstream request on that timeout, so only a bug
+// can keep one running, and a test's cleanup must not hang on it.
 func (p *Proxy) Close() error {
-	p.stop()
+	// Connections first: a held handler that wakes up must find its
+	// client gone, not answer it with an empty 200.
 	err := p.server.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), p.client.Timeout+time.Second)
-	defer cancel()
-	err = errors.Join(err, p.Idle(ctx))
+	p.closeOnce.Do(func() { close(p.closing) })
+	p.mu.Lock()
+	idle := p.idle
+	p.mu.Unlock()
+	limit := p.client.Timeout + time.Second
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	select {
+	case <-idle:
+	case <-t.C:
+		p.mu.Lock()
+		inFlight := p.inFlight
+		p.mu.Unlock()
+		err = errors.Join(err, fmt.Errorf("close the fault proxy: %d requests still being handled after %s", inFlight, limit))
+	}
 	p.client.CloseIdleConnections()
 	return err
 }

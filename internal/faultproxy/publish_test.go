@@ -28,9 +28,17 @@ func records(n int) iter.Seq[publish.Record] {
 
 // The publisher alone, in fast motion, through every fault at once: the
 // same promises as the producer's integration tests, with timeouts and
-// backoff scaled down to milliseconds so that many seeds fit in a second.
+// backoff scaled down so that many seeds fit in seconds.
+//
+// The proxy counts an answer as acknowledged once it is written to the
+// socket; a client whose request timeout fires just then never reads it
+// and resends. So no request may come near the timeout by accident: 500 ms
+// is far beyond an unhurried request on a loaded machine, and a delayed
+// request is held 500 ms past it, long enough for the proxy to notice that
+// the client hung up.
 func TestPublishKeepsItsPromisesUnderFaults(t *testing.T) {
-	faults := faultproxy.Faults{Throttle: 0.2, ServerError: 0.1, Delay: 0.1, DelayFor: 250 * time.Millisecond, LoseAnswer: 0.1}
+	const requestTimeout = 500 * time.Millisecond
+	faults := faultproxy.Faults{Throttle: 0.2, ServerError: 0.1, Delay: 0.1, DelayFor: 2 * requestTimeout, LoseAnswer: 0.1}
 	tests := []struct {
 		name        string
 		faults      faultproxy.Faults
@@ -59,7 +67,7 @@ func TestPublishKeepsItsPromisesUnderFaults(t *testing.T) {
 					MaxAttempts:    tt.maxAttempts,
 					BaseBackoff:    2 * time.Millisecond,
 					MaxBackoff:     20 * time.Millisecond,
-					RequestTimeout: 150 * time.Millisecond,
+					RequestTimeout: requestTimeout,
 					// 100 records a request, so that faults hit many requests.
 					Limiter: rate.NewLimiter(100_000, 100),
 					Rand:    rand.New(rand.NewPCG(seed, 9)),

@@ -128,7 +128,7 @@ func (p *Proxy) putRecords(w http.ResponseWriter, r *http.Request, body []byte) 
 			forward = append(forward, entries[i])
 			continue
 		}
-		results[i] = throttledResult
+		results[i] = json.RawMessage(throttledResult)
 	}
 	p.note(func(l *ledger) {
 		l.counts.Throttled += len(entries) - len(forward)
@@ -145,7 +145,7 @@ func (p *Proxy) putRecords(w http.ResponseWriter, r *http.Request, body []byte) 
 		defer t.Stop()
 		select {
 		case <-t.C:
-		case <-p.closing.Done():
+		case <-p.closing:
 			return
 		}
 	}
@@ -183,7 +183,9 @@ func (p *Proxy) putRecords(w http.ResponseWriter, r *http.Request, body []byte) 
 	p.deliver(w, r, fault, data, stored)
 }
 
-var throttledResult = json.RawMessage(`{"ErrorCode":"` + CodeThrottled + `","ErrorMessage":"Rate exceeded for shard (injected by the fault proxy)"}`)
+// throttledResult is the answer entry of a throttled record, as Kinesis
+// words it.
+const throttledResult = `{"ErrorCode":"` + CodeThrottled + `","ErrorMessage":"Rate exceeded for shard (injected by the fault proxy)"}`
 
 // forwarded is upstream's answer to the forwarded entries.
 type forwarded struct {

@@ -17,12 +17,17 @@ type upstreamResponse struct {
 	body   []byte
 }
 
-// skippedHeaders are not copied between the two hops: they describe one
-// connection or one encoding of the body, which the proxy re-encodes.
-var skippedHeaders = map[string]bool{
-	"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Te": true, "Trailer": true,
-	"Transfer-Encoding": true, "Upgrade": true, "Content-Length": true, "Content-Encoding": true,
-	"Accept-Encoding": true, "Host": true,
+// skippedHeader reports whether a header stays on its own hop: it
+// describes one connection or one encoding of the body, which the proxy
+// re-encodes. name is in canonical form.
+func skippedHeader(name string) bool {
+	switch name {
+	case "Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer",
+		"Transfer-Encoding", "Upgrade", "Content-Length", "Content-Encoding",
+		"Accept-Encoding", "Host":
+		return true
+	}
+	return false
 }
 
 // forward sends body to upstream with r's method, path and headers. It is
@@ -34,11 +39,15 @@ var skippedHeaders = map[string]bool{
 // changed: kinesis-local, like the other local emulators, does not check
 // signatures.
 func (p *Proxy) forward(r *http.Request, body []byte) (upstreamResponse, error) {
-	ctx := context.WithoutCancel(r.Context())
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	defer cancel()
-	stop := context.AfterFunc(p.closing, cancel)
-	defer stop()
+	go func() {
+		select {
+		case <-p.closing:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 
 	target := p.upstream.JoinPath(r.URL.Path)
 	target.RawQuery = r.URL.RawQuery
@@ -47,7 +56,7 @@ func (p *Proxy) forward(r *http.Request, body []byte) (upstreamResponse, error) 
 		return upstreamResponse{}, fmt.Errorf("forward to %s: %w", p.upstream, err)
 	}
 	for name, values := range r.Header {
-		if !skippedHeaders[http.CanonicalHeaderKey(name)] {
+		if !skippedHeader(http.CanonicalHeaderKey(name)) {
 			req.Header[name] = values
 		}
 	}
@@ -66,7 +75,7 @@ func (p *Proxy) forward(r *http.Request, body []byte) (upstreamResponse, error) 
 // write copies the answer to the client.
 func (u upstreamResponse) write(w http.ResponseWriter) {
 	for name, values := range u.header {
-		if !skippedHeaders[http.CanonicalHeaderKey(name)] {
+		if !skippedHeader(http.CanonicalHeaderKey(name)) {
 			w.Header()[name] = values
 		}
 	}
