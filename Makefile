@@ -16,7 +16,7 @@ help: ## Show this help
 	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
-build: ## Build the Lambdas as $(BIN_DIR)/producer/bootstrap and $(BIN_DIR)/sqlrunner/bootstrap (linux/$(GOARCH))
+build: ## Build both Lambdas for linux (GOARCH, default arm64) as producer/bootstrap and sqlrunner/bootstrap in BIN_DIR (default bin)
 	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(GOFLAGS_LAMBDA) -o $(BIN_DIR)/producer/bootstrap ./lambda/producer
 	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(GOFLAGS_LAMBDA) -o $(BIN_DIR)/sqlrunner/bootstrap ./lambda/sqlrunner
 	@ls -l $(BIN_DIR)/producer/bootstrap $(BIN_DIR)/sqlrunner/bootstrap | awk '{printf "%s: %.1f MiB\n", $$NF, $$5/1048576}'
@@ -29,11 +29,12 @@ node_modules/.package-lock.json: package.json package-lock.json
 deps: node_modules/.package-lock.json ## Install the pinned Node tools (CDK CLI, kinesis-local)
 
 .PHONY: lint
-lint: ## gofmt, go vet and staticcheck
+lint: ## gofmt, go vet, staticcheck, and go.mod/go.sum tidy
 	@out=$$(find . -name '*.go' -not -path './node_modules/*' -not -path './cdk.out/*' | xargs gofmt -l); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 	$(GO) tool staticcheck $(PKGS)
+	@$(GO) mod tidy -diff || { echo "go.mod or go.sum is not tidy: run go mod tidy"; exit 1; }
 
 # cfn-lint validates the synthesized templates in go test ./infra/... . A cfn-lint on
 # PATH at CFN_LINT_VERSION or a newer 1.x is used as it is, without the network;
@@ -58,8 +59,9 @@ cfn-lint: ## Use cfn-lint $(CFN_LINT_VERSION) (or a newer 1.x) from PATH, else i
 	  echo "cfn-lint: $$linter ($$("$$linter" --version))"
 
 .PHONY: test
-test: deps lint cfn-lint ## Run every test (unit, integration, CDK assertions, cfn-lint of every template)
-	CFN_LINT="$$(cat '$(CFN_LINT_DIR).path')" $(GO) test -count=1 $(PKGS)
+test: deps lint cfn-lint ## Run every test (unit, integration, CDK assertions, cfn-lint of every template; the Lambdas' packages under the race detector)
+	CFN_LINT="$$(cat '$(CFN_LINT_DIR).path')" $(GO) test -count=1 $(filter-out ./lambda/...,$(PKGS))
+	$(GO) test -race -count=1 ./lambda/...
 
 .PHONY: bench
 bench: ## Run the benchmarks
@@ -111,10 +113,16 @@ KINESIS_PORT ?= 0
 LAMBDA_PORT  ?= 0
 SAM_TEMPLATE ?= cdk.out/chatstream-$(env).template.json
 FUNCTION     ?=
-LOCAL_FLAGS   = -events '$(EVENTS)' -kinesis-port '$(KINESIS_PORT)' -lambda-port '$(LAMBDA_PORT)'
+# The producer's RATE (events per second, also make smoke's), USERS and SEED;
+# unset leaves the producer's defaults.
+RATE         ?=
+USERS        ?=
+SEED         ?=
+LOCAL_FLAGS   = -events '$(EVENTS)' -kinesis-port '$(KINESIS_PORT)' -lambda-port '$(LAMBDA_PORT)' \
+                $(if $(RATE),-rate '$(RATE)') $(if $(USERS),-users '$(USERS)') $(if $(SEED),-seed '$(SEED)')
 
 .PHONY: local
-local: deps ## Producer side on this machine: TICKS invocations of EVENTS events every INTERVAL (TICKS=0: until Ctrl-C), then check the stream
+local: deps ## Producer side on this machine: TICKS invocations of EVENTS events every INTERVAL (TICKS=0: until Ctrl-C; RATE, USERS, SEED optional), then check the stream
 	@$(GO) build -o $(BIN_DIR)/local ./cmd/local
 	@$(BIN_DIR)/local run -ticks '$(TICKS)' -interval '$(INTERVAL)' $(LOCAL_FLAGS)
 
