@@ -1,5 +1,6 @@
 -- Ingestion lag per minute over the last 15 minutes, in seconds: from the
--- event to Kinesis (arrival) and from the event into Redshift (end to end).
+-- event to Kinesis (arrival) and from the event to the start of the refresh
+-- that brought it into Redshift (end to end, a lower bound).
 -- name: ingestion_lag
 SELECT
     DATE_TRUNC('minute', arrival_time) AS minute,

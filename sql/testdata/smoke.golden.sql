@@ -20,7 +20,7 @@ CROSS JOIN (
 
 -- name: smoke_latency
 -- End-to-end latency of the run's visible events, from event_time to the
--- refresh that brought each into Redshift, in whole milliseconds: the Data
+-- start of the refresh that brought each into Redshift, in whole milliseconds: the Data
 -- API would return PERCENTILE_CONT's DECIMAL as a string.
 SELECT
     COUNT(*) AS events,

@@ -44,8 +44,8 @@ WHERE CAN_JSON_PARSE(kinesis_data);
 -- the wrong JSON type becomes NULL instead of failing every query, and a
 -- record without an event_id cannot be deduplicated, so it is left out.
 -- Lags are in milliseconds: arrival_lag_ms from the event to Kinesis,
--- end_to_end_lag_ms from the event to the refresh that brought it into
--- Redshift.
+-- end_to_end_lag_ms from the event to the start of the refresh that brought
+-- it into Redshift (refresh_time), so a lower bound.
 CREATE VIEW "chatstream".chat_events AS
 WITH typed AS (
     SELECT
