@@ -26,35 +26,10 @@ var initReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
 // (first-invoke-ms), which for the producer includes building its first
 // PutRecords request against an in-process Kinesis endpoint.
 func BenchmarkColdStart(b *testing.B) {
-	ctx := context.Background()
-	root, err := FindRoot(".")
-	if err != nil {
+	rie, producer, env := benchFunction(b)
+	smallest := filepath.Join(b.TempDir(), "smallest")
+	if err := goBuild(context.Background(), moduleRoot(b), "-tags", "lambda.norpc", "-trimpath", "-o", smallest, "./internal/localrun/testdata/echofn"); err != nil {
 		b.Fatal(err)
-	}
-	bin := b.TempDir()
-	rie, err := BuildEmulator(ctx, root, bin)
-	if err != nil {
-		b.Fatal(err)
-	}
-	producer, err := BuildProducer(ctx, root, bin)
-	if err != nil {
-		b.Fatal(err)
-	}
-	smallest := filepath.Join(bin, "smallest")
-	if err := goBuild(ctx, root, "-tags", "lambda.norpc", "-trimpath", "-o", smallest, "./internal/localrun/testdata/echofn"); err != nil {
-		b.Fatal(err)
-	}
-	kinesis, err := fakekinesis.New(fakekinesis.Options{Streams: []string{"cold"}, Discard: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(kinesis.Close)
-	env := map[string]string{
-		"STREAM_NAME":              "cold",
-		"AWS_ENDPOINT_URL_KINESIS": kinesis.URL,
-		"AWS_REGION":               "us-east-1",
-		"AWS_ACCESS_KEY_ID":        localAccessKey,
-		"AWS_SECRET_ACCESS_KEY":    localSecretKey,
 	}
 
 	for _, fn := range []struct {
@@ -74,6 +49,45 @@ func BenchmarkColdStart(b *testing.B) {
 			b.ReportMetric(initMS/float64(b.N), "init-ms")
 			b.ReportMetric(invokeMS/float64(b.N), "first-invoke-ms")
 		})
+	}
+}
+
+// moduleRoot is the repository root, where go build runs.
+func moduleRoot(b *testing.B) string {
+	b.Helper()
+	root, err := FindRoot(".")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return root
+}
+
+// benchFunction builds the emulator and the producer and starts an
+// in-process Kinesis endpoint that discards what it accepts, so that the
+// benchmarks measure the function, not kinesis-local. It returns the two
+// binaries and the function's environment.
+func benchFunction(b *testing.B) (rie, producer string, env map[string]string) {
+	b.Helper()
+	ctx, root, bin := context.Background(), moduleRoot(b), b.TempDir()
+	rie, err := BuildEmulator(ctx, root, bin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	producer, err = BuildProducer(ctx, root, bin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	kinesis, err := fakekinesis.New(fakekinesis.Options{Streams: []string{"bench"}, Discard: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(kinesis.Close)
+	return rie, producer, map[string]string{
+		"STREAM_NAME":              "bench",
+		"AWS_ENDPOINT_URL_KINESIS": kinesis.URL,
+		"AWS_REGION":               "us-east-1",
+		"AWS_ACCESS_KEY_ID":        localAccessKey,
+		"AWS_SECRET_ACCESS_KEY":    localSecretKey,
 	}
 }
 
@@ -118,31 +132,7 @@ func coldStart(b *testing.B, cfg EmulatorConfig, payload []byte) (float64, time.
 // sent; the Lambda limit to compare with is the function's memory size.
 func BenchmarkPeakMemory(b *testing.B) {
 	ctx := context.Background()
-	root, err := FindRoot(".")
-	if err != nil {
-		b.Fatal(err)
-	}
-	bin := b.TempDir()
-	rie, err := BuildEmulator(ctx, root, bin)
-	if err != nil {
-		b.Fatal(err)
-	}
-	producer, err := BuildProducer(ctx, root, bin)
-	if err != nil {
-		b.Fatal(err)
-	}
-	kinesis, err := fakekinesis.New(fakekinesis.Options{Streams: []string{"memory"}, Discard: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(kinesis.Close)
-	env := map[string]string{
-		"STREAM_NAME":              "memory",
-		"AWS_ENDPOINT_URL_KINESIS": kinesis.URL,
-		"AWS_REGION":               "us-east-1",
-		"AWS_ACCESS_KEY_ID":        localAccessKey,
-		"AWS_SECRET_ACCESS_KEY":    localSecretKey,
-	}
+	rie, producer, env := benchFunction(b)
 	for _, count := range []int{1_000, 100_000, 1_000_000} {
 		b.Run(strconv.Itoa(count), func(b *testing.B) {
 			var peak float64
