@@ -44,7 +44,7 @@ CFN_LINT_VERSION ?= 1.51.0
 CFN_LINT_DIR     ?= .local/cfn-lint
 
 .PHONY: cfn-lint
-cfn-lint: ## Use cfn-lint $(CFN_LINT_VERSION) (or a newer 1.x) from PATH, else install it into $(CFN_LINT_DIR) with python3 venv
+cfn-lint: ## Use the pinned cfn-lint (or a newer 1.x) from PATH, else install it into .local/ with python3 venv
 	@usable() { v=$$("$$1" --version 2>/dev/null | awk '{print $$NF}') && [ "$${v%%.*}" = 1 ] && \
 	    [ "$$(printf '%s\n' '$(CFN_LINT_VERSION)' "$$v" | sort -V | head -n 1)" = '$(CFN_LINT_VERSION)' ]; }; \
 	  if linter=$$(command -v cfn-lint) && usable "$$linter"; then :; \
