@@ -120,7 +120,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 		}
 		out, err := stack.Outputs(ctx, c.stacks, stackName, stack.WorkgroupName, stack.DatabaseName, stack.AdminSecretArn)
 		if err != nil {
-			return err
+			return fmt.Errorf("%w\nnext: deploy the stack (make deploy ENV=%s), or point AWS_PROFILE and AWS_REGION at the account and Region that have it", err, *env)
 		}
 		runner := &dataapi.Runner{
 			API:      c.data,

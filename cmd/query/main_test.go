@@ -137,7 +137,7 @@ func TestRunQueryFailures(t *testing.T) {
 			name:    "stack not deployed",
 			args:    []string{"run", "-env", "production", "-q", "active_users"},
 			data:    &dataapitest.Statement{},
-			wantErr: "describe stack chatstream-production: api error ValidationError: Stack with id chatstream-production does not exist",
+			wantErr: "describe stack chatstream-production: api error ValidationError: Stack with id chatstream-production does not exist\nnext: deploy the stack (make deploy ENV=production)",
 		},
 		{
 			name:    "unknown query",
