@@ -160,9 +160,9 @@ destroy: deps ## Delete the ENV stack (staging: everything; production: keeps st
 	$(CDK) destroy $(CDK_FLAGS) '$(STACK)'
 
 # After a deploy: prove that events flow into Redshift, and how fast (cmd/smoke).
+# RATE (events/s, empty = the producer's own) is shared with make local.
 COUNT   ?= 1000
 TIMEOUT ?= 5m
-RATE    ?=
 
 .PHONY: smoke
 smoke: ## Invoke the deployed ENV producer with COUNT events and wait up to TIMEOUT until Redshift has them all (RATE=events/s)
