@@ -8,8 +8,6 @@ GO       ?= go
 GOARCH   ?= arm64
 BIN_DIR  ?= bin
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags "-s -w"
-# Named explicitly: ./... would also walk node_modules, where the CDK CLI ships Go templates.
-PKGS     ?= $(foreach d,lambda sql infra cmd internal,$(if $(wildcard $(d)),./$(d)/...))
 
 .PHONY: help
 help: ## Show this help
@@ -32,8 +30,8 @@ deps: node_modules/.package-lock.json ## Install the pinned Node tools (CDK CLI,
 lint: ## gofmt, go vet, staticcheck, and go.mod/go.sum tidy
 	@out=$$(find . -name '*.go' -not -path './node_modules/*' -not -path './cdk.out/*' | xargs gofmt -l); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	$(GO) vet $(PKGS)
-	$(GO) tool staticcheck $(PKGS)
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 	@$(GO) mod tidy -diff || { echo "go.mod or go.sum is not tidy: run go mod tidy"; exit 1; }
 
 # cfn-lint validates the synthesized templates in go test ./infra/... . A cfn-lint on
@@ -60,12 +58,12 @@ cfn-lint: ## Use the pinned cfn-lint (or a newer 1.x) from PATH, else install it
 
 .PHONY: test
 test: deps lint cfn-lint ## Run every test (unit, integration, CDK assertions, cfn-lint of every template; the Lambdas' packages under the race detector)
-	CFN_LINT="$$(cat '$(CFN_LINT_DIR).path')" $(GO) test -count=1 $(filter-out ./lambda/...,$(PKGS))
+	CFN_LINT="$$(cat '$(CFN_LINT_DIR).path')" $(GO) test -count=1 $$($(GO) list ./... | grep -v '/lambda/')
 	$(GO) test -race -count=1 ./lambda/...
 
 .PHONY: bench
 bench: ## Run the benchmarks
-	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # Fuzz targets are found by name in the test files, so only their packages
 # are compiled. make test already runs every target's seed corpus.
