@@ -40,7 +40,11 @@ func TestFromContextRefusesWholly(t *testing.T) {
 		{name: "stream name with a quote", settings: `{"stream": {"name": "chat\"events"}}`, want: []string{`chatstream.bad.stream.name = "chat\"events"`}},
 		{name: "stream name with a semicolon", settings: `{"stream": {"name": "chat;drop"}}`, want: []string{`chatstream.bad.stream.name = "chat;drop"`}},
 		{name: "stream name non-ASCII", settings: `{"stream": {"name": "événements"}}`, want: []string{`chatstream.bad.stream.name = "événements"`}},
-		{name: "stream name of 129 characters", settings: `{"stream": {"name": "` + strings.Repeat("s", 129) + `"}}`, want: []string{"chatstream.bad.stream.name", "1 to 128"}},
+		{name: "stream name of 129 characters", settings: `{"stream": {"name": "` + strings.Repeat("s", 129) + `"}}`, want: []string{"chatstream.bad.stream.name", "is 129 bytes; Redshift allows at most 127"}},
+		// Kinesis takes 128 characters, but the stream view names the stream, and Redshift identifiers end at 127 bytes.
+		{name: "stream name of 128 characters", settings: `{"stream": {"name": "` + strings.Repeat("s", 128) + `"}}`, want: []string{"chatstream.bad.stream.name", "is 128 bytes; Redshift allows at most 127"}},
+		{name: "stream name in upper case", settings: `{"stream": {"name": "Chat-Events"}}`, want: []string{`chatstream.bad.stream.name = "Chat-Events"`, "a-z"}},
+		{name: "stream name empty", settings: `{"stream": {"name": ""}}`, want: []string{`chatstream.bad.stream.name = ""`}},
 		{name: "database name with a comment marker", settings: `{"warehouse": {"databaseName": "chat--stream"}}`, want: []string{`chatstream.bad.warehouse.databaseName = "chat--stream"`}},
 		{name: "admin name with a quote", settings: `{"warehouse": {"adminUsername": "admin'--"}}`, want: []string{`chatstream.bad.warehouse.adminUsername = "admin'--"`}},
 		{name: "settings null", settings: `null`, want: []string{"chatstream.bad = null", "want an object of settings"}},

@@ -9,13 +9,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	chatsql "github.com/chatstream/chatstream/sql"
 )
 
 var (
 	envName        = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
 	regionName     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	zoneName       = regexp.MustCompile(`^([a-z]{2}(-[a-z]+)+-[0-9]+)[a-z]$`)
-	streamName     = regexp.MustCompile(`^[a-z0-9_.-]{1,128}$`)
 	namespaceName  = regexp.MustCompile(`^[a-z0-9-]{3,64}$`)
 	workgroupName  = regexp.MustCompile(`^[a-z0-9-]{3,63}$`)
 	databaseName   = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
@@ -80,8 +81,9 @@ func (c *checker) between(path string, value, low, high int) {
 }
 
 func (c *checker) stream(s Stream) {
-	c.check(streamName.MatchString(s.Name), "stream.name", s.Name,
-		"want 1 to 128 lower-case letters, digits, '_', '.' or '-' (Redshift reads stream names case-sensitively)")
+	// The stream view names the stream, so the name must be one the DDL can quote.
+	_, err := chatsql.QuoteStreamName(s.Name)
+	c.check(err == nil, "stream.name", s.Name, "want a Kinesis stream name Redshift can name: %v", err)
 	c.between("stream.retentionHours", s.RetentionHours, 24, 8760)
 }
 
