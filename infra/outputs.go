@@ -34,7 +34,8 @@ func (s *ChatstreamStack) addOutputs() {
 		"https://${AWS::Region}.console.aws.amazon.com/sqlworkbench/home?region=${AWS::Region}#/client"), nil))
 	output("DataApiQueryCommand", "Run a query through the Redshift Data API and print its result", awscdk.Fn_Sub(jsii.String(
 		"id=$(aws redshift-data execute-statement --region ${AWS::Region} --workgroup-name ${Workgroup} --database ${Database} "+
-			"--secret-arn ${Secret} --sql 'SELECT event_name, COUNT(*) FROM chatstream.chat_events GROUP BY 1 ORDER BY 2 DESC' --query Id --output text) "+
+			"--secret-arn ${Secret} --sql 'SELECT event_name, COUNT(*) FROM ${View} GROUP BY 1 ORDER BY 2 DESC' --query Id --output text) "+
 			`&& sleep 5 && aws redshift-data get-statement-result --region ${AWS::Region} --id "$id"`),
-		&map[string]*string{"Workgroup": w.WorkgroupName, "Database": w.DatabaseName, "Secret": w.AdminSecret.SecretArn()}))
+		&map[string]*string{"Workgroup": w.WorkgroupName, "Database": w.DatabaseName, "Secret": w.AdminSecret.SecretArn(),
+			"View": s.Ingestion.EventsView}))
 }

@@ -41,7 +41,7 @@ func TestOutputs(t *testing.T) {
 		commands := map[string][]string{
 			"InvokeProducerCommand": {"aws lambda invoke", "--function-name ${Function}", `--payload '{"count":100,"rate":0}'`},
 			"QueryEditorUrl":        {"https://${AWS::Region}.console.aws.amazon.com/sqlworkbench/"},
-			"DataApiQueryCommand":   {"aws redshift-data execute-statement", "--workgroup-name ${Workgroup}", "--database ${Database}", "--secret-arn ${Secret}", "aws redshift-data get-statement-result"},
+			"DataApiQueryCommand":   {"aws redshift-data execute-statement", "--workgroup-name ${Workgroup}", "--database ${Database}", "--secret-arn ${Secret}", "FROM ${View} GROUP BY", "aws redshift-data get-statement-result"},
 			"DashboardUrl":          {"#dashboards:name=${Name}"},
 		}
 		for id, fragments := range commands {
@@ -88,6 +88,7 @@ func TestCommandOutputsSubstituteTheRightResources(t *testing.T) {
 		"Workgroup": getAtt(s.id(w.Workgroup), "Workgroup.WorkgroupName"),
 		"Database":  s.env.Warehouse.DatabaseName,
 		"Secret":    ref(s.id(w.AdminSecret)),
+		"View":      getAtt(s.id(s.stack.Ingestion.Resource), "EventsView"),
 	}
 	if diff := cmp.Diff(want, vars("DataApiQueryCommand")); diff != "" {
 		t.Errorf("DataApiQueryCommand variables (-want +got):\n%s", diff)
