@@ -50,7 +50,7 @@ func FuzzPlansKeepTheirShape(f *testing.F) {
 	plans := []struct {
 		name string
 		plan func(Params) ([]Statement, error)
-	}{{"Apply", Apply}, {"ApplyViews", ApplyViews}, {"Drop", Drop}, {"DropSchema", DropSchema}}
+	}{{"Apply", Apply}, {"ApplyViews", ApplyViews}, {"Drop", Drop}, {"Teardown", Teardown}}
 	base := Params{StreamName: "chat-events-staging", RoleARN: stagingRoleARN, StreamSchema: "kinesis", Schema: "chatstream"}
 
 	f.Fuzz(func(t *testing.T, stream, streamSchema, schema, roleARN string) {

@@ -78,7 +78,8 @@ func ApplyViews(p Params) ([]Statement, error) {
 }
 
 // Drop returns the statements that remove the typed views, the materialized
-// view and the external schema. The local schema stays; see DropSchema.
+// view and the external schema, leaving the local schema for objects that
+// are created in it again.
 func Drop(p Params) ([]Statement, error) {
 	return statements(p,
 		"create_schema",
@@ -88,8 +89,15 @@ func Drop(p Params) ([]Statement, error) {
 	)
 }
 
-// DropSchema returns the statement that removes the local schema. Redshift
-// refuses it while the schema still holds objects.
-func DropSchema(p Params) ([]Statement, error) {
-	return statements(p, "drop_schema")
+// Teardown returns the statements that remove everything Apply creates: what
+// Drop removes, then the local schema. Redshift refuses to drop the schema
+// while it holds objects that are not ours.
+func Teardown(p Params) ([]Statement, error) {
+	return statements(p,
+		"create_schema",
+		"drop_events_view",
+		"drop_stream_view",
+		"drop_stream_schema",
+		"drop_schema",
+	)
 }

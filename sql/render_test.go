@@ -40,8 +40,8 @@ func TestPlansGolden(t *testing.T) {
 			wantNames: []string{"create_schema", "drop_events_view", "drop_stream_view", "drop_stream_schema"},
 		},
 		{
-			name: "drop_schema", plan: DropSchema,
-			wantNames: []string{"drop_schema"},
+			name: "teardown", plan: Teardown,
+			wantNames: []string{"create_schema", "drop_events_view", "drop_stream_view", "drop_stream_schema", "drop_schema"},
 		},
 	}
 	for _, tt := range tests {
@@ -169,7 +169,7 @@ func TestParamsRefused(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := valid
 			tt.edit(&p)
-			for name, plan := range map[string]func(Params) ([]Statement, error){"Apply": Apply, "Drop": Drop} {
+			for name, plan := range map[string]func(Params) ([]Statement, error){"Apply": Apply, "Drop": Drop, "Teardown": Teardown} {
 				if _, err := plan(p); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Errorf("%s(%+v) = %v; want an error containing %q", name, p, err, tt.wantErr)
 				}

@@ -187,29 +187,18 @@ func ddlParams(ctx context.Context, env, settingsFile, roleARN string, fromStack
 }
 
 func printDDL(w io.Writer, p chatsql.Params, note string, teardown bool) error {
-	var stmts []chatsql.Statement
-	what := "apply"
+	what, plan := "apply", chatsql.Apply
 	if teardown {
-		what = "teardown"
-		drop, err := chatsql.Drop(p)
-		if err != nil {
-			return err
-		}
-		schema, err := chatsql.DropSchema(p)
-		if err != nil {
-			return err
-		}
-		stmts = append(drop, schema...)
-	} else {
-		var err error
-		if stmts, err = chatsql.Apply(p); err != nil {
-			return err
-		}
+		what, plan = "teardown", chatsql.Teardown
+	}
+	stmts, err := plan(p)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(w, "-- chatstream streaming-ingestion DDL (%s), stream %s\n", what, p.StreamName)
 	if note != "" {
 		fmt.Fprintf(w, "-- %s\n", note)
 	}
-	_, err := fmt.Fprintf(w, "\n%s", chatsql.Format(stmts))
+	_, err = fmt.Fprintf(w, "\n%s", chatsql.Format(stmts))
 	return err
 }

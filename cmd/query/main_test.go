@@ -196,14 +196,6 @@ func TestPrintDDL(t *testing.T) {
 		}
 		return p
 	}
-	teardown := func(p chatsql.Params) ([]chatsql.Statement, error) {
-		drop, err := chatsql.Drop(p)
-		if err != nil {
-			return nil, err
-		}
-		schema, err := chatsql.DropSchema(p)
-		return append(drop, schema...), err
-	}
 	tests := []struct {
 		name       string
 		args       []string
@@ -241,7 +233,7 @@ func TestPrintDDL(t *testing.T) {
 			args:       []string{"ddl", "-env", "staging", "-settings", repoSettings, "-role-arn", "arn:aws:iam::123456789012:role/r", "-teardown"},
 			newClients: noClients,
 			params:     func(t *testing.T) chatsql.Params { return staging(t, "arn:aws:iam::123456789012:role/r") },
-			plan:       teardown,
+			plan:       chatsql.Teardown,
 			header:     "-- chatstream streaming-ingestion DDL (teardown), stream chat-events-staging\n",
 		},
 	}

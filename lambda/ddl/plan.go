@@ -87,7 +87,7 @@ func deletePlan(e cfn.Event) (plan, error) {
 		Database:      prior.value(propDatabase),
 		SecretArn:     prior.value(propSecretArn),
 	}
-	if p.stmts, err = teardown(params); err != nil {
+	if p.stmts, err = chatsql.Teardown(params); err != nil {
 		return plan{}, err
 	}
 	return p, nil
@@ -164,31 +164,17 @@ func oldObjects(old priorProperties, cur chatsql.Params) ([]chatsql.Statement, e
 	if err != nil {
 		return nil, err
 	}
-	stmts, err := chatsql.Drop(params)
+	drop := chatsql.Teardown
+	if params.Schema == cur.Schema {
+		// The schema stays: the new objects are created in it.
+		drop = chatsql.Drop
+	}
+	stmts, err := drop(params)
 	if err != nil {
 		return nil, err
-	}
-	if params.Schema != cur.Schema {
-		s, err := chatsql.DropSchema(params)
-		if err != nil {
-			return nil, err
-		}
-		stmts = append(stmts, s...)
 	}
 	for i := range stmts {
 		stmts[i].Name = oldPrefix + stmts[i].Name
 	}
 	return stmts, nil
-}
-
-func teardown(p chatsql.Params) ([]chatsql.Statement, error) {
-	stmts, err := chatsql.Drop(p)
-	if err != nil {
-		return nil, err
-	}
-	schema, err := chatsql.DropSchema(p)
-	if err != nil {
-		return nil, err
-	}
-	return append(stmts, schema...), nil
 }

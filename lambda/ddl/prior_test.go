@@ -251,7 +251,7 @@ func TestDropNamesOnlyTheSchemas(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, render := range map[string]func(chatsql.Params) ([]chatsql.Statement, error){
-		"Drop": chatsql.Drop, "DropSchema": chatsql.DropSchema,
+		"Drop": chatsql.Drop, "Teardown": chatsql.Teardown,
 	} {
 		want, err := render(real)
 		if err != nil {

@@ -1,0 +1,19 @@
+-- name: create_schema
+-- Runs first in every plan that drops something, so that no DROP ... IF EXISTS
+-- names an object in a missing schema: older PostgreSQL, which Redshift
+-- descends from, reports that as an error instead of skipping it.
+CREATE SCHEMA IF NOT EXISTS "chatstream";
+
+-- name: drop_events_view
+DROP VIEW IF EXISTS "chatstream".chat_events;
+
+-- name: drop_stream_view
+DROP MATERIALIZED VIEW IF EXISTS "chatstream".chat_events_stream;
+
+-- name: drop_stream_schema
+DROP SCHEMA IF EXISTS "kinesis";
+
+-- name: drop_schema
+-- Without CASCADE: if someone keeps their own tables here, the teardown stops
+-- with Redshift's error instead of taking their data with it.
+DROP SCHEMA IF EXISTS "chatstream";
