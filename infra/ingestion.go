@@ -74,12 +74,7 @@ type Ingestion struct {
 // statements on this workgroup, describe its own statements and read the admin secret.
 func NewIngestion(scope constructs.Construct, id string, props *IngestionProps) (*Ingestion, error) {
 	w := props.Warehouse
-	properties, err := ddl.ResourceProperties(*w.WorkgroupName, *w.DatabaseName, *w.AdminSecret.SecretArn(), chatsql.Params{
-		StreamName:   props.StreamName,
-		RoleARN:      *w.StreamingRole.RoleArn(),
-		StreamSchema: chatsql.DefaultStreamSchema,
-		Schema:       chatsql.DefaultSchema,
-	}, w.Retain)
+	properties, err := ddl.ResourceProperties(*w.WorkgroupName, *w.DatabaseName, *w.AdminSecret.SecretArn(), chatsql.DefaultParams(props.StreamName, *w.StreamingRole.RoleArn()), w.Retain)
 	if err != nil {
 		return nil, fmt.Errorf("ingestion DDL properties: %w", err)
 	}

@@ -50,10 +50,7 @@ func TestIngestionResourceProperties(t *testing.T) {
 			s := synth(t, tt.env)
 			w := s.stack.Warehouse
 			// WHEN the DDL's hashes are computed, as the runner does, for the configured stream name
-			hashes, err := chatsql.Hash(chatsql.Params{
-				StreamName: s.env.Stream.Name, RoleARN: "arn:aws:iam::123456789012:role/any",
-				StreamSchema: chatsql.DefaultStreamSchema, Schema: chatsql.DefaultSchema,
-			})
+			hashes, err := chatsql.Hash(chatsql.DefaultParams(s.env.Stream.Name, "arn:aws:iam::123456789012:role/any"))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -5,10 +5,7 @@ import "testing"
 // BenchmarkApply measures rendering the whole DDL, which the runner repeats
 // on every isComplete poll.
 func BenchmarkApply(b *testing.B) {
-	p, err := ForEnv("staging", stagingRoleARN)
-	if err != nil {
-		b.Fatal(err)
-	}
+	p := DefaultParams("chat-events-staging", stagingRoleARN)
 	for b.Loop() {
 		if _, err := Apply(p); err != nil {
 			b.Fatal(err)

@@ -1,9 +1,6 @@
 package sql
 
-import (
-	"fmt"
-	"regexp"
-)
+import "fmt"
 
 // Default schema names. Each environment has its own workgroup, so the names
 // need no environment suffix.
@@ -36,20 +33,15 @@ type Params struct {
 	Schema string
 }
 
-var envPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
-
-// ForEnv returns the parameters of environment env (staging, production, …):
-// stream chat-events-<env> and the default schema names.
-func ForEnv(env, roleARN string) (Params, error) {
-	if !envPattern.MatchString(env) {
-		return Params{}, fmt.Errorf("environment %q: use a lower-case name such as staging", env)
-	}
+// DefaultParams returns the parameters for streamName and roleARN with the
+// default schema names. It validates nothing; Validate and every renderer do.
+func DefaultParams(streamName, roleARN string) Params {
 	return Params{
-		StreamName:   "chat-events-" + env,
+		StreamName:   streamName,
 		RoleARN:      roleARN,
 		StreamSchema: DefaultStreamSchema,
 		Schema:       DefaultSchema,
-	}, nil
+	}
 }
 
 // quotedNames holds the already quoted and escaped values the templates insert;

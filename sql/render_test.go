@@ -13,11 +13,7 @@ const stagingRoleARN = "arn:aws:iam::123456789012:role/chatstream-staging-stream
 
 func stagingParams(t *testing.T) Params {
 	t.Helper()
-	p, err := ForEnv("staging", stagingRoleARN)
-	if err != nil {
-		t.Fatalf("ForEnv(staging) = %v", err)
-	}
-	return p
+	return DefaultParams("chat-events-staging", stagingRoleARN)
 }
 
 func TestPlansGolden(t *testing.T) {
@@ -181,19 +177,11 @@ func TestParamsRefused(t *testing.T) {
 	}
 }
 
-func TestForEnv(t *testing.T) {
-	got, err := ForEnv("production", stagingRoleARN)
-	if err != nil {
-		t.Fatal(err)
-	}
+func TestDefaultParams(t *testing.T) {
+	got := DefaultParams("chat-events-production", stagingRoleARN)
 	want := Params{StreamName: "chat-events-production", RoleARN: stagingRoleARN, StreamSchema: "kinesis", Schema: "chatstream"}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("ForEnv(production) (-want +got):\n%s", diff)
-	}
-	for _, env := range []string{"", "Staging", "prod;drop", "staging\n"} {
-		if _, err := ForEnv(env, stagingRoleARN); err == nil || !strings.Contains(err.Error(), "environment") {
-			t.Errorf("ForEnv(%q) = %v; want an error naming the environment", env, err)
-		}
+		t.Errorf("DefaultParams(chat-events-production) (-want +got):\n%s", diff)
 	}
 }
 

@@ -158,8 +158,7 @@ func ddlParams(ctx context.Context, env, settingsFile, roleARN string, fromStack
 	if fromStack && roleARN != "" {
 		return chatsql.Params{}, "", fmt.Errorf("-from-stack and -role-arn exclude each other")
 	}
-	var note string
-	p := chatsql.Params{RoleARN: roleARN, StreamSchema: chatsql.DefaultStreamSchema, Schema: chatsql.DefaultSchema}
+	var streamName, note string
 	switch {
 	case fromStack:
 		c, err := newClients(ctx)
@@ -170,19 +169,20 @@ func ddlParams(ctx context.Context, env, settingsFile, roleARN string, fromStack
 		if err != nil {
 			return chatsql.Params{}, "", err
 		}
-		p.StreamName, p.RoleARN = out[stack.StreamName], out[stack.StreamingRoleArn]
+		streamName, roleARN = out[stack.StreamName], out[stack.StreamingRoleArn]
 		note = "stream and role from stack " + name
 	default:
 		cfg, err := settings.LoadFile(settingsFile, env)
 		if err != nil {
 			return chatsql.Params{}, "", err
 		}
-		p.StreamName = cfg.Stream.Name
+		streamName = cfg.Stream.Name
 		if roleARN == "" {
-			p.RoleARN = "arn:aws:iam::123456789012:role/chatstream-" + env + "-streaming"
+			roleARN = "arn:aws:iam::123456789012:role/chatstream-" + env + "-streaming"
 			note = "placeholder role ARN; pass -role-arn or -from-stack for the real one"
 		}
 	}
+	p := chatsql.DefaultParams(streamName, roleARN)
 	return p, note, p.Validate()
 }
 

@@ -190,11 +190,7 @@ func TestPrintDDL(t *testing.T) {
 	// else: the DDL's own text is the sql package's golden files' concern.
 	staging := func(t *testing.T, roleARN string) chatsql.Params {
 		t.Helper()
-		p, err := chatsql.ForEnv("staging", roleARN)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return chatsql.DefaultParams("chat-events-staging", roleARN)
 	}
 	tests := []struct {
 		name       string

@@ -246,10 +246,7 @@ func TestDropNamesOnlyTheSchemas(t *testing.T) {
 	// Drops are rendered with stand-ins for the stream and the role, which
 	// the properties of another version may lack: the statements must be
 	// the same as with the real values.
-	real, err := chatsql.ForEnv("staging", "arn:aws:iam::123456789012:role/chatstream-staging-streaming")
-	if err != nil {
-		t.Fatal(err)
-	}
+	real := chatsql.DefaultParams("chat-events-staging", "arn:aws:iam::123456789012:role/chatstream-staging-streaming")
 	for name, render := range map[string]func(chatsql.Params) ([]chatsql.Statement, error){
 		"Drop": chatsql.Drop, "Teardown": chatsql.Teardown,
 	} {

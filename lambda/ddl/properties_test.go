@@ -11,10 +11,7 @@ import (
 )
 
 func TestResourcePropertiesRoundTrip(t *testing.T) {
-	params, err := chatsql.ForEnv("staging", "arn:aws:iam::123456789012:role/chatstream-staging-streaming")
-	if err != nil {
-		t.Fatal(err)
-	}
+	params := chatsql.DefaultParams("chat-events-staging", "arn:aws:iam::123456789012:role/chatstream-staging-streaming")
 	m, err := ResourceProperties("chatstream-staging", "dev", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin-AbCdEf", params, true)
 	if err != nil {
 		t.Fatalf("ResourceProperties = %v", err)
@@ -48,10 +45,7 @@ func TestResourcePropertiesRoundTrip(t *testing.T) {
 
 func TestResourcePropertiesTakesUnresolvedARNs(t *testing.T) {
 	// At synthesis time the role and secret ARNs are CDK tokens.
-	params, err := chatsql.ForEnv("staging", "${Token[TOKEN.42]}")
-	if err != nil {
-		t.Fatal(err)
-	}
+	params := chatsql.DefaultParams("chat-events-staging", "${Token[TOKEN.42]}")
 	m, err := ResourceProperties("${Token[TOKEN.1]}", "dev", "${Token[TOKEN.2]}", params, false)
 	if err != nil {
 		t.Fatalf("ResourceProperties with tokens = %v", err)

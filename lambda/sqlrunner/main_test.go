@@ -168,10 +168,7 @@ func buildRunner(ctx context.Context, t *testing.T, root, dir string) string {
 
 func createEvent(t *testing.T, requestID string) map[string]any {
 	t.Helper()
-	params, err := chatsql.ForEnv("staging", "arn:aws:iam::123456789012:role/chatstream-staging-streaming")
-	if err != nil {
-		t.Fatal(err)
-	}
+	params := chatsql.DefaultParams("chat-events-staging", "arn:aws:iam::123456789012:role/chatstream-staging-streaming")
 	props, err := ddl.ResourceProperties("chatstream-staging", "dev",
 		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:chatstream-staging-admin-AbCdEf", params, false)
 	if err != nil {
