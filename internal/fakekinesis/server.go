@@ -197,16 +197,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fault = s.opts.Fault(call)
 	}
 	if !s.hold(r.Context(), s.opts.Latency+fault.Delay) {
-		drop(w)
+		HangUp(w)
 		return
 	}
 	switch {
 	case fault.Hang:
 		s.hold(r.Context(), -1)
-		drop(w)
+		HangUp(w)
 		return
 	case fault.Drop:
-		drop(w)
+		HangUp(w)
 		return
 	case fault.Code != "":
 		writeError(w, &apiError{Status: fault.Status, Code: fault.Code, Message: fault.Message})
@@ -215,7 +215,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	resp, aerr := req.serve(s, fault)
 	if fault.LoseAnswer {
-		drop(w)
+		HangUp(w)
 		return
 	}
 	if aerr != nil {
@@ -248,8 +248,10 @@ func (s *Server) hold(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// drop closes the connection without an answer, as a failing network would.
-func drop(w http.ResponseWriter) {
+// HangUp closes the client's connection without an answer, as a failing
+// network or a crashed front end would. It must be the handler's last act:
+// on a connection that cannot be hijacked it aborts the handler.
+func HangUp(w http.ResponseWriter) {
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		// Not HTTP/1: aborting the handler is the server's own way to cut
@@ -266,13 +268,20 @@ type apiError struct {
 	Message string
 }
 
+// writeError answers with e.
 func writeError(w http.ResponseWriter, e *apiError) {
-	status := e.Status
+	WriteError(w, e.Status, e.Code, e.Message)
+}
+
+// WriteError answers with a Kinesis JSON 1.1 error, which the SDK reads from
+// the X-Amzn-ErrorType header and the body's __type. A status of 0 means
+// StatusFor(code).
+func WriteError(w http.ResponseWriter, status int, code, message string) {
 	if status == 0 {
-		status = StatusFor(e.Code)
+		status = StatusFor(code)
 	}
-	w.Header().Set("X-Amzn-ErrorType", e.Code)
-	writeJSON(w, status, map[string]string{"__type": e.Code, "message": e.Message})
+	w.Header().Set("X-Amzn-ErrorType", code)
+	writeJSON(w, status, map[string]string{"__type": code, "message": message})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

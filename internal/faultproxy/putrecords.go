@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/chatstream/chatstream/internal/fakekinesis"
 )
 
 // The Kinesis error codes the proxy injects.
@@ -111,11 +113,7 @@ func (p *Proxy) putRecords(w http.ResponseWriter, r *http.Request, body []byte) 
 				l.record(id).ServerErrors++
 			}
 		})
-		status := http.StatusInternalServerError
-		if code == CodeServiceUnavailable {
-			status = http.StatusServiceUnavailable
-		}
-		writeError(w, status, code, "injected by the fault proxy")
+		fakekinesis.WriteError(w, fakekinesis.StatusFor(code), code, "injected by the fault proxy")
 		return
 	}
 
@@ -209,7 +207,7 @@ func (p *Proxy) forwardEntries(w http.ResponseWriter, r *http.Request, req map[s
 	resp, err := p.forward(r, body)
 	if err != nil {
 		p.count(func(c *Counts) { c.UpstreamFailures++ })
-		writeError(w, http.StatusBadGateway, CodeInternalFailure, err.Error())
+		fakekinesis.WriteError(w, http.StatusBadGateway, CodeInternalFailure, err.Error())
 		return forwarded{}, false
 	}
 	if resp.status != http.StatusOK {
@@ -217,7 +215,7 @@ func (p *Proxy) forwardEntries(w http.ResponseWriter, r *http.Request, req map[s
 		p.count(func(c *Counts) { c.UpstreamRefused += len(entries) })
 		if fault == lostAnswer {
 			p.count(func(c *Counts) { c.LostAnswers++ })
-			p.hangUp(w)
+			fakekinesis.HangUp(w)
 			return forwarded{}, false
 		}
 		resp.write(w)
@@ -226,7 +224,7 @@ func (p *Proxy) forwardEntries(w http.ResponseWriter, r *http.Request, req map[s
 	var up forwarded
 	if json.Unmarshal(resp.body, &up.answer) != nil || json.Unmarshal(up.answer["Records"], &up.results) != nil || len(up.results) != len(entries) {
 		p.count(func(c *Counts) { c.UpstreamFailures++ })
-		writeError(w, http.StatusBadGateway, CodeInternalFailure, "upstream's PutRecords answer does not account for each entry: "+string(resp.body))
+		fakekinesis.WriteError(w, http.StatusBadGateway, CodeInternalFailure, "upstream's PutRecords answer does not account for each entry: "+string(resp.body))
 		return forwarded{}, false
 	}
 	up.accepted = make([]bool, len(entries))
@@ -251,7 +249,7 @@ func (p *Proxy) deliver(w http.ResponseWriter, r *http.Request, fault requestFau
 	}
 	switch {
 	case fault == lostAnswer:
-		p.hangUp(w)
+		fakekinesis.HangUp(w)
 		unacknowledged(func(c *Counts) { c.LostAnswers++ })
 		return
 	case r.Context().Err() != nil:
@@ -281,25 +279,13 @@ func (p *Proxy) deliver(w http.ResponseWriter, r *http.Request, fault requestFau
 	})
 }
 
-// hangUp closes the client's connection without a word, as a network
-// failure or a crashed front end would after the service did its work.
-func (p *Proxy) hangUp(w http.ResponseWriter) {
-	conn, _, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		// Only HTTP/1 connections can be hijacked; aborting the handler
-		// is net/http's way of cutting the others.
-		panic(http.ErrAbortHandler)
-	}
-	conn.Close()
-}
-
 // passThrough forwards a request unchanged and copies the answer back.
 func (p *Proxy) passThrough(w http.ResponseWriter, r *http.Request, body []byte) {
 	p.count(func(c *Counts) { c.PassedThrough++ })
 	resp, err := p.forward(r, body)
 	if err != nil {
 		p.count(func(c *Counts) { c.UpstreamFailures++ })
-		writeError(w, http.StatusBadGateway, CodeInternalFailure, err.Error())
+		fakekinesis.WriteError(w, http.StatusBadGateway, CodeInternalFailure, err.Error())
 		return
 	}
 	resp.write(w)

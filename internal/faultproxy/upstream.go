@@ -3,7 +3,6 @@ package faultproxy
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -82,15 +81,4 @@ func (u upstreamResponse) write(w http.ResponseWriter) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(u.body)))
 	w.WriteHeader(u.status)
 	w.Write(u.body)
-}
-
-// writeError answers with a Kinesis JSON 1.1 error, which the SDK reads
-// from the X-Amzn-ErrorType header and the body's __type.
-func writeError(w http.ResponseWriter, status int, code, message string) {
-	body, _ := json.Marshal(map[string]string{"__type": code, "message": message})
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("X-Amzn-ErrorType", code)
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	w.Write(body)
 }
