@@ -49,7 +49,7 @@ type IngestionProps struct {
 	Code awslambda.Code
 	// LogRetentionDays is the retention of the handlers' and the framework's log groups.
 	LogRetentionDays int
-	// Retain keeps the log groups when the stack is deleted.
+	// Retain keeps the log groups, and the database objects the DDL created, when the stack is deleted.
 	Retain bool
 }
 
@@ -74,7 +74,8 @@ type Ingestion struct {
 // statements on this workgroup, describe its own statements and read the admin secret.
 func NewIngestion(scope constructs.Construct, id string, props *IngestionProps) (*Ingestion, error) {
 	w := props.Warehouse
-	properties, err := ddl.ResourceProperties(*w.WorkgroupName, *w.DatabaseName, *w.AdminSecret.SecretArn(), chatsql.DefaultParams(props.StreamName, *w.StreamingRole.RoleArn()), w.Retain)
+	properties, err := ddl.ResourceProperties(*w.WorkgroupName, *w.DatabaseName, *w.AdminSecret.SecretArn(),
+		chatsql.DefaultParams(props.StreamName, *w.StreamingRole.RoleArn()), props.Retain)
 	if err != nil {
 		return nil, fmt.Errorf("ingestion DDL properties: %w", err)
 	}

@@ -58,10 +58,6 @@ type Warehouse struct {
 	WorkgroupName *string
 	// DatabaseName is the database the namespace creates.
 	DatabaseName *string
-	// StreamName is the stream the external schema reads.
-	StreamName *string
-	// Retain tells constructs built on the warehouse to keep what they create when the stack is deleted.
-	Retain bool
 	// Ready is complete once the workgroup is available and the namespace has the streaming role,
 	// with its policy, associated: DDL that reads the stream depends on it.
 	Ready constructs.DependencyGroup
@@ -171,8 +167,6 @@ func NewWarehouse(scope constructs.Construct, id string, props *WarehouseProps) 
 		StreamingRole: role,
 		WorkgroupName: workgroup.AttrWorkgroupWorkgroupName(),
 		DatabaseName:  jsii.String(s.DatabaseName),
-		StreamName:    props.Stream.StreamName(),
-		Retain:        props.Retain,
 		Ready:         constructs.NewDependencyGroup(namespace, workgroup, role),
 	}
 }

@@ -214,7 +214,7 @@ func TestWarehouseReadyCoversTheAssociationAndTheWorkgroup(t *testing.T) {
 		t.Errorf("DependsOn (-want +got):\n%s", diff)
 	}
 	// AND the fields the DDL needs are set
-	if w.AdminSecret == nil || w.StreamingRole == nil || w.WorkgroupName == nil || w.DatabaseName == nil || w.StreamName == nil {
+	if w.AdminSecret == nil || w.StreamingRole == nil || w.WorkgroupName == nil || w.DatabaseName == nil {
 		t.Errorf("warehouse fields for the DDL are missing: %+v", w)
 	}
 }
