@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"math"
 	"math/rand/v2"
 	"time"
 
@@ -16,7 +15,6 @@ import (
 	"github.com/chatstream/chatstream/lambda/chat"
 	"github.com/chatstream/chatstream/lambda/publish"
 	"github.com/google/uuid"
-	"golang.org/x/time/rate"
 )
 
 // putRecordsAPI is the one Kinesis call the producer makes, through publish.
@@ -35,7 +33,7 @@ type Options struct {
 	// random id for each such invocation.
 	InvocationID func() string
 	// Publish tunes publishing: requests in flight, attempts, backoff and
-	// timeouts. Its Stream, Limiter and Rand are ignored: the handler sets
+	// timeouts. Its Stream, Rate and Rand are ignored: the handler sets
 	// them for each invocation.
 	Publish publish.Options
 }
@@ -134,7 +132,7 @@ func (h *Handler) produce(ctx context.Context, req Request) (Result, error) {
 	}
 	opts := h.publish
 	opts.Stream = h.cfg.Stream
-	opts.Limiter = limiter(eventsPerSecond)
+	opts.Rate = eventsPerSecond
 	// A stream of its own, so that jitter draws never shift the events.
 	opts.Rand = rand.New(rand.NewPCG(seed, 1))
 	pub, err := publish.New(h.client, opts)
@@ -192,16 +190,6 @@ func idSource(seed uint64, requestID string) *rand.Rand {
 	msg := binary.LittleEndian.AppendUint64([]byte("chatstream event ids\x00"), seed)
 	sum := sha256.Sum256(append(msg, requestID...))
 	return rand.New(rand.NewPCG(binary.LittleEndian.Uint64(sum[:8]), binary.LittleEndian.Uint64(sum[8:16])))
-}
-
-// limiter paces at eventsPerSecond with a burst of 100 ms worth of events,
-// so that even the first moments stay close to the rate. Zero means unpaced.
-func limiter(eventsPerSecond float64) *rate.Limiter {
-	if eventsPerSecond == 0 {
-		return nil
-	}
-	burst := int(math.Ceil(eventsPerSecond / 10))
-	return rate.NewLimiter(rate.Limit(eventsPerSecond), max(1, min(burst, publish.MaxBatchRecords)))
 }
 
 // minReportMargin is the least time kept back from the Lambda deadline to

@@ -368,27 +368,3 @@ func TestReportMargin(t *testing.T) {
 		})
 	}
 }
-
-func TestLimiter(t *testing.T) {
-	if l := limiter(0); l != nil {
-		t.Errorf("limiter(0) = %v, want nil (unpaced)", l)
-	}
-	tests := []struct {
-		rate      float64
-		wantBurst int
-	}{
-		{rate: 0.5, wantBurst: 1},
-		{rate: 10, wantBurst: 1},
-		{rate: 1000, wantBurst: 100},
-		{rate: 1001, wantBurst: 101},
-		{rate: 1e6, wantBurst: publish.MaxBatchRecords},
-	}
-	for _, tt := range tests {
-		t.Run(fmt.Sprint(tt.rate), func(t *testing.T) {
-			l := limiter(tt.rate)
-			if float64(l.Limit()) != tt.rate || l.Burst() != tt.wantBurst {
-				t.Errorf("limiter(%v) = rate %v burst %d, want rate %v burst %d", tt.rate, l.Limit(), l.Burst(), tt.rate, tt.wantBurst)
-			}
-		})
-	}
-}

@@ -1,21 +1,21 @@
 package publish
 
-import (
-	"golang.org/x/time/rate"
-)
-
-// paced reports whether the limiter constrains the rate at all.
-func (p *Publisher) paced() bool {
-	return p.limiter != nil && p.limiter.Limit() != rate.Inf
+// pacedBurst is the limiter burst, and so the batch size, for a rate of
+// recordsPerSecond: what the rate allows in one pacingInterval, at least one
+// record and at most MaxBatchRecords. At 10 records/s that is one record
+// every 100 ms rather than a full batch every 50 s.
+func pacedBurst(recordsPerSecond float64) int {
+	return max(1, min(int(recordsPerSecond*pacingInterval.Seconds()), MaxBatchRecords))
 }
 
-// pacedBatch is the batch size under pacing: what the rate allows in one
-// pacingInterval, at least one record and at most the limiter's burst. At 10
-// records/s that is one record every 100 ms rather than a full batch every
-// 50 s.
+// paced reports whether publishing is paced at all.
+func (p *Publisher) paced() bool {
+	return p.limiter != nil
+}
+
+// pacedBatch is the batch size under pacing: the limiter's burst.
 func (p *Publisher) pacedBatch() int {
-	n := int(float64(p.limiter.Limit()) * pacingInterval.Seconds())
-	return max(1, min(n, p.limiter.Burst(), MaxBatchRecords))
+	return p.limiter.Burst()
 }
 
 // wait takes n tokens from the limiter, sleeping until they are available.
@@ -24,10 +24,9 @@ func (p *Publisher) pacedBatch() int {
 // its deadline.
 func (r *run) wait(n int) bool {
 	now := r.p.now()
+	// n never exceeds the burst and the limit is positive and finite, so
+	// the reservation always succeeds; only its delay matters.
 	res := r.p.limiter.ReserveN(now, n)
-	if !res.OK() {
-		return false
-	}
 	delay := res.DelayFrom(now)
 	if delay == 0 {
 		return true

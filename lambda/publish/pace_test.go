@@ -2,12 +2,12 @@ package publish
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/google/go-cmp/cmp"
-	"golang.org/x/time/rate"
 )
 
 func sizes(requests [][]string) []int {
@@ -34,10 +34,48 @@ func repeatDuration(d time.Duration, n int) []time.Duration {
 	return out
 }
 
+func TestPacedBurst(t *testing.T) {
+	tests := []struct {
+		rate float64
+		want int
+	}{
+		{rate: 0.5, want: 1},
+		{rate: 10, want: 1},
+		{rate: 19.9, want: 1},
+		{rate: 1000, want: 100},
+		// What 100 ms allows, rounded down: a request never runs ahead of
+		// the rate.
+		{rate: 1001, want: 100},
+		{rate: 5000, want: MaxBatchRecords},
+		{rate: 1e6, want: MaxBatchRecords},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.rate), func(t *testing.T) {
+			p, err := New(newFake(t, nil), Options{Stream: "s", Rate: tt.rate})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.limiter == nil || float64(p.limiter.Limit()) != tt.rate || p.limiter.Burst() != tt.want {
+				t.Errorf("New(Rate: %v) limiter = %v; want rate %v, burst %d", tt.rate, p.limiter, tt.rate, tt.want)
+			}
+		})
+	}
+}
+
+func TestZeroRateIsUnpaced(t *testing.T) {
+	p, err := New(newFake(t, nil), Options{Stream: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.limiter != nil {
+		t.Errorf("New(Rate: 0) limiter = %v, want nil (unpaced)", p.limiter)
+	}
+}
+
 func TestPacing(t *testing.T) {
 	tests := []struct {
 		name    string
-		limiter *rate.Limiter
+		rate    float64
 		records int
 		// sizes of the requests, in order
 		sizes []int
@@ -47,57 +85,38 @@ func TestPacing(t *testing.T) {
 		{
 			// A batch goes out every 100 ms: records never wait for a
 			// batch to fill at a low rate.
-			name:    "10 per second, burst 1: one record every 100 ms",
-			limiter: rate.NewLimiter(10, 1),
+			name:    "10 per second: one record every 100 ms",
+			rate:    10,
 			records: 5,
 			sizes:   []int{1, 1, 1, 1, 1},
 			slept:   repeatDuration(100*time.Millisecond, 4),
 		},
 		{
-			name:    "10 per second, burst 100: still one record per request",
-			limiter: rate.NewLimiter(10, 100),
-			records: 5,
-			sizes:   []int{1, 1, 1, 1, 1},
-			slept:   nil,
-		},
-		{
 			name:    "1000 per second: 100 records per 100 ms",
-			limiter: rate.NewLimiter(1000, 1000),
+			rate:    1000,
 			records: 1000,
 			sizes:   repeatInt(100, 10),
-			slept:   nil,
+			slept:   repeatDuration(100*time.Millisecond, 9),
 		},
 		{
-			name:    "1000 per second, empty bucket after the burst",
-			limiter: rate.NewLimiter(1000, 100),
-			records: 300,
-			sizes:   []int{100, 100, 100},
-			slept:   []time.Duration{100 * time.Millisecond, 100 * time.Millisecond},
-		},
-		{
-			name:    "a request carries no more than the burst",
-			limiter: rate.NewLimiter(100_000, 50),
-			records: 200,
-			sizes:   []int{50, 50, 50, 50},
-			slept:   repeatDuration(500*time.Microsecond, 3),
-		},
-		{
-			name:    "fast and bursty: full batches",
-			limiter: rate.NewLimiter(1_000_000, 10_000),
+			// The last batch reserves a full burst of tokens before the
+			// iterator turns out to hold only 200 more records.
+			name:    "fast: full batches",
+			rate:    1_000_000,
 			records: 1200,
 			sizes:   []int{500, 500, 200},
-			slept:   nil,
+			slept:   repeatDuration(500*time.Microsecond, 2),
 		},
 		{
 			name:    "below one record per 100 ms: one record per request",
-			limiter: rate.NewLimiter(2, 1),
+			rate:    2,
 			records: 3,
 			sizes:   []int{1, 1, 1},
 			slept:   []time.Duration{500 * time.Millisecond, 500 * time.Millisecond},
 		},
 		{
-			name:    "infinite rate is unpaced",
-			limiter: rate.NewLimiter(rate.Inf, 0),
+			name:    "rate 0 is unpaced",
+			rate:    0,
 			records: 600,
 			sizes:   []int{500, 100},
 			slept:   nil,
@@ -106,7 +125,7 @@ func TestPacing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := newFake(t, nil)
-			p, clk := newPublisher(t, fake, Options{Limiter: tt.limiter, MaxInFlight: 1})
+			p, clk := newPublisher(t, fake, Options{Rate: tt.rate, MaxInFlight: 1})
 			got := publish(t, t.Context(), p, small(tt.records))
 			if diff := cmp.Diff(Result{Sent: tt.records, Requests: len(tt.sizes)}, got); diff != "" {
 				t.Errorf("Publish() mismatch (-want +got):\n%s", diff)
@@ -124,7 +143,7 @@ func TestPacing(t *testing.T) {
 func TestPacingStopsBeforeTheDeadline(t *testing.T) {
 	// GIVEN one record per second and 9.5 seconds to go
 	fake := newFake(t, nil)
-	p, clk := newPublisher(t, fake, Options{Limiter: rate.NewLimiter(1, 1)})
+	p, clk := newPublisher(t, fake, Options{Rate: 1})
 	ctx, cancel := context.WithDeadline(t.Context(), clk.now().Add(9500*time.Millisecond))
 	defer cancel()
 
@@ -154,8 +173,7 @@ func TestRetriesTakeNoTokens(t *testing.T) {
 		}
 		return accepted(len(ids)), nil
 	})
-	lim := rate.NewLimiter(1000, 100)
-	p, _ := newPublisher(t, fake, Options{Limiter: lim})
+	p, _ := newPublisher(t, fake, Options{Rate: 1000})
 	got := publish(t, t.Context(), p, small(100))
 	if diff := cmp.Diff(Result{Sent: 100, Requests: 2, Retries: 100}, got); diff != "" {
 		t.Errorf("Publish() mismatch (-want +got):\n%s", diff)

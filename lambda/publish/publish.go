@@ -3,6 +3,7 @@ package publish
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -80,13 +81,13 @@ type Options struct {
 	// MaxAttempts is the number of times a record may be sent, the first
 	// included; 0 means DefaultMaxAttempts.
 	MaxAttempts int
-	// Limiter paces publishing to its rate. Tokens are taken a batch at a
-	// time, once the batch's first record is pulled: a batch holds what the
-	// rate allows in 100 ms, at least one record and at most the burst. So a
-	// request never carries more records than the burst, and at a low rate
-	// records go out one by one as their tokens come instead of waiting for
-	// a batch to fill. Resends take no tokens. Nil means unpaced.
-	Limiter *rate.Limiter
+	// Rate paces publishing to this many records per second; 0 means
+	// unpaced. Tokens are taken a batch at a time, once the batch's first
+	// record is pulled: a batch holds what the rate allows in 100 ms, at
+	// least one record and at most MaxBatchRecords. So at a low rate records
+	// go out one by one as their tokens come instead of waiting for a batch
+	// to fill. Resends take no tokens.
+	Rate float64
 	// Rand draws the backoff jitter; nil means a generator seeded from the
 	// clock. Publish serializes its use.
 	Rand *rand.Rand
@@ -122,11 +123,12 @@ type Result struct {
 // Publisher sends records to one Kinesis stream. It is safe for concurrent
 // use; each Publish call has its own requests and Result.
 type Publisher struct {
-	client         putRecordsAPI
-	streamName     *string
-	streamARN      *string
-	maxInFlight    int
-	maxAttempts    int
+	client      putRecordsAPI
+	streamName  *string
+	streamARN   *string
+	maxInFlight int
+	maxAttempts int
+	// limiter is nil when unpaced; its burst is the paced batch size.
 	limiter        *rate.Limiter
 	baseBackoff    time.Duration
 	maxBackoff     time.Duration
@@ -153,7 +155,6 @@ func New(client putRecordsAPI, opts Options) (*Publisher, error) {
 		client:         client,
 		maxInFlight:    orDefault(opts.MaxInFlight, DefaultMaxInFlight),
 		maxAttempts:    orDefault(opts.MaxAttempts, DefaultMaxAttempts),
-		limiter:        opts.Limiter,
 		baseBackoff:    orDefault(opts.BaseBackoff, DefaultBaseBackoff),
 		maxBackoff:     orDefault(opts.MaxBackoff, DefaultMaxBackoff),
 		requestTimeout: orDefault(opts.RequestTimeout, DefaultRequestTimeout),
@@ -186,13 +187,11 @@ func New(client putRecordsAPI, opts Options) (*Publisher, error) {
 	case opts.RequestTimeout < 0:
 		return nil, fmt.Errorf("publish: Options.RequestTimeout %s is negative", opts.RequestTimeout)
 	}
-	if lim := opts.Limiter; lim != nil && lim.Limit() != rate.Inf {
-		if lim.Limit() <= 0 {
-			return nil, fmt.Errorf("publish: Options.Limiter rate %v is not positive (use a nil Limiter for unpaced)", lim.Limit())
-		}
-		if lim.Burst() < 1 {
-			return nil, fmt.Errorf("publish: Options.Limiter burst %d is below 1", lim.Burst())
-		}
+	if opts.Rate < 0 || math.IsNaN(opts.Rate) || math.IsInf(opts.Rate, 0) {
+		return nil, fmt.Errorf("publish: Options.Rate %v is not a finite, non-negative number of records per second (0 means unpaced)", opts.Rate)
+	}
+	if opts.Rate > 0 {
+		p.limiter = rate.NewLimiter(rate.Limit(opts.Rate), pacedBurst(opts.Rate))
 	}
 	if p.rand == nil {
 		seed := uint64(time.Now().UnixNano())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"strings"
@@ -18,7 +19,6 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/google/go-cmp/cmp"
-	"golang.org/x/time/rate"
 )
 
 func TestCheckStream(t *testing.T) {
@@ -72,8 +72,9 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{name: "base above max", client: fake, opts: Options{Stream: "s", BaseBackoff: 2 * time.Second, MaxBackoff: time.Second}, want: "BaseBackoff 2s exceeds MaxBackoff 1s"},
 		{name: "base above default max", client: fake, opts: Options{Stream: "s", BaseBackoff: time.Minute}, want: "BaseBackoff 1m0s exceeds MaxBackoff 5s"},
 		{name: "negative RequestTimeout", client: fake, opts: Options{Stream: "s", RequestTimeout: -time.Millisecond}, want: "RequestTimeout -1ms"},
-		{name: "limiter at rate 0", client: fake, opts: Options{Stream: "s", Limiter: rate.NewLimiter(0, 10)}, want: "rate 0"},
-		{name: "limiter with burst 0", client: fake, opts: Options{Stream: "s", Limiter: rate.NewLimiter(10, 0)}, want: "burst 0"},
+		{name: "negative Rate", client: fake, opts: Options{Stream: "s", Rate: -1}, want: "Options.Rate -1 "},
+		{name: "NaN Rate", client: fake, opts: Options{Stream: "s", Rate: math.NaN()}, want: "Options.Rate NaN "},
+		{name: "infinite Rate", client: fake, opts: Options{Stream: "s", Rate: math.Inf(1)}, want: "Options.Rate +Inf "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -95,7 +96,7 @@ func TestNewAcceptsGoodOptions(t *testing.T) {
 	}{
 		{name: "defaults", opts: Options{Stream: "chat-events_1.x"}},
 		{name: "stream ARN", opts: Options{Stream: "arn:aws:kinesis:us-east-1:123456789012:stream/chat-events"}},
-		{name: "unlimited limiter", opts: Options{Stream: "s", Limiter: rate.NewLimiter(rate.Inf, 0)}},
+		{name: "rate below one record per pacing interval", opts: Options{Stream: "s", Rate: 0.5}},
 		{name: "equal backoffs", opts: Options{Stream: "s", BaseBackoff: time.Second, MaxBackoff: time.Second}},
 	}
 	for _, tt := range tests {
