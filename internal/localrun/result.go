@@ -37,17 +37,26 @@ func (e *FunctionError) Error() string {
 	return fmt.Sprintf("function returned %s: %s", e.Type, e.Message)
 }
 
-// ParseInvocation interprets the response body of an invocation. Lambda flags
-// a function error with the X-Amz-Function-Error header (functionError); the
-// Runtime Interface Emulator does not set it, so an errorMessage/errorType
-// body counts too.
-func ParseInvocation(payload []byte, functionError string) (Result, error) {
+// FunctionErrorOf returns the function error an invocation's response
+// carries, or nil when the function succeeded. Lambda flags a function error
+// with the X-Amz-Function-Error header (header); the Runtime Interface
+// Emulator does not set it, so an errorMessage/errorType body counts too.
+func FunctionErrorOf(payload []byte, header string) *FunctionError {
 	var fe FunctionError
 	if json.Unmarshal(payload, &fe) == nil && (fe.Message != "" || fe.Type != "") {
-		return Result{}, &fe
+		return &fe
 	}
-	if functionError != "" {
-		return Result{}, &FunctionError{Type: functionError, Message: string(payload)}
+	if header != "" {
+		return &FunctionError{Type: header, Message: string(payload)}
+	}
+	return nil
+}
+
+// ParseInvocation interprets the response body of an invocation whose
+// X-Amz-Function-Error header is functionError.
+func ParseInvocation(payload []byte, functionError string) (Result, error) {
+	if fe := FunctionErrorOf(payload, functionError); fe != nil {
+		return Result{}, fe
 	}
 	// Pointers tell a missing field from a zero one.
 	var raw struct {

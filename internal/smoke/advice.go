@@ -7,6 +7,7 @@ import (
 	"time"
 
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/chatstream/chatstream/internal/localrun"
 )
 
 // next says what to check after a failure: the first explanation that the
@@ -40,7 +41,7 @@ func (r *report) next() string {
 func (r *report) producerAdvice() string {
 	logs := fmt.Sprintf("read the producer's log: aws logs tail $(aws lambda get-function-configuration --function-name %s "+
 		"--query LoggingConfig.LogGroup --output text) --since 15m", r.function)
-	var fe *functionError
+	var fe *localrun.FunctionError
 	var throttled *lambdatypes.TooManyRequestsException
 	switch {
 	case errors.As(r.problem, &fe) && fe.Type == "PayloadError":

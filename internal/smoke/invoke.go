@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/chatstream/chatstream/internal/localrun"
 	"github.com/chatstream/chatstream/lambda/produce"
 )
 
@@ -22,21 +23,6 @@ type manualPayload struct {
 	Count int     `json:"count"`
 	Rate  float64 `json:"rate"`
 	RunID string  `json:"run_id"`
-}
-
-// functionError is an error the producer returned, as the Lambda runtime
-// reports it: errorType is the Go type's name, such as DeliveryError.
-type functionError struct {
-	Type    string `json:"errorType"`
-	Message string `json:"errorMessage"`
-}
-
-// Error implements error.
-func (e *functionError) Error() string {
-	if e.Type == "" {
-		return e.Message
-	}
-	return e.Type + ": " + e.Message
 }
 
 // encodePayload returns the manual payload for one run, checked with the
@@ -56,7 +42,8 @@ func encodePayload(count int, rate float64, runID string) ([]byte, error) {
 // invokeProducer calls the producer synchronously and returns its result
 // and when the invocation that ran started. Only an invocation Lambda
 // refused before running it is tried again, as retry allows. A function
-// error comes back as a *functionError.
+// error comes back as a *localrun.FunctionError, whose Type is the Go type's
+// name, such as DeliveryError.
 func invokeProducer(ctx context.Context, api invoker, function string, payload []byte, retry rejectionRetry) (produce.Result, time.Time, error) {
 	var out *lambda.InvokeOutput
 	started, err := retry.do(ctx, func(ctx context.Context) error {
@@ -79,14 +66,8 @@ func invokeProducer(ctx context.Context, api invoker, function string, payload [
 
 // decodeResult reads the producer's answer.
 func decodeResult(function string, out *lambda.InvokeOutput) (produce.Result, error) {
-	// Lambda flags a function error with a header; the Runtime Interface
-	// Emulator does not, so an errorMessage body counts too.
-	var fe functionError
-	if json.Unmarshal(out.Payload, &fe) == nil && (fe.Message != "" || fe.Type != "") {
-		return produce.Result{}, &fe
-	}
-	if out.FunctionError != nil {
-		return produce.Result{}, &functionError{Type: aws.ToString(out.FunctionError), Message: string(out.Payload)}
+	if fe := localrun.FunctionErrorOf(out.Payload, aws.ToString(out.FunctionError)); fe != nil {
+		return produce.Result{}, fe
 	}
 	var res produce.Result
 	dec := json.NewDecoder(bytes.NewReader(out.Payload))

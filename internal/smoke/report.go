@@ -1,11 +1,13 @@
 package smoke
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
+	"github.com/chatstream/chatstream/internal/localrun"
 	"github.com/chatstream/chatstream/lambda/produce"
 )
 
@@ -83,7 +85,7 @@ func (r *report) Write(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "\n%s\n", r.verdict())
 	if r.problem != nil {
-		fmt.Fprintf(&b, "  %s\n", r.problem)
+		fmt.Fprintf(&b, "  %s\n", problemText(r.problem))
 	}
 	if r.polls > 0 {
 		b.WriteString("\n")
@@ -98,6 +100,20 @@ func (r *report) Write(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// problemText words what failed. A function error reads as its type and
+// message, without localrun's "function returned" prefix: the verdict above
+// it already says the producer failed.
+func problemText(err error) string {
+	var fe *localrun.FunctionError
+	switch {
+	case !errors.As(err, &fe):
+		return err.Error()
+	case fe.Type == "":
+		return fe.Message
+	}
+	return fe.Type + ": " + fe.Message
 }
 
 // verdict is the report's headline.
