@@ -142,13 +142,14 @@ func (h *Handler) produce(ctx context.Context, req Request) (Result, error) {
 
 	sendCtx, cancel := withReportMargin(ctx)
 	defer cancel()
-	var generated int
-	out := pub.Publish(sendCtx, records(gen.Events(count), &generated))
+	out := pub.Publish(sendCtx, records(gen.Events(count)))
 
+	// Publish counts every record it pulls once, as sent or failed, and an
+	// event is generated only when its record is pulled.
 	res := Result{
 		RunID:        req.RunID,
 		Requested:    count,
-		Generated:    generated,
+		Generated:    out.Sent + out.Failed,
 		Sent:         out.Sent,
 		Failed:       out.Failed,
 		Requests:     out.Requests,

@@ -18,8 +18,8 @@ const (
 )
 
 // records encodes each event as a Kinesis record keyed by its user id,
-// lazily, and counts in *generated the records handed out.
-func records(events iter.Seq[chat.Event], generated *int) iter.Seq[publish.Record] {
+// lazily: an event is generated only when its record is pulled.
+func records(events iter.Seq[chat.Event]) iter.Seq[publish.Record] {
 	return func(yield func(publish.Record) bool) {
 		var chunk []byte
 		for ev := range events {
@@ -28,7 +28,6 @@ func records(events iter.Seq[chat.Event], generated *int) iter.Seq[publish.Recor
 			}
 			start := len(chunk)
 			chunk = ev.AppendJSON(chunk)
-			*generated++
 			// The full slice expression stops anyone appending to one
 			// record from overwriting the next.
 			rec := publish.Record{
