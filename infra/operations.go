@@ -12,14 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-)
-
-// Producer metrics: the producer writes them to its log as CloudWatch embedded metric format.
-const (
-	// MetricsNamespace is the CloudWatch namespace of the producer's own metrics.
-	MetricsNamespace = "chatstream"
-	// MetricsStreamDimension is the dimension that names the stream a metric is about.
-	MetricsStreamDimension = "Stream"
+	"github.com/chatstream/chatstream/lambda/produce"
 )
 
 // OperationsProps configures NewOperations.
@@ -77,9 +70,9 @@ func NewOperations(scope constructs.Construct, id string, props *OperationsProps
 
 	emf := func(name string) awscloudwatch.IMetric {
 		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-			Namespace:     jsii.String(MetricsNamespace),
+			Namespace:     jsii.String(produce.MetricNamespace),
 			MetricName:    jsii.String(name),
-			DimensionsMap: &map[string]*string{MetricsStreamDimension: props.Stream.StreamName()},
+			DimensionsMap: &map[string]*string{produce.MetricStreamDimension: props.Stream.StreamName()},
 			Statistic:     jsii.String("Sum"),
 			Period:        awscdk.Duration_Minutes(jsii.Number(1)),
 		})
@@ -103,7 +96,7 @@ func NewOperations(scope constructs.Construct, id string, props *OperationsProps
 				graph("Producer duration (ms)",
 					props.Producer.MetricDuration(&awscloudwatch.MetricOptions{Statistic: jsii.String("p50"), Period: awscdk.Duration_Minutes(jsii.Number(1))}),
 					props.Producer.MetricDuration(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: awscdk.Duration_Minutes(jsii.Number(1))})),
-				graph("Events sent and failed (producer metrics)", emf("EventsSent"), emf("EventsFailed"), emf("Retries")),
+				graph("Events sent and failed (producer metrics)", emf(produce.MetricEventsSent), emf(produce.MetricEventsFailed), emf(produce.MetricRetries)),
 			},
 			{
 				graph("Stream incoming records", props.Stream.MetricIncomingRecords(perMinute)),

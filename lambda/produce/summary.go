@@ -36,13 +36,19 @@ func topCodes(codes map[string]int, n int) string {
 }
 
 // Embedded Metric Format names: CloudWatch turns the summary line into
-// these metrics without any API call from the function.
+// these metrics without any API call from the function. They are exported
+// for the dashboard that graphs them.
 const (
-	metricNamespace = "chatstream"
-	metricDimension = "Stream"
-	metricSent      = "EventsSent"
-	metricFailed    = "EventsFailed"
-	metricRetries   = "Retries"
+	// MetricNamespace is the CloudWatch namespace of the producer's metrics.
+	MetricNamespace = "chatstream"
+	// MetricStreamDimension is the dimension that names the stream written to.
+	MetricStreamDimension = "Stream"
+	// MetricEventsSent is the metric of Result.Sent.
+	MetricEventsSent = "EventsSent"
+	// MetricEventsFailed is the metric of Result.Failed.
+	MetricEventsFailed = "EventsFailed"
+	// MetricRetries is the metric of Result.Retries.
+	MetricRetries = "Retries"
 )
 
 // emfMetadata is the "_aws" member of an Embedded Metric Format log line.
@@ -77,21 +83,21 @@ func (h *Handler) logSummary(ctx context.Context, req Request, res Result, d sum
 	emf := emfMetadata{
 		Timestamp: h.now().UnixMilli(),
 		CloudWatchMetrics: []emfDirective{{
-			Namespace:  metricNamespace,
-			Dimensions: [][]string{{metricDimension}},
+			Namespace:  MetricNamespace,
+			Dimensions: [][]string{{MetricStreamDimension}},
 			Metrics: []emfMetric{
-				{Name: metricSent, Unit: "Count"},
-				{Name: metricFailed, Unit: "Count"},
-				{Name: metricRetries, Unit: "Count"},
+				{Name: MetricEventsSent, Unit: "Count"},
+				{Name: MetricEventsFailed, Unit: "Count"},
+				{Name: MetricRetries, Unit: "Count"},
 			},
 		}},
 	}
 	attrs := []slog.Attr{
 		slog.Any("_aws", emf),
-		slog.String(metricDimension, h.cfg.Stream),
-		slog.Int(metricSent, res.Sent),
-		slog.Int(metricFailed, res.Failed),
-		slog.Int(metricRetries, res.Retries),
+		slog.String(MetricStreamDimension, h.cfg.Stream),
+		slog.Int(MetricEventsSent, res.Sent),
+		slog.Int(MetricEventsFailed, res.Failed),
+		slog.Int(MetricRetries, res.Retries),
 		slog.String("trigger", string(req.Trigger)),
 		// A string, because log tools read JSON numbers as float64 and
 		// would round a 64-bit seed.
