@@ -55,11 +55,8 @@ func runSAM(ctx context.Context, stop <-chan struct{}, args []string, stdout, st
 	}
 	defer func() { err = errors.Join(err, stopLocal(l, stdout)) }()
 
-	env := localrun.FunctionEnv(l.Kinesis, l.Stream, o.settings())
 	// sam sets the region and credentials itself, from its own environment.
-	for _, name := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
-		delete(env, name)
-	}
+	env := localrun.FunctionEnv(l.Kinesis, l.Stream, o.settings())
 	in, err := localrun.PrepareSAM(template, path, *function, env)
 	if err != nil {
 		return err

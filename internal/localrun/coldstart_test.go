@@ -85,9 +85,6 @@ func benchFunction(b *testing.B) (rie, producer string, env map[string]string) {
 	return rie, producer, map[string]string{
 		"STREAM_NAME":              "bench",
 		"AWS_ENDPOINT_URL_KINESIS": kinesis.URL,
-		"AWS_REGION":               "us-east-1",
-		"AWS_ACCESS_KEY_ID":        localAccessKey,
-		"AWS_SECRET_ACCESS_KEY":    localSecretKey,
 	}
 }
 

@@ -31,6 +31,9 @@ type EmulatorConfig struct {
 	// Env is the function's environment on top of what Lambda always sets.
 	// Nothing else from this process's environment reaches the function.
 	Env map[string]string
+	// Region is the function's AWS_REGION and AWS_DEFAULT_REGION; empty
+	// means us-east-1.
+	Region string
 	// FunctionTimeout is AWS_LAMBDA_FUNCTION_TIMEOUT; 0 means 60 s.
 	FunctionTimeout time.Duration
 	// StartTimeout bounds the wait for the emulator to listen; 0 means 10 s.
@@ -68,6 +71,9 @@ func StartEmulator(ctx context.Context, cfg EmulatorConfig) (*Emulator, error) {
 	if cfg.StartTimeout == 0 {
 		cfg.StartTimeout = 10 * time.Second
 	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
 	return retryPortRace(func() (*Emulator, error) { return startEmulatorOnce(ctx, cfg) })
 }
 
@@ -88,7 +94,7 @@ func startEmulatorOnce(ctx context.Context, cfg EmulatorConfig) (*Emulator, erro
 		cfg.Bootstrap,
 	)
 	cmd.Dir = cfg.WorkDir
-	cmd.Env = emulatorEnv(cfg.Env, cfg.FunctionTimeout)
+	cmd.Env = emulatorEnv(cfg)
 	logPath := filepath.Join(cfg.WorkDir, "lambda.log")
 	proc, err := startProcess("Lambda emulator", cmd, logPath)
 	if err != nil {
@@ -111,19 +117,26 @@ func startEmulatorOnce(ctx context.Context, cfg EmulatorConfig) (*Emulator, erro
 }
 
 // emulatorEnv is the emulator's whole environment, which it passes on to the
-// function: what Lambda sets for a provided.al2023 function, then env.
-func emulatorEnv(env map[string]string, timeout time.Duration) []string {
+// function: what Lambda sets for a provided.al2023 function, then cfg.Env.
+func emulatorEnv(cfg EmulatorConfig) []string {
 	all := map[string]string{
 		"PATH":                            "/usr/local/bin:/usr/bin:/bin",
 		"TZ":                              ":UTC",
 		"AWS_LAMBDA_FUNCTION_NAME":        "chatstream-producer-local",
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
-		"AWS_LAMBDA_FUNCTION_TIMEOUT":     strconv.Itoa(int(timeout / time.Second)),
+		"AWS_LAMBDA_FUNCTION_TIMEOUT":     strconv.Itoa(int(cfg.FunctionTimeout / time.Second)),
 		"AWS_EC2_METADATA_DISABLED":       "true",
 		// The CDK app sets LoggingFormat JSON, for which Lambda sets this.
 		"AWS_LAMBDA_LOG_FORMAT": "JSON",
+		"AWS_REGION":            cfg.Region,
+		"AWS_DEFAULT_REGION":    cfg.Region,
+		// Lambda hands the function its role's session; kinesis-local
+		// accepts any key.
+		"AWS_ACCESS_KEY_ID":     localAccessKey,
+		"AWS_SECRET_ACCESS_KEY": localSecretKey,
+		"AWS_SESSION_TOKEN":     "local",
 	}
-	for k, v := range env {
+	for k, v := range cfg.Env {
 		all[k] = v
 	}
 	out := make([]string, 0, len(all))

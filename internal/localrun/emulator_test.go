@@ -56,6 +56,11 @@ func TestEmulator(t *testing.T) {
 			"STREAM_NAME":                 "events-local",
 			"AWS_LAMBDA_FUNCTION_TIMEOUT": "30",
 			"AWS_LAMBDA_FUNCTION_NAME":    "chatstream-producer-local",
+			"AWS_REGION":                  "us-east-1",
+			"AWS_DEFAULT_REGION":          "us-east-1",
+			"AWS_ACCESS_KEY_ID":           localAccessKey,
+			"AWS_SECRET_ACCESS_KEY":       localSecretKey,
+			"AWS_SESSION_TOKEN":           "local",
 		}
 		for k, v := range want {
 			if got.Env[k] != v {

@@ -79,6 +79,7 @@ func Start(ctx context.Context, cfg Config) (l *Local, err error) {
 		WorkDir:         cfg.WorkDir,
 		Port:            cfg.LambdaPort,
 		Env:             FunctionEnv(k, cfg.Stream, cfg.Settings),
+		Region:          k.Region,
 		FunctionTimeout: cfg.FunctionTimeout,
 	})
 	if err != nil {
@@ -87,18 +88,12 @@ func Start(ctx context.Context, cfg Config) (l *Local, err error) {
 	return &Local{Kinesis: k, Emulator: em, Stream: cfg.Stream}, nil
 }
 
-// FunctionEnv is the producer's environment for stream on k: its settings,
-// and what Lambda provides (region, credentials), with the SDK's standard
-// endpoint variable pointing at kinesis-local.
+// FunctionEnv is the producer's own environment for stream on k: its
+// settings, STREAM_NAME, and the SDK's standard endpoint variable pointing at
+// kinesis-local. What Lambda itself provides (region, credentials) is the
+// runner's to add: StartEmulator does, and so does sam.
 func FunctionEnv(k *Kinesis, stream string, settings map[string]string) map[string]string {
-	env := map[string]string{
-		"AWS_REGION":               k.Region,
-		"AWS_DEFAULT_REGION":       k.Region,
-		"AWS_ACCESS_KEY_ID":        localAccessKey,
-		"AWS_SECRET_ACCESS_KEY":    localSecretKey,
-		"AWS_SESSION_TOKEN":        "local",
-		"AWS_ENDPOINT_URL_KINESIS": k.Endpoint,
-	}
+	env := map[string]string{"AWS_ENDPOINT_URL_KINESIS": k.Endpoint}
 	for name, v := range settings {
 		env[name] = v
 	}
