@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -159,32 +158,4 @@ func TestLoadConfigRefusesWholly(t *testing.T) {
 	if _, err := LoadConfig(lookup(good)); err != nil {
 		t.Fatalf("LoadConfig(good) error = %v; the cases above change one thing each from it", err)
 	}
-}
-
-// FuzzParsePayloadRefusals checks, for any payload, what a refusal must be
-// for the people who read it in a log line or a dead letter: bounded, on
-// one line, free of control characters that a log viewer would act on, and
-// the same error every time.
-func FuzzParsePayloadRefusals(f *testing.F) {
-	for _, seed := range []string{`{"count": 0}`, `{"run_id": "a\nb"}`, `{"source": "\u001b[31m"}`, "{\"\x00\": 1}", `[`} {
-		f.Add([]byte(seed))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		_, err := ParsePayload(data)
-		if err == nil {
-			return
-		}
-		msg := err.Error()
-		if len(msg) > maxRefusalBytes {
-			t.Errorf("ParsePayload(%.100q…) error is %d bytes, want at most %d", data, len(msg), maxRefusalBytes)
-		}
-		for i, r := range msg {
-			if unicode.IsControl(r) {
-				t.Fatalf("ParsePayload(%.100q…) error %q has control character %U at byte %d", data, msg, r, i)
-			}
-		}
-		if _, again := ParsePayload(data); again == nil || again.Error() != msg {
-			t.Errorf("ParsePayload(%.100q…) refused with %q, then with %v", data, msg, again)
-		}
-	})
 }

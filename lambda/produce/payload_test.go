@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/chatstream/chatstream/lambda/chat"
 	"github.com/google/go-cmp/cmp"
@@ -147,11 +148,18 @@ func TestParsePayloadRefuses(t *testing.T) {
 	}
 }
 
-// FuzzParsePayload checks that no input panics and that whatever is
-// accepted is within the documented limits. `go test` runs the seeds;
-// `go test -fuzz FuzzParsePayload` explores.
+// FuzzParsePayload checks that no input panics, that whatever is accepted
+// is within the documented limits, and that a refusal is what the people
+// who read it in a log line or a dead letter need: bounded, on one line,
+// free of control characters that a log viewer would act on, and the same
+// error every time. `go test` runs the seeds; `go test -fuzz
+// FuzzParsePayload` explores.
 func FuzzParsePayload(f *testing.F) {
-	for _, seed := range []string{`{}`, `{"count":5,"rate":1.5,"run_id":"a"}`, schedulerPayload, `{"source":"aws.events","detail-type":"Scheduled Event"}`, `[]`, `{"count":1e3}`, `nul`} {
+	for _, seed := range []string{
+		`{}`, `{"count":5,"rate":1.5,"run_id":"a"}`, schedulerPayload,
+		`{"source":"aws.events","detail-type":"Scheduled Event"}`, `[]`, `{"count":1e3}`, `nul`,
+		`{"count": 0}`, `{"run_id": "a\nb"}`, `{"source": "\u001b[31m"}`, "{\"\x00\": 1}", `[`,
+	} {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -160,6 +168,7 @@ func FuzzParsePayload(f *testing.F) {
 			if req != (Request{}) {
 				t.Errorf("ParsePayload(%q) returned %+v with error %v, want the zero Request", data, req, err)
 			}
+			checkRefusal(t, data, err)
 			return
 		}
 		switch req.Trigger {
@@ -179,4 +188,21 @@ func FuzzParsePayload(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkRefusal checks the error that ParsePayload refused data with.
+func checkRefusal(t *testing.T, data []byte, err error) {
+	t.Helper()
+	msg := err.Error()
+	if len(msg) > maxRefusalBytes {
+		t.Errorf("ParsePayload(%.100q…) error is %d bytes, want at most %d", data, len(msg), maxRefusalBytes)
+	}
+	for i, r := range msg {
+		if unicode.IsControl(r) {
+			t.Fatalf("ParsePayload(%.100q…) error %q has control character %U at byte %d", data, msg, r, i)
+		}
+	}
+	if _, again := ParsePayload(data); again == nil || again.Error() != msg {
+		t.Errorf("ParsePayload(%.100q…) refused with %q, then with %v", data, msg, again)
+	}
 }
