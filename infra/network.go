@@ -51,7 +51,7 @@ func NewNetwork(scope constructs.Construct, id string, props *NetworkProps) *Net
 	s := props.Settings
 	n := &Network{Construct: c}
 
-	if s.VpcID == "" {
+	if s.CreatesVpc() {
 		n.Vpc = newIsolatedVpc(c, props)
 		for _, subnet := range *n.Vpc.IsolatedSubnets() {
 			n.SubnetIDs = append(n.SubnetIDs, subnet.SubnetId())

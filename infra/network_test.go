@@ -16,7 +16,7 @@ import (
 func (s *synthesis) workgroupSubnets(t *testing.T) []any {
 	t.Helper()
 	var out []any
-	if !s.env.CreatesVpc() {
+	if !s.env.Network.CreatesVpc() {
 		for _, id := range s.env.Network.SubnetIDs {
 			out = append(out, id)
 		}

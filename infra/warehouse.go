@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskinesis"
@@ -136,7 +135,7 @@ func NewWarehouse(scope constructs.Construct, id string, props *WarehouseProps) 
 	params := []any{&awsredshiftserverless.CfnWorkgroup_ConfigParameterProperty{
 		ParameterKey: jsii.String("require_ssl"), ParameterValue: jsii.String("true"),
 	}}
-	if slices.Contains(s.LogExports, config.LogUserActivity) {
+	if s.ExportsLog(config.LogUserActivity) {
 		// The user activity log stays empty unless the database records it.
 		params = append(params, &awsredshiftserverless.CfnWorkgroup_ConfigParameterProperty{
 			ParameterKey: jsii.String("enable_user_activity_logging"), ParameterValue: jsii.String("true"),

@@ -150,7 +150,7 @@ func TestWorkgroup(t *testing.T) {
 		// GIVEN the workgroup
 		r := s.resource(t, s.stack.Warehouse.Workgroup)
 		params := []any{map[string]any{"ParameterKey": "require_ssl", "ParameterValue": "true"}}
-		if s.env.ExportsLog(config.LogUserActivity) {
+		if s.env.Warehouse.ExportsLog(config.LogUserActivity) {
 			params = append(params, map[string]any{"ParameterKey": "enable_user_activity_logging", "ParameterValue": "true"})
 		}
 		// THEN it is private, TLS-only, capacity-capped and placed in the network's subnets

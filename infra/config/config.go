@@ -208,12 +208,12 @@ const envNameRule = "want 1 to 20 lower-case letters, digits or hyphens, startin
 // Retain reports whether stateful resources outlive the stack.
 func (e Environment) Retain() bool { return e.RemovalPolicy == RemovalRetain }
 
-// CreatesVpc reports whether the stack creates its own VPC.
-func (e Environment) CreatesVpc() bool { return e.Network.VpcID == "" }
+// CreatesVpc reports whether the stack creates its own VPC, which it does unless VpcID names one.
+func (n Network) CreatesVpc() bool { return n.VpcID == "" }
 
 // ExportsLog reports whether the namespace exports the named log type.
-func (e Environment) ExportsLog(logType string) bool {
-	return slices.Contains(e.Warehouse.LogExports, logType)
+func (w Warehouse) ExportsLog(logType string) bool {
+	return slices.Contains(w.LogExports, logType)
 }
 
 // key names a setting the way errors print it: chatstream.staging.warehouse.baseCapacity.

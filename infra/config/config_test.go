@@ -56,7 +56,7 @@ func TestFromContextOverlaysSettingsOnDefaults(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("FromContext (-want +got):\n%s", diff)
 	}
-	if got.StackName() != "chatstream-qa" || got.Retain() || !got.CreatesVpc() || got.ExportsLog(LogUser) {
+	if got.StackName() != "chatstream-qa" || got.Retain() || !got.Network.CreatesVpc() || got.Warehouse.ExportsLog(LogUser) {
 		t.Errorf("derived values of %+v are wrong", got)
 	}
 }

@@ -135,14 +135,14 @@ func (c *checker) warehouse(w Warehouse, n Network) {
 		c.check(slices.Contains(known, l), fmt.Sprintf("warehouse.logExports[%d]", i), l, "want one of %q", known)
 		c.check(!slices.Contains(w.LogExports[:i], l), fmt.Sprintf("warehouse.logExports[%d]", i), l, "listed twice")
 	}
-	c.check(!w.PubliclyAccessible || n.VpcID != "", "warehouse.publiclyAccessible", w.PubliclyAccessible,
+	c.check(!w.PubliclyAccessible || !n.CreatesVpc(), "warehouse.publiclyAccessible", w.PubliclyAccessible,
 		"a created VPC has only isolated subnets; set network.vpcId and public network.subnetIds to expose the workgroup")
 }
 
 // network checks where the workgroup goes against the rule of WorkgroupZones: at least three
 // subnets in three Availability Zones, whether or not enhanced VPC routing is on.
 func (c *checker) network(n Network, region string) {
-	if n.VpcID != "" {
+	if !n.CreatesVpc() {
 		c.check(vpcID.MatchString(n.VpcID), "network.vpcId", n.VpcID, "want vpc- and 8 or 17 hex digits")
 		c.ids("network.subnetIds", n.SubnetIDs, subnetID, "subnet-")
 		c.ids("network.securityGroupIds", n.SecurityGroupIDs, securityGroup, "sg-")
