@@ -39,8 +39,7 @@ type checker struct {
 // check runs the smoke test and returns its report; it never fails, since
 // every failure is something the report explains.
 func check(ctx context.Context, s settings, deps Deps, progress io.Writer) *report {
-	name, _ := stack.Name(s.env) // parseFlags checked env
-	rep := &report{env: s.env, stack: name, count: s.count, timeout: s.timeout, poll: s.poll}
+	rep := &report{env: s.env, stack: s.stack, count: s.count, timeout: s.timeout, poll: s.poll}
 	k := &checker{s: s, deps: deps, progress: progress, rep: rep}
 	k.run(ctx)
 	return rep

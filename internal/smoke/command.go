@@ -72,6 +72,7 @@ type Deps struct {
 // settings are the command line's values.
 type settings struct {
 	env     string
+	stack   string // chatstream-ENV
 	count   int
 	rate    float64
 	timeout time.Duration
@@ -112,9 +113,12 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 		return settings{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	case s.env == "":
 		return settings{}, errors.New("-env is required, such as -env staging")
-	case !validEnv(s.env):
-		_, err := stack.Name(s.env)
+	}
+	var err error
+	if s.stack, err = stack.Name(s.env); err != nil {
 		return settings{}, fmt.Errorf("-env: %w", err)
+	}
+	switch {
 	case s.count < 1 || s.count > produce.MaxCount:
 		return settings{}, fmt.Errorf("-count %d: want 1 to %d events", s.count, produce.MaxCount)
 	case s.rate < 0 || math.IsNaN(s.rate) || math.IsInf(s.rate, 0):
@@ -125,11 +129,6 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 		return settings{}, fmt.Errorf("-poll %s: want more than 0 and at most -timeout (%s)", s.poll, s.timeout)
 	}
 	return s, nil
-}
-
-func validEnv(env string) bool {
-	_, err := stack.Name(env)
-	return err == nil
 }
 
 // Main runs the smoke test described by args, writes the report to stdout
