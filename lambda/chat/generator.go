@@ -31,14 +31,11 @@ const (
 // required.
 type Config struct {
 	// Users is the number of users; ids are 1..Users, user 1 the busiest.
+	// The population follows from it: one chat per ten users, at least
+	// one, with ids 1..chats, chat 1 the busiest; and at most min(Users, 32)
+	// users signed in at once, which bounds the LEAVEs needed to close every
+	// session at the end of a batch.
 	Users int
-	// Chats is the number of chats; ids are 1..Chats, chat 1 the busiest.
-	// Zero means one chat per ten users, at least one.
-	Chats int
-	// MaxSessions caps how many users are signed in at once. It bounds the
-	// LEAVEs needed to close every session at the end of a batch. Zero means
-	// min(Users, 32).
-	MaxSessions int
 	// RunID, when set, is copied into every event. It must satisfy CheckRunID.
 	RunID string
 	// Rand drives every choice: the same seed gives the same events, apart
@@ -69,12 +66,6 @@ func NewGenerator(cfg Config) (*Generator, error) {
 	if cfg.Users < 1 {
 		return nil, fmt.Errorf("chat config: users %d must be at least 1", cfg.Users)
 	}
-	if cfg.Chats < 0 {
-		return nil, fmt.Errorf("chat config: chats %d must not be negative", cfg.Chats)
-	}
-	if cfg.MaxSessions < 0 {
-		return nil, fmt.Errorf("chat config: max sessions %d must not be negative", cfg.MaxSessions)
-	}
 	if cfg.Rand == nil {
 		return nil, fmt.Errorf("chat config: no random source")
 	}
@@ -86,14 +77,8 @@ func NewGenerator(cfg Config) (*Generator, error) {
 			return nil, fmt.Errorf("chat config: %w", err)
 		}
 	}
-	chats := cfg.Chats
-	if chats == 0 {
-		chats = max(1, cfg.Users/10)
-	}
-	maxSessions := cfg.MaxSessions
-	if maxSessions == 0 {
-		maxSessions = min(cfg.Users, 32)
-	}
+	chats := max(1, cfg.Users/10)
+	maxSessions := min(cfg.Users, 32)
 	now := cfg.Now
 	if now == nil {
 		now = time.Now

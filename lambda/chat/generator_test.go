@@ -194,19 +194,13 @@ func TestSessionsLongRun(t *testing.T) {
 func TestSessionsCloseForEveryCount(t *testing.T) {
 	populations := []chat.Config{
 		{Users: 1},
-		{Users: 5, Chats: 2, MaxSessions: 3},
+		{Users: 25},
 		{Users: 1000},
 	}
 	for _, cfg := range populations {
 		for n := 2; n <= 120; n++ {
 			t.Run(fmt.Sprintf("users=%d/n=%d", cfg.Users, n), func(t *testing.T) {
-				chats, maxSessions := cfg.Chats, cfg.MaxSessions
-				if chats == 0 {
-					chats = max(1, cfg.Users/10)
-				}
-				if maxSessions == 0 {
-					maxSessions = min(cfg.Users, 32)
-				}
+				chats, maxSessions := max(1, cfg.Users/10), min(cfg.Users, 32)
 				events := collect(newGenerator(t, cfg, uint64(n)), n)
 				problems, left := checkSessions(events, cfg.Users, chats, maxSessions)
 				if len(problems) > 0 || left != 0 || len(events) != n {
@@ -397,8 +391,6 @@ func TestNewGeneratorRejectsBadConfig(t *testing.T) {
 		want string
 	}{
 		{name: "no users", cfg: chat.Config{Users: 0, Rand: src, IDs: ids}, want: "users 0 must be at least 1"},
-		{name: "negative chats", cfg: chat.Config{Users: 1, Chats: -1, Rand: src, IDs: ids}, want: "chats -1"},
-		{name: "negative max sessions", cfg: chat.Config{Users: 1, MaxSessions: -2, Rand: src, IDs: ids}, want: "max sessions -2"},
 		{name: "no random source", cfg: chat.Config{Users: 1, IDs: ids}, want: "no random source"},
 		{name: "no id source", cfg: chat.Config{Users: 1, Rand: src}, want: "no random source for event ids"},
 		{name: "bad run id", cfg: chat.Config{Users: 1, Rand: src, IDs: ids, RunID: "a b"}, want: `run id "a b"`},
