@@ -1,5 +1,10 @@
 package publish
 
+import (
+	"context"
+	"time"
+)
+
 // pacedBurst is the limiter burst, and so the batch size, for a rate of
 // recordsPerSecond: what the rate allows in one pacingInterval, at least one
 // record and at most MaxBatchRecords. At 10 records/s that is one record
@@ -31,7 +36,7 @@ func (r *run) wait(n int) bool {
 	if delay == 0 {
 		return true
 	}
-	if deadline, ok := r.ctx.Deadline(); ok && now.Add(delay).After(deadline) {
+	if pastDeadline(r.ctx, now, delay) {
 		res.CancelAt(now)
 		return false
 	}
@@ -40,4 +45,11 @@ func (r *run) wait(n int) bool {
 		return false
 	}
 	return true
+}
+
+// pastDeadline reports whether waiting d from now would end after ctx's
+// deadline.
+func pastDeadline(ctx context.Context, now time.Time, d time.Duration) bool {
+	deadline, ok := ctx.Deadline()
+	return ok && now.Add(d).After(deadline)
 }

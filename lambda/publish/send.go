@@ -51,7 +51,7 @@ func (r *run) send(b *batch) {
 		}
 
 		d := r.p.backoff(attempt)
-		if deadline, ok := r.ctx.Deadline(); ok && r.p.now().Add(d).After(deadline) {
+		if pastDeadline(r.ctx, r.p.now(), d) {
 			// No time left to resend: report why they failed, not the deadline.
 			t.fail(code, len(pending))
 			return
