@@ -20,7 +20,7 @@ func runInvoke(ctx context.Context, stop <-chan struct{}, args []string, stdout,
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
-	root, _, err := o.repository()
+	root, work, err := o.repository()
 	if err != nil {
 		return err
 	}
@@ -29,7 +29,7 @@ func runInvoke(ctx context.Context, stop <-chan struct{}, args []string, stdout,
 		return err
 	}
 
-	l, err := startLocal(ctx, stop, &o, stdout)
+	l, err := startLocal(ctx, stop, &o, root, work, stdout)
 	if err != nil {
 		return err
 	}

@@ -117,12 +117,10 @@ func untilStop(ctx context.Context, stop <-chan struct{}) (context.Context, cont
 	return ctx, cancel
 }
 
-// startLocal builds and starts the producer side, printing where things are.
-func startLocal(ctx context.Context, stop <-chan struct{}, o *options, stdout io.Writer) (*localrun.Local, error) {
-	root, work, err := o.repository()
-	if err != nil {
-		return nil, err
-	}
+// startLocal builds and starts the producer side in the repository at root,
+// with binaries and logs in work, printing where things are.
+func startLocal(ctx context.Context, stop <-chan struct{}, o *options, root, work string, stdout io.Writer) (*localrun.Local, error) {
+	settings := o.settings()
 	fmt.Fprintf(stdout, "building the producer for %s/%s and the Lambda Runtime Interface Emulator\n", runtime.GOOS, runtime.GOARCH)
 	startCtx, cancel := untilStop(ctx, stop)
 	defer cancel()
@@ -132,7 +130,7 @@ func startLocal(ctx context.Context, stop <-chan struct{}, o *options, stdout io
 		Stream:          o.stream,
 		KinesisPort:     o.kinesisPort,
 		LambdaPort:      o.lambdaPort,
-		Settings:        o.settings(),
+		Settings:        settings,
 		FunctionTimeout: o.timeout,
 	})
 	if err != nil {
@@ -143,7 +141,7 @@ func startLocal(ctx context.Context, stop <-chan struct{}, o *options, stdout io
 	}
 	fmt.Fprintf(stdout, "kinesis-local   %s, stream %s (on-demand)\n", l.Kinesis.Endpoint, l.Stream)
 	fmt.Fprintf(stdout, "producer        %s/2015-03-31/functions/function/invocations\n", l.Emulator.Endpoint)
-	fmt.Fprintf(stdout, "producer env    %s\n", settingsLine(o.settings()))
+	fmt.Fprintf(stdout, "producer env    %s\n", settingsLine(settings))
 	fmt.Fprintf(stdout, "logs            %s, %s\n", relative(root, l.Kinesis.Log), relative(root, l.Emulator.Log))
 	return l, nil
 }

@@ -49,7 +49,7 @@ func runSAM(ctx context.Context, stop <-chan struct{}, args []string, stdout, st
 		return fmt.Errorf("read the synthesized template (run make synth first): %w", err)
 	}
 
-	l, err := startLocal(ctx, stop, &o, stdout)
+	l, err := startLocal(ctx, stop, &o, root, work, stdout)
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ func runSchedule(ctx context.Context, stop <-chan struct{}, args []string, stdou
 	if *interval <= 0 {
 		return &usageError{fmt.Errorf("-interval %s: want a positive duration such as 5s", *interval)}
 	}
-	root, _, err := o.repository()
+	root, work, err := o.repository()
 	if err != nil {
 		return err
 	}
@@ -39,7 +39,7 @@ func runSchedule(ctx context.Context, stop <-chan struct{}, args []string, stdou
 		return err
 	}
 
-	l, err := startLocal(ctx, stop, &o, stdout)
+	l, err := startLocal(ctx, stop, &o, root, work, stdout)
 	if err != nil {
 		return err
 	}
