@@ -71,12 +71,16 @@ FUZZTIME ?= 1m
 
 .PHONY: fuzz
 fuzz: ## Run every fuzz target for FUZZTIME (default 1m) each; a crasher is kept in the package's testdata/fuzz/
-	@for dir in $$(grep -l '^func Fuzz' $$(find lambda sql infra cmd internal -name '*_test.go') | xargs -n1 dirname | sort -u); do \
+	@tests=$$($(GO) list -e -f '{{$$d := .Dir}}{{range .TestGoFiles}}{{$$d}}/{{.}} {{end}}{{range .XTestGoFiles}}{{$$d}}/{{.}} {{end}}' ./...) || exit 1; \
+	status=0; \
+	for dir in $$(grep -l '^func Fuzz' $$tests /dev/null | xargs -n1 dirname | sort -u); do \
+	  pkg=./$${dir#$(CURDIR)/}; \
 	  for target in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go | cut -d' ' -f2); do \
-	    echo "== ./$$dir $$target for $(FUZZTIME)"; \
-	    $(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime '$(FUZZTIME)' ./$$dir; \
+	    echo "== $$pkg $$target for $(FUZZTIME)"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime '$(FUZZTIME)' $$pkg || status=1; \
 	  done; \
-	done
+	done; \
+	exit $$status
 
 # ENV names the environment (cdk.json) and becomes part of stack, file and
 # flag names, so recipes use $(env): ENV, checked to be 1 or more lower-case
