@@ -65,16 +65,23 @@ func TestAppendJSONAppends(t *testing.T) {
 }
 
 func TestTypeString(t *testing.T) {
-	var got []string
-	for _, typ := range Types() {
-		got = append(got, typ.String())
+	tests := []struct {
+		typ  Type
+		want string
+	}{
+		{typ: Join, want: "JOIN"},
+		{typ: Leave, want: "LEAVE"},
+		{typ: OpenChat, want: "OPEN_CHAT"},
+		{typ: Subscribe, want: "SUBSCRIBE"},
+		{typ: SendMessage, want: "SEND_MESSAGE"},
+		{typ: 0, want: "Type(0)"},
 	}
-	want := "JOIN LEAVE OPEN_CHAT SUBSCRIBE SEND_MESSAGE"
-	if strings.Join(got, " ") != want {
-		t.Errorf("Types() names = %v, want %s", got, want)
-	}
-	if got := Type(0).String(); got != "Type(0)" {
-		t.Errorf("Type(0).String() = %q, want %q", got, "Type(0)")
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			if got := tt.typ.String(); got != tt.want {
+				t.Errorf("Type(%d).String() = %q, want %q", uint8(tt.typ), got, tt.want)
+			}
+		})
 	}
 }
 

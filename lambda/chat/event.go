@@ -24,9 +24,6 @@ const (
 	SendMessage
 )
 
-// Types returns every event type, in declaration order.
-func Types() []Type { return []Type{Join, Leave, OpenChat, Subscribe, SendMessage} }
-
 // String returns the name written to "event_name", such as "SEND_MESSAGE".
 func (t Type) String() string {
 	switch t {
