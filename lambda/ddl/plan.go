@@ -53,10 +53,8 @@ func applyPlan(e cfn.Event) (plan, error) {
 	if err != nil {
 		return plan{}, err
 	}
-	schema, err := chatsql.QuoteIdentifier(props.Params.Schema)
-	if err != nil {
-		return plan{}, fmt.Errorf("property %s: %w", propSchema, err)
-	}
+	// parseProperties validated the schema, so quoting it cannot fail.
+	schema, _ := chatsql.QuoteIdentifier(props.Params.Schema)
 	// The typed view's qualified name, ready to paste into SQL.
 	p.data = map[string]any{"EventsView": schema + "." + chatsql.EventsView}
 	return p, nil
@@ -112,7 +110,7 @@ func updateStatements(e cfn.Event, cur Properties) ([]chatsql.Statement, []strin
 		stmts, aerr := chatsql.Apply(cur.Params)
 		return stmts, []string{fmt.Sprintf("old %v: building everything in %s", err, physicalID(cur))}, aerr
 	}
-	if old.value(propWorkgroupName)+"/"+old.value(propDatabase) != physicalID(cur) {
+	if physicalID(Properties{WorkgroupName: old.value(propWorkgroupName), Database: old.value(propDatabase)}) != physicalID(cur) {
 		// A new database: build everything there. CloudFormation then
 		// deletes the old resource, which tears down the old objects.
 		stmts, err := chatsql.Apply(cur.Params)
