@@ -184,13 +184,6 @@ func (p *Proxy) end() {
 	}
 }
 
-// count updates the counters under the lock.
-func (p *Proxy) count(update func(*Counts)) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	update(&p.ledger.counts)
-}
-
 // note updates the counters and the records' histories under the lock.
 func (p *Proxy) note(update func(*ledger)) {
 	p.mu.Lock()

@@ -138,7 +138,7 @@ func (p *Proxy) putRecords(w http.ResponseWriter, r *http.Request, body []byte) 
 	})
 
 	if fault == delayed {
-		p.count(func(c *Counts) { c.Delayed++ })
+		p.note(func(l *ledger) { l.counts.Delayed++ })
 		t := time.NewTimer(p.faults.DelayFor)
 		defer t.Stop()
 		select {
@@ -202,19 +202,19 @@ func (p *Proxy) forwardEntries(w http.ResponseWriter, r *http.Request, req map[s
 	}
 	out["Records"], _ = json.Marshal(entries)
 	body, _ := json.Marshal(out)
-	p.count(func(c *Counts) { c.Forwarded += len(entries) })
+	p.note(func(l *ledger) { l.counts.Forwarded += len(entries) })
 
 	resp, err := p.forward(r, body)
 	if err != nil {
-		p.count(func(c *Counts) { c.UpstreamFailures++ })
+		p.note(func(l *ledger) { l.counts.UpstreamFailures++ })
 		fakekinesis.WriteError(w, http.StatusBadGateway, CodeInternalFailure, err.Error())
 		return forwarded{}, false
 	}
 	if resp.status != http.StatusOK {
 		// Upstream refused the request as a whole: nothing was stored.
-		p.count(func(c *Counts) { c.UpstreamRefused += len(entries) })
+		p.note(func(l *ledger) { l.counts.UpstreamRefused += len(entries) })
 		if fault == lostAnswer {
-			p.count(func(c *Counts) { c.LostAnswers++ })
+			p.note(func(l *ledger) { l.counts.LostAnswers++ })
 			fakekinesis.HangUp(w)
 			return forwarded{}, false
 		}
@@ -223,7 +223,7 @@ func (p *Proxy) forwardEntries(w http.ResponseWriter, r *http.Request, req map[s
 	}
 	var up forwarded
 	if json.Unmarshal(resp.body, &up.answer) != nil || json.Unmarshal(up.answer["Records"], &up.results) != nil || len(up.results) != len(entries) {
-		p.count(func(c *Counts) { c.UpstreamFailures++ })
+		p.note(func(l *ledger) { l.counts.UpstreamFailures++ })
 		fakekinesis.WriteError(w, http.StatusBadGateway, CodeInternalFailure, "upstream's PutRecords answer does not account for each entry: "+string(resp.body))
 		return forwarded{}, false
 	}
@@ -281,10 +281,10 @@ func (p *Proxy) deliver(w http.ResponseWriter, r *http.Request, fault requestFau
 
 // passThrough forwards a request unchanged and copies the answer back.
 func (p *Proxy) passThrough(w http.ResponseWriter, r *http.Request, body []byte) {
-	p.count(func(c *Counts) { c.PassedThrough++ })
+	p.note(func(l *ledger) { l.counts.PassedThrough++ })
 	resp, err := p.forward(r, body)
 	if err != nil {
-		p.count(func(c *Counts) { c.UpstreamFailures++ })
+		p.note(func(l *ledger) { l.counts.UpstreamFailures++ })
 		fakekinesis.WriteError(w, http.StatusBadGateway, CodeInternalFailure, err.Error())
 		return
 	}
