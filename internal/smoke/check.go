@@ -201,21 +201,30 @@ type progress struct {
 
 func (k *checker) poll(ctx context.Context) (progress, error) {
 	st := k.stmts.Progress
-	res, err := k.runner.Run(ctx, st.Name, st.SQL, map[string]string{"run_id": k.rep.runID})
+	row, err := k.oneRow(ctx, st)
 	if err != nil {
 		return progress{}, err
 	}
-	if len(res.Rows) != 1 {
-		return progress{}, fmt.Errorf("statement %s returned %d rows, want 1", st.Name, len(res.Rows))
-	}
 	var p progress
-	if p.visible, _, err = res.Rows[0].Int("visible_events"); err != nil {
+	if p.visible, _, err = row.Int("visible_events"); err != nil {
 		return progress{}, fmt.Errorf("statement %s: %w", st.Name, err)
 	}
-	if p.records, _, err = res.Rows[0].Int("stream_records"); err != nil {
+	if p.records, _, err = row.Int("stream_records"); err != nil {
 		return progress{}, fmt.Errorf("statement %s: %w", st.Name, err)
 	}
 	return p, nil
+}
+
+// oneRow runs a statement about the run that answers with exactly one row.
+func (k *checker) oneRow(ctx context.Context, st chatsql.Statement) (dataapi.Row, error) {
+	res, err := k.runner.Run(ctx, st.Name, st.SQL, map[string]string{"run_id": k.rep.runID})
+	if err != nil {
+		return dataapi.Row{}, err
+	}
+	if len(res.Rows) != 1 {
+		return dataapi.Row{}, fmt.Errorf("statement %s returned %d rows, want 1", st.Name, len(res.Rows))
+	}
+	return res.Rows[0], nil
 }
 
 // latency is the run's end-to-end latency in milliseconds.
@@ -226,11 +235,7 @@ type latency struct {
 func (k *checker) measureLatency(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, statementTimeout)
 	defer cancel()
-	st := k.stmts.Latency
-	res, err := k.runner.Run(ctx, st.Name, st.SQL, map[string]string{"run_id": k.rep.runID})
-	if err == nil && len(res.Rows) != 1 {
-		err = fmt.Errorf("statement %s returned %d rows, want 1", st.Name, len(res.Rows))
-	}
+	row, err := k.oneRow(ctx, k.stmts.Latency)
 	var l latency
 	for _, col := range []struct {
 		name string
@@ -239,7 +244,7 @@ func (k *checker) measureLatency(ctx context.Context) {
 		if err != nil {
 			break
 		}
-		*col.dst, _, err = res.Rows[0].Int(col.name)
+		*col.dst, _, err = row.Int(col.name)
 	}
 	if err != nil {
 		k.rep.latencyErr = err
