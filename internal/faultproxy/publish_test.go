@@ -66,8 +66,8 @@ func TestPublishKeepsItsPromisesUnderFaults(t *testing.T) {
 					BaseBackoff:    2 * time.Millisecond,
 					MaxBackoff:     20 * time.Millisecond,
 					RequestTimeout: requestTimeout,
-					// 100 records a request, so that faults hit many requests.
-					Rate: 1000,
+					// 200 records a request, so that faults hit many requests.
+					Rate: 2000,
 					Rand: rand.New(rand.NewPCG(seed, 9)),
 				})
 				if err != nil {
