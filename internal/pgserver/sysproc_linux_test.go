@@ -1,0 +1,24 @@
+package pgserver
+
+import "testing"
+
+func TestServesFromArgs(t *testing.T) {
+	const dataDir = "/repo/.local/postgres/data"
+	tests := []struct {
+		name    string
+		cmdline string
+		want    bool
+	}{
+		{name: "our postmaster", cmdline: "/repo/node_modules/x/native/bin/postgres\x00-D\x00/repo/.local/postgres/data\x00-p\x005432\x00", want: true},
+		{name: "a postmaster of another folder", cmdline: "/usr/lib/postgresql/17/bin/postgres\x00-D\x00/var/lib/postgresql/data\x00"},
+		{name: "another program", cmdline: "sleep\x0060\x00"},
+		{name: "a postgres child process", cmdline: "postgres: checkpointer \x00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := servesFromArgs(splitArgs([]byte(tt.cmdline)), dataDir); got != tt.want {
+				t.Errorf("servesFromArgs(%q) = %v, want %v", tt.cmdline, got, tt.want)
+			}
+		})
+	}
+}
