@@ -20,7 +20,7 @@ func testContext(t *testing.T, limit time.Duration) context.Context {
 }
 
 // binaries is the installed server's folder.
-func binaries(t *testing.T) string {
+func binaries(t testing.TB) string {
 	t.Helper()
 	root, err := localrun.FindRoot(".")
 	if err != nil {
