@@ -1,6 +1,12 @@
 package pgserver
 
-import "testing"
+import (
+	"errors"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+)
 
 func TestServesFromArgs(t *testing.T) {
 	const dataDir = "/repo/.local/postgres/data"
@@ -20,5 +26,22 @@ func TestServesFromArgs(t *testing.T) {
 				t.Errorf("servesFromArgs(%q) = %v, want %v", tt.cmdline, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestStartErrorSaysWhatToDo(t *testing.T) {
+	// GIVEN a start as root that the kernel refused, as a container's
+	// seccomp profile refuses a user namespace
+	attr := &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWUSER}
+	err := startError("initdb", attr, &os.PathError{Op: "fork/exec", Path: "initdb", Err: syscall.EPERM})
+
+	// THEN the error names the cause and both ways out
+	for _, want := range []string{"operation not permitted", "refuses to run as root", "run as a user other than root", "user.max_user_namespaces", "--security-opt seccomp=unconfined"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("startError = %v; want it to contain %q", err, want)
+		}
+	}
+	if !errors.Is(err, syscall.EPERM) {
+		t.Errorf("startError does not wrap the cause")
 	}
 }
