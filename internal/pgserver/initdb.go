@@ -37,8 +37,9 @@ func initialize(ctx context.Context, binaries, dataDir, logPath string, attr *sy
 		"-D", partial,
 		"-U", superuser,
 		"--auth=trust",
-		// UTF-8 and byte-order comparison of text, whatever this machine's
-		// locale: Redshift compares strings by their bytes too.
+		// UTF-8, and text compared case-sensitively without locale rules,
+		// whatever this machine's locale: Redshift's default collation,
+		// case_sensitive, has no locale either (COLLATE function).
 		"--encoding=UTF8",
 		"--locale=C",
 		"--no-instructions",
