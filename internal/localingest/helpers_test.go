@@ -22,8 +22,14 @@ func testContext(t testing.TB, limit time.Duration) context.Context {
 	return ctx
 }
 
-// clock returns the same time until set moves it.
+// clock returns the same time until a test moves it.
 type clock struct{ now time.Time }
+
+// newClock starts at a time given in a zone east of UTC: refresh_time must
+// be its UTC wall time whatever zone the clock reports in.
+func newClock() *clock {
+	return &clock{now: time.Date(2026, 11, 27, 12, 0, 0, 123456000, time.FixedZone("UTC+2", 2*60*60))}
+}
 
 func (c *clock) Now() time.Time { return c.now }
 
@@ -42,7 +48,7 @@ func newFixture(t testing.TB, ctx context.Context) *fixture {
 	if err := localrun.CreateStream(ctx, streams, name, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{stream: name, schema: "t_" + strings.ReplaceAll(name, "-", "_"), clock: &clock{now: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)}}
+	f := &fixture{stream: name, schema: "t_" + strings.ReplaceAll(name, "-", "_"), clock: newClock()}
 	f.view = f.newView(t, streams)
 	if err := f.view.Create(ctx); err != nil {
 		t.Fatal(err)
