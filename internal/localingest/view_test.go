@@ -20,8 +20,10 @@ func TestRefresh(t *testing.T) {
 	f := newFixture(t, ctx)
 
 	t.Run("the first refresh reads every shard from the oldest record", func(t *testing.T) {
-		// GIVEN 200 events and three records that are not JSON
-		malformed := []string{"not json", `{"event_id": "cut off`, "\xff\xfe invalid UTF-8"}
+		// GIVEN 200 events and four records that are not JSON to PostgreSQL:
+		// text, a cut-off object, bytes that are not UTF-8, and a NUL
+		// character, which JSONB cannot hold
+		malformed := []string{"not json", `{"event_id": "cut off`, "\xff\xfe invalid UTF-8", `{"event_id": "e\u0000"}`}
 		f.put(t, ctx, append(events(0, 200), malformed...)...)
 
 		// WHEN the view is refreshed
@@ -31,8 +33,8 @@ func TestRefresh(t *testing.T) {
 		}
 
 		// THEN it holds each record once, the malformed with a NULL payload
-		if report.Records != 203 || report.Malformed != 3 {
-			t.Errorf("report = %d records, %d malformed; want 203, 3", report.Records, report.Malformed)
+		if report.Records != 204 || report.Malformed != 4 {
+			t.Errorf("report = %d records, %d malformed; want 204, 4", report.Records, report.Malformed)
 		}
 		if len(report.Shards) != 4 {
 			t.Errorf("report has %d shards, want the on-demand stream's 4", len(report.Shards))
@@ -59,8 +61,8 @@ func TestRefresh(t *testing.T) {
 				t.Errorf("record %s: payload %s, want the event as JSONB", r.sequence, r.payload)
 			}
 		}
-		if nulls != 3 {
-			t.Errorf("%d rows with a NULL payload, want 3", nulls)
+		if nulls != 4 {
+			t.Errorf("%d rows with a NULL payload, want 4", nulls)
 		}
 	})
 
@@ -99,8 +101,8 @@ func TestRefresh(t *testing.T) {
 		if report.Records != 0 {
 			t.Errorf("report = %d records, want 0", report.Records)
 		}
-		if n := len(f.rows(t, ctx)); n != 303 {
-			t.Errorf("table holds %d rows, want 303", n)
+		if n := len(f.rows(t, ctx)); n != 304 {
+			t.Errorf("table holds %d rows, want 304", n)
 		}
 	})
 
@@ -115,8 +117,8 @@ func TestRefresh(t *testing.T) {
 		if _, err := crashing.Refresh(ctx); err == nil || !strings.Contains(err.Error(), "nothing of this refresh is kept") {
 			t.Fatalf("crashing Refresh = %v; want it to fail and say nothing was kept", err)
 		}
-		if n := len(f.rows(t, ctx)); n != 303 {
-			t.Fatalf("after the crash the table holds %d rows, want the 303 from before", n)
+		if n := len(f.rows(t, ctx)); n != 304 {
+			t.Fatalf("after the crash the table holds %d rows, want the 304 from before", n)
 		}
 
 		// WHEN the view is refreshed again
@@ -129,8 +131,8 @@ func TestRefresh(t *testing.T) {
 		if report.Records != 50 {
 			t.Errorf("report = %d records, want 50", report.Records)
 		}
-		if rows := f.checkExactlyTheStream(t, ctx); len(rows) != 353 {
-			t.Errorf("table holds %d rows, want 353", len(rows))
+		if rows := f.checkExactlyTheStream(t, ctx); len(rows) != 354 {
+			t.Errorf("table holds %d rows, want 354", len(rows))
 		}
 	})
 
@@ -150,8 +152,8 @@ func TestRefresh(t *testing.T) {
 		if report.Records != 50 {
 			t.Errorf("report = %d records, want 50", report.Records)
 		}
-		if rows := f.checkExactlyTheStream(t, ctx); len(rows) != 403 {
-			t.Errorf("table holds %d rows, want 403", len(rows))
+		if rows := f.checkExactlyTheStream(t, ctx); len(rows) != 404 {
+			t.Errorf("table holds %d rows, want 404", len(rows))
 		}
 	})
 }
