@@ -115,7 +115,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	for attempt := 1; ; attempt++ {
 		err = s.start(ctx, cfg, attr)
-		if err == nil || cfg.Port != 0 || attempt == maxStarts || !errors.Is(err, errPortTaken) {
+		var taken *portTakenError
+		if err == nil || cfg.Port != 0 || attempt == maxStarts || !errors.As(err, &taken) {
 			break
 		}
 	}
@@ -128,8 +129,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// errPortTaken says postgres could not bind its port.
-var errPortTaken = errors.New("port taken")
+// portTakenError says postgres could not bind its port.
+type portTakenError struct{ port int }
+
+// Error implements error.
+func (e *portTakenError) Error() string {
+	return fmt.Sprintf("postgres: port %d on %s is in use", e.port, loopback)
+}
 
 // start starts postgres on cfg.Port, or on a free port, and waits until
 // it accepts connections.
@@ -204,7 +210,7 @@ func (s *Server) waitReady(ctx context.Context) error {
 		case <-s.proc.done:
 			err := s.proc.exitError()
 			if strings.Contains(err.Error(), "could not bind IPv4 address") {
-				return fmt.Errorf("postgres: port %d on %s is in use: %w", s.Port, loopback, errPortTaken)
+				return &portTakenError{port: s.Port}
 			}
 			return err
 		case <-ctx.Done():
