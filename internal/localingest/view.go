@@ -183,7 +183,9 @@ func (v *View) Refresh(ctx context.Context) (Report, error) {
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return Report{}, fmt.Errorf("refresh %s: commit: %w; nothing of this refresh is kept", v.cfg.Stream, err)
+		// A commit whose answer was lost may have happened; either way rows
+		// and positions went together.
+		return Report{}, fmt.Errorf("refresh %s: commit: %w; its rows and shard positions are kept together or not at all, and the next refresh loads what they lack", v.cfg.Stream, err)
 	}
 	return report, nil
 }
