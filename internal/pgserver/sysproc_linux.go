@@ -17,12 +17,13 @@ import (
 // stopping them (SIGKILL, a crashed test binary).
 //
 // PostgreSQL refuses to run as root ("initdb: cannot be run as root"), and CI
-// runs as root, possibly from a clone under /root (mode 700) that another
+// runs as root, possibly from a clone in root's home (mode 700) that another
 // user could not even read. So as root, initdb and postgres run in a new user
 // namespace that maps one unprivileged uid inside, nobody's, to root outside:
 // PostgreSQL sees a non-root user that owns its files, while the kernel checks
-// every file access as the real root's. Nothing is setuid and no file changes
-// owner. The inner uid needs a passwd entry, because initdb looks up its own
+// its file accesses as uid 0's, the owner of the clone and of .local (with
+// an owner's rights only: it gains no privilege). Nothing is setuid and no
+// file changes owner. The inner uid needs a passwd entry, because initdb looks up its own
 // user name. As any other user they run as that user, directly.
 func serverProcAttr() (*syscall.SysProcAttr, error) {
 	attr := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
