@@ -24,7 +24,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@touch $@
 
 .PHONY: deps
-deps: node_modules/.package-lock.json ## Install the pinned Node tools (CDK CLI, kinesis-local)
+deps: node_modules/.package-lock.json ## Install the pinned Node packages (CDK CLI, kinesis-local, the local warehouse's PostgreSQL)
 
 .PHONY: lint
 lint: ## gofmt, go vet, staticcheck, and go.mod/go.sum tidy

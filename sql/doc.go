@@ -1,2 +1,2 @@
-// Package sql embeds the streaming-ingestion DDL and the analytics queries and renders them with safely quoted names.
+// Package sql embeds the streaming-ingestion DDL, the analytics queries and the local warehouse's own statements, and renders them with safely quoted names.
 package sql

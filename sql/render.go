@@ -9,7 +9,7 @@ import (
 	"text/template"
 )
 
-//go:embed ddl/*.sql queries/*.sql smoke/*.sql
+//go:embed ddl/*.sql queries/*.sql smoke/*.sql local/*.sql
 var files embed.FS
 
 // Statement is one SQL statement and the name the runner reports it by.

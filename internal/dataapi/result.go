@@ -20,6 +20,26 @@ type Result struct {
 	index     map[string]int
 }
 
+// NewResult returns a result with these columns and no rows yet. A runner of
+// another engine builds its results with NewResult and Append, so that what
+// reads a Result (Row.Int, Row.Text, a table printer) works on both engines.
+func NewResult(columns []string) *Result {
+	res := &Result{Columns: columns, index: make(map[string]int, len(columns))}
+	for i, c := range columns {
+		res.index[c] = i
+	}
+	return res
+}
+
+// Append adds a row with one field per column, in the order of Columns.
+func (r *Result) Append(fields []types.Field) error {
+	if len(fields) != len(r.Columns) {
+		return fmt.Errorf("a row has %d fields for %d columns", len(fields), len(r.Columns))
+	}
+	r.Rows = append(r.Rows, Row{result: r, fields: fields})
+	return nil
+}
+
 // Row is one row of a Result, read by column name.
 type Row struct {
 	result *Result

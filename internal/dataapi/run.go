@@ -51,11 +51,12 @@ const (
 	maxPoll   = 2 * time.Second
 )
 
-// Bounds on what one statement may return.
-const (
-	maxRows  = 10000
-	maxPages = 100
-)
+// MaxRows is the most rows a Runner reads of one result. Runners of other
+// engines keep to it too, so that a query prints the same everywhere.
+const MaxRows = 10000
+
+// maxPages bounds the GetStatementResult calls for one result.
+const maxPages = 100
 
 // StatementError is a statement that ended FAILED or ABORTED.
 type StatementError struct {
@@ -123,28 +124,27 @@ func (r *Runner) wait(ctx context.Context, d time.Duration) error {
 }
 
 func (r *Runner) read(ctx context.Context, name, id string) (*Result, error) {
-	res := &Result{}
+	var res *Result
 	var token *string
 	for range maxPages {
 		page, err := r.API.GetStatementResult(ctx, &redshiftdata.GetStatementResultInput{Id: aws.String(id), NextToken: token})
 		if err != nil {
 			return nil, fmt.Errorf("read result of statement %s (id %s): %w", name, id, err)
 		}
-		if res.Columns == nil {
-			res.index = make(map[string]int, len(page.ColumnMetadata))
+		if res == nil {
+			columns := make([]string, len(page.ColumnMetadata))
 			for i, c := range page.ColumnMetadata {
-				res.Columns = append(res.Columns, aws.ToString(c.Name))
-				res.index[aws.ToString(c.Name)] = i
+				columns[i] = aws.ToString(c.Name)
 			}
+			res = NewResult(columns)
 		}
 		for _, rec := range page.Records {
-			if len(rec) != len(res.Columns) {
-				return nil, fmt.Errorf("statement %s (id %s): a row has %d fields for %d columns", name, id, len(rec), len(res.Columns))
+			if len(res.Rows) == MaxRows {
+				return r.tooLarge(res, fmt.Errorf("statement %s (id %s) returned more than %d rows", name, id, MaxRows))
 			}
-			if len(res.Rows) == maxRows {
-				return r.tooLarge(res, fmt.Errorf("statement %s (id %s) returned more than %d rows", name, id, maxRows))
+			if err := res.Append(rec); err != nil {
+				return nil, fmt.Errorf("statement %s (id %s): %w", name, id, err)
 			}
-			res.Rows = append(res.Rows, Row{result: res, fields: rec})
 		}
 		token = page.NextToken
 		if aws.ToString(token) == "" {

@@ -183,9 +183,11 @@ func TestIntConversions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := &Result{Columns: []string{"n"}, index: map[string]int{"n": 0}}
-			row := Row{result: res, fields: []types.Field{tt.field}}
-			got, null, err := row.Int("n")
+			res := NewResult([]string{"n"})
+			if err := res.Append([]types.Field{tt.field}); err != nil {
+				t.Fatal(err)
+			}
+			got, null, err := res.Rows[0].Int("n")
 			if tt.wantErr != "" {
 				if err == nil || err.Error() != tt.wantErr {
 					t.Fatalf("Int = %d, %v; want error %q", got, err, tt.wantErr)
@@ -201,7 +203,7 @@ func TestIntConversions(t *testing.T) {
 
 func TestRunBoundsLargeResults(t *testing.T) {
 	row := []types.Field{&types.FieldMemberLongValue{Value: 1}}
-	oneBigPage := [][][]types.Field{slices.Repeat([][]types.Field{row}, maxRows+1)}
+	oneBigPage := [][][]types.Field{slices.Repeat([][]types.Field{row}, MaxRows+1)}
 	manyPages := slices.Repeat([][][]types.Field{{row}}, maxPages+1)
 	tests := []struct {
 		name          string
@@ -213,7 +215,7 @@ func TestRunBoundsLargeResults(t *testing.T) {
 	}{
 		{name: "too many rows", pages: oneBigPage, wantErr: "statement q (id st-1) returned more than 10000 rows"},
 		{name: "too many pages", pages: manyPages, wantErr: "statement q (id st-1) returned more than 100 pages"},
-		{name: "too many rows, truncated", pages: oneBigPage, truncate: true, wantRows: maxRows, wantTruncated: true},
+		{name: "too many rows, truncated", pages: oneBigPage, truncate: true, wantRows: MaxRows, wantTruncated: true},
 		{name: "too many pages, truncated", pages: manyPages, truncate: true, wantRows: maxPages, wantTruncated: true},
 		{name: "within bounds", pages: manyPages[:maxPages], truncate: true, wantRows: maxPages},
 	}
