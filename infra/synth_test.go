@@ -30,6 +30,7 @@ import (
 func testVariants() map[string]map[string]any {
 	return map[string]map[string]any{
 		"evr": {
+			"region":        "eu-west-1",
 			"removalPolicy": "destroy",
 			"warehouse":     map[string]any{"enhancedVpcRouting": true},
 			"network":       map[string]any{"availabilityZones": []any{"eu-west-1a", "eu-west-1b", "eu-west-1c"}},
