@@ -97,8 +97,8 @@ env = $(if $(and $(filter 1,$(words $(value ENV))),$(if $(call without,$(value E
 Q   ?=
 
 .PHONY: sql
-sql: ## Print the streaming-ingestion DDL for ENV (ROLE_ARN=arn… or FROM_STACK=1 for the real role)
-	@$(GO) run ./cmd/query ddl -env '$(env)' $(if $(ROLE_ARN),-role-arn '$(ROLE_ARN)') $(if $(FROM_STACK),-from-stack)
+sql: ## Print the streaming-ingestion DDL for ENV (FROM_STACK=1: the deployed stack's stream)
+	@$(GO) run ./cmd/query ddl -env '$(env)' $(if $(FROM_STACK),-from-stack)
 
 .PHONY: query
 query: ## Run sql/queries/<Q>.sql on the deployed ENV workgroup and print a table
