@@ -38,33 +38,26 @@ func Regions() []string {
 	}
 }
 
-// Why a known Region cannot host the stack.
-const (
-	// noServerless: cfn-lint's region data has no AWS::RedshiftServerless::Namespace or
-	// Workgroup there, so CloudFormation would refuse the template.
-	noServerless = "Redshift Serverless is not offered there: the pinned cfn-lint's region data has no AWS::RedshiftServerless::Namespace or ::Workgroup in %s"
-	// noLintData: the pinned cfn-lint does not know the Region, so nothing can check that the
-	// template's resource types exist there.
-	noLintData = "the pinned cfn-lint has no resource data for %s, so nothing checks that Redshift Serverless exists there"
-)
+// RegionsWithoutServerless returns the Regions of Regions where the pinned cfn-lint's region
+// data has no AWS::RedshiftServerless::Namespace or ::Workgroup, so CloudFormation would refuse
+// the stack. TestRegionsWithoutServerlessAreCfnLints (infra) runs cfn-lint over a namespace and a
+// workgroup in every Region and fails when its answer differs.
+func RegionsWithoutServerless() []string {
+	return []string{"ap-southeast-4", "me-south-1"}
+}
 
-// UnusableRegions maps each Region of Regions that cannot host the stack to
-// why. TestUnusableRegionsAreCfnLints (infra) runs the pinned cfn-lint over a
-// namespace and a workgroup in every Region and fails when its answer differs.
-func UnusableRegions() map[string]string {
-	return map[string]string{
-		"ap-southeast-4": noServerless,
-		"me-south-1":     noServerless,
-		"me-west-1":      noLintData,
-	}
+// RegionsUnknownToLinter returns the Regions of Regions the pinned cfn-lint has no data for, so
+// that nothing here can check the template's resource types exist there.
+// TestRegionsWithoutServerlessAreCfnLints (infra) checks that cfn-lint refuses each.
+func RegionsUnknownToLinter() []string {
+	return []string{"me-west-1"}
 }
 
 // UsableRegions returns the Regions of Regions that can host the stack, sorted.
 func UsableRegions() []string {
-	unusable := UnusableRegions()
 	var out []string
 	for _, r := range Regions() {
-		if _, bad := unusable[r]; !bad {
+		if checkRegion(r) == "" {
 			out = append(out, r)
 		}
 	}
@@ -73,10 +66,12 @@ func UsableRegions() []string {
 
 // checkRegion returns why region cannot host the stack, or "" when it can.
 func checkRegion(region string) string {
-	if why, bad := UnusableRegions()[region]; bad {
-		return fmt.Sprintf(why, region)
-	}
-	if slices.Contains(Regions(), region) {
+	switch {
+	case slices.Contains(RegionsWithoutServerless(), region):
+		return fmt.Sprintf("Redshift Serverless is not offered there: the pinned cfn-lint's region data has no AWS::RedshiftServerless::Namespace or ::Workgroup in %s", region)
+	case slices.Contains(RegionsUnknownToLinter(), region):
+		return fmt.Sprintf("the pinned cfn-lint has no resource data for %s, so nothing checks that Redshift Serverless exists there", region)
+	case slices.Contains(Regions(), region):
 		return ""
 	}
 	if near := nearest(region, Regions()); near != "" {
