@@ -91,8 +91,8 @@ func TestIngestionPropertiesAreAcceptedByTheRunner(t *testing.T) {
 		serviceToken := getAtt(s.id(child(t, s.stack.Ingestion.Provider, "framework-onEvent")), "Arn")
 		resolved := map[string]any{
 			text(getAtt(s.id(w.Workgroup), "Workgroup.WorkgroupName")): s.env.Warehouse.WorkgroupName,
-			text(adminSecretArn(s)):                                     "arn:aws:secretsmanager:eu-west-1:123456789012:secret:redshift!chatstream-staging-admin-AbCdEf",
-			text(serviceToken):                                         "arn:aws:lambda:eu-west-1:123456789012:function:provider",
+			text(adminSecretArn(s)): "arn:aws:secretsmanager:eu-west-1:123456789012:secret:redshift!chatstream-staging-admin-AbCdEf",
+			text(serviceToken):      "arn:aws:lambda:eu-west-1:123456789012:function:provider",
 		}
 		properties := map[string]any{}
 		for k, v := range props(s.resource(t, s.stack.Ingestion.Resource)) {

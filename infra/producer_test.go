@@ -18,11 +18,11 @@ func TestProducerFunction(t *testing.T) {
 		// without reserved concurrency (new accounts cannot spare it), logging JSON to its own log
 		// group, with the producer's environment
 		checks := map[string]any{
-			"Runtime":                      "provided.al2023",
-			"Architectures":                []any{"arm64"},
-			"Handler":                      "bootstrap",
-			"MemorySize":                   float64(p.MemoryMiB),
-			"Timeout":                      float64(p.TimeoutSeconds),
+			"Runtime":       "provided.al2023",
+			"Architectures": []any{"arm64"},
+			"Handler":       "bootstrap",
+			"MemorySize":    float64(p.MemoryMiB),
+			"Timeout":       float64(p.TimeoutSeconds),
 			"LoggingConfig": map[string]any{
 				"LogFormat": "JSON",
 				"LogGroup":  ref(s.id(s.stack.Producer.LogGroup)),

@@ -157,9 +157,9 @@ func NewWarehouse(scope constructs.Construct, id string, props *WarehouseProps) 
 		AdminSecretArn:    secretArn,
 		AdminSecretLookup: lookup,
 		StreamingRole:     role,
-		WorkgroupName: workgroup.AttrWorkgroupWorkgroupName(),
-		DatabaseName:  jsii.String(s.DatabaseName),
-		Ready:         constructs.NewDependencyGroup(namespace, workgroup, role),
+		WorkgroupName:     workgroup.AttrWorkgroupWorkgroupName(),
+		DatabaseName:      jsii.String(s.DatabaseName),
+		Ready:             constructs.NewDependencyGroup(namespace, workgroup, role),
 	}
 }
 

@@ -94,7 +94,10 @@ func checkTimeout(d time.Duration) error {
 // workgroupPattern is the Data API's own rule for WorkgroupName.
 var workgroupPattern = regexp.MustCompile(`^([a-z0-9-]{3,63}|arn:aws(-[a-z]+)*:redshift-serverless:[a-z0-9-]+:[0-9]{12}:workgroup/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`)
 
-var secretARNPattern = regexp.MustCompile(`^arn:aws(-[a-z]+)*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$`)
+// secretARNPattern is a secret ARN. Secret names take letters, digits and /_+=.@-, and secrets
+// a service manages for you start with the service's name and "!", as the admin secret Redshift
+// manages does ("redshift!…"; "Secrets managed by other AWS services", Secrets Manager User Guide).
+var secretARNPattern = regexp.MustCompile(`^arn:aws(-[a-z]+)*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:([a-z-]+!)?[A-Za-z0-9/_+=.@-]+$`)
 
 var hashPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
 

@@ -78,6 +78,9 @@ func TestParsePropertiesRefuses(t *testing.T) {
 		{name: "bad workgroup", edit: func(m map[string]any) { m["WorkgroupName"] = "Chat_Stream" }, wantErr: `property WorkgroupName: "Chat_Stream" is not a workgroup name`},
 		{name: "database with NUL", edit: func(m map[string]any) { m["Database"] = "dev\x00" }, wantErr: "property Database: identifier"},
 		{name: "secret is not an ARN", edit: func(m map[string]any) { m["SecretArn"] = "admin-password" }, wantErr: `property SecretArn: "admin-password" is not a Secrets Manager secret ARN`},
+		{name: "secret with a bang in the middle", edit: func(m map[string]any) {
+			m["SecretArn"] = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/admin!x-AbCdEf"
+		}, wantErr: "is not a Secrets Manager secret ARN"},
 		{name: "stream with capitals", edit: func(m map[string]any) { m["StreamName"] = "Chat-Events" }, wantErr: `property StreamName: stream name "Chat-Events"`},
 		{name: "a role ARN is no longer a property", edit: func(m map[string]any) { m["RoleArn"] = "arn:aws:iam::123456789012:role/r" }, wantErr: "unknown property RoleArn"},
 		{name: "timeout not a number", edit: func(m map[string]any) { m["TimeoutSeconds"] = "30m" }, wantErr: `property TimeoutSeconds: "30m" is not a whole number of seconds`},
@@ -102,6 +105,12 @@ func TestParsePropertiesRefuses(t *testing.T) {
 	}
 	if _, err := parseProperties(base); err != nil {
 		t.Errorf("parseProperties(create.json) = %v; want nil", err)
+	}
+	// The admin secret Redshift manages is named redshift!<namespace>-<user>.
+	managed := maps.Clone(base)
+	managed["SecretArn"] = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:redshift!chatstream-staging-chatstream_admin-AbCdEf"
+	if _, err := parseProperties(managed); err != nil {
+		t.Errorf("parseProperties with a Redshift-managed secret = %v; want nil", err)
 	}
 }
 
