@@ -19,6 +19,7 @@ require (
 	github.com/cdklabs/cdk-nag-go/cdknag/v2 v2.38.2
 	github.com/google/go-cmp v0.7.0
 	github.com/google/uuid v1.6.0
+	golang.org/x/term v0.47.0
 	golang.org/x/time v0.16.0
 )
 

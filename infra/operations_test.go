@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/chatstream/chatstream/infra/cost"
 )
 
 func TestAlarms(t *testing.T) {
@@ -48,6 +50,10 @@ func TestAlarms(t *testing.T) {
 		key := func(a alarm) string { b, _ := json.Marshal(a); return string(b) }
 		if diff := cmp.Diff(want, got, cmpSortBy(key)); diff != "" {
 			t.Errorf("alarms (-want +got):\n%s", diff)
+		}
+		// AND the cost estimate counts exactly these
+		if len(got) != cost.AlarmCount {
+			t.Errorf("%d alarms, but the cost estimate counts %d (infra/cost.AlarmCount)", len(got), cost.AlarmCount)
 		}
 	})
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/chatstream/chatstream/infra/config"
+	"github.com/chatstream/chatstream/internal/updatecheck"
 )
 
 // Synthesis costs seconds (jsii, cdk-nag and a go build of the producer), so every environment
@@ -357,4 +358,46 @@ func TestBenchmarksAloneDoNotSynthesize(t *testing.T) {
 	if strings.Contains(string(out), "Bundling asset") || !strings.Contains(string(out), "PASS") {
 		t.Errorf("benchmark-only run synthesized, or did not pass:\n%s", out)
 	}
+}
+
+func TestCheckUpdateOnTheSynthesizedTemplates(t *testing.T) {
+	eachEnv(t, func(t *testing.T, s *synthesis) {
+		parse := func(edit func(resources map[string]any)) updatecheck.Template {
+			t.Helper()
+			var raw map[string]any
+			if err := json.Unmarshal([]byte(s.raw), &raw); err != nil {
+				t.Fatal(err)
+			}
+			edit(raw["Resources"].(map[string]any))
+			data, _ := json.Marshal(raw)
+			tmpl, err := updatecheck.Parse(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tmpl
+		}
+		workgroup := s.id(s.stack.Warehouse.Workgroup)
+		setCapacity := func(base, max float64) func(map[string]any) {
+			return func(resources map[string]any) {
+				p := resources[workgroup].(map[string]any)["Properties"].(map[string]any)
+				p["BaseCapacity"], p["MaxCapacity"] = base, max
+			}
+		}
+		deployed := parse(func(map[string]any) {})
+		// GIVEN the synthesized template as deployed
+		// THEN deploying it again, or with one more capacity setting, passes
+		for name, next := range map[string]updatecheck.Template{
+			"unchanged":   deployed,
+			"one setting": parse(setCapacity(float64(s.env.Warehouse.BaseCapacity), 64)),
+		} {
+			if r := updatecheck.Check(deployed, next, updatecheck.Options{}); len(r.Findings) != 0 {
+				t.Errorf("%s: findings %+v, want none", name, r.Findings)
+			}
+		}
+		// AND raising both capacities at once is refused, naming the workgroup
+		r := updatecheck.Check(deployed, parse(setCapacity(16, 64)), updatecheck.Options{})
+		if !r.Refused() || len(r.Findings) != 1 || r.Findings[0].Resource != workgroup {
+			t.Errorf("two settings: %+v, want one refusal for %s", r.Findings, workgroup)
+		}
+	})
 }
