@@ -144,9 +144,11 @@ func (h *Handler) follow(ctx context.Context, r Request, p plan) (bool, error) {
 }
 
 // cancel stops statements that outlived their time, so that they do not
-// keep running (and holding locks) after the Provider gave up. Being one
-// transaction, they leave nothing behind. If they finished meanwhile, the
-// request is complete after all.
+// keep running (and holding locks) after the Provider gave up. CancelStatement
+// takes the id BatchExecuteStatement returned (CancelStatement, Amazon
+// Redshift Data API Reference). Being one transaction, the statements leave
+// nothing behind. If they finished meanwhile, the request is complete after
+// all.
 func (h *Handler) cancel(ctx context.Context, id string, p plan, why string) (bool, error) {
 	h.log.WarnContext(ctx, "cancelling statements at the deadline", "id", id, "why", why)
 	_, cerr := h.api.CancelStatement(ctx, &redshiftdata.CancelStatementInput{Id: aws.String(id)})
