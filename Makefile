@@ -97,8 +97,8 @@ env = $(if $(and $(filter 1,$(words $(value ENV))),$(if $(call without,$(value E
 Q   ?=
 
 .PHONY: sql
-sql: ## Print the streaming-ingestion DDL for ENV (ROLE_ARN=arn… or FROM_STACK=1 for the real role)
-	@$(GO) run ./cmd/query ddl -env '$(env)' $(if $(ROLE_ARN),-role-arn '$(ROLE_ARN)') $(if $(FROM_STACK),-from-stack)
+sql: ## Print the streaming-ingestion DDL for ENV (FROM_STACK=1: the deployed stack's stream)
+	@$(GO) run ./cmd/query ddl -env '$(env)' $(if $(FROM_STACK),-from-stack)
 
 .PHONY: query
 query: ## Run sql/queries/<Q>.sql on the deployed ENV workgroup and print a table
@@ -153,12 +153,27 @@ synth: deps ## Synthesize the ENV stack into cdk.out/ (offline: builds both Lamb
 diff: deps ## Show what deploying the ENV stack would change (needs AWS credentials)
 	$(CDK) diff $(CDK_FLAGS) '$(STACK)'
 
+# Before a deploy (cmd/predeploy): BASE is a template to compare with (default: the
+# deployed stack's, read with your credentials); ALLOW_REBUILD=1 accepts an update that
+# rebuilds the streaming materialized view; YES=1 deploys without asking, for CI.
+BASE          ?=
+ALLOW_REBUILD ?=
+YES           ?=
+
+.PHONY: check-update
+check-update: synth ## Refuse an ENV update CloudFormation cannot apply safely: compare the synthesized template with BASE or the deployed one (ALLOW_REBUILD=1)
+	@$(GO) build -o $(BIN_DIR)/predeploy ./cmd/predeploy
+	@$(BIN_DIR)/predeploy check-update -env '$(env)' -template 'cdk.out/$(STACK).template.json' \
+	  $(if $(BASE),-base '$(BASE)') $(if $(filter 1,$(ALLOW_REBUILD)),-allow-rebuild)
+
 .PHONY: deploy
-deploy: deps ## Deploy the ENV stack and save its outputs to cdk.out/ (needs AWS credentials, a bootstrapped account)
-	$(CDK) deploy $(CDK_FLAGS) --outputs-file 'cdk.out/$(STACK).outputs.json' '$(STACK)'
+deploy: check-update ## Run check-update, state the ENV stack's cost and ask (YES=1: don't), then deploy what was checked; outputs to cdk.out/
+	@$(BIN_DIR)/predeploy cost -env '$(env)' $(if $(filter 1,$(YES)),-yes)
+	$(CDK) deploy $(CDK_FLAGS) --app cdk.out --outputs-file 'cdk.out/$(STACK).outputs.json' \
+	  $(if $(filter 1,$(YES)),--require-approval never) '$(STACK)'
 
 .PHONY: destroy
-destroy: deps ## Delete the ENV stack (staging: everything; production: keeps stream, namespace, secret)
+destroy: deps ## Delete the ENV stack (staging: everything; production: keeps stream, namespace with its secret, queues, logs)
 	$(CDK) destroy $(CDK_FLAGS) '$(STACK)'
 
 # After a deploy: prove that events flow into Redshift, and how fast (cmd/smoke).

@@ -8,8 +8,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/regioninfo"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/chatstream/chatstream/infra/config"
 )
 
 // cfnLintAccepted are the cfn-lint warnings an environment may produce. W3005 flags the DependsOn
@@ -90,34 +97,62 @@ func TestFindCfnLint(t *testing.T) {
 	}
 }
 
+// lintRegions are the Regions an environment's template is linted for: the Region it names; for
+// cdk.json's environments that name none, every Region they may deploy to; for the test variants
+// that name none, cfn-lint's default, us-east-1.
+func lintRegions(s *synthesis) []string {
+	switch _, variant := testVariants()[s.env.Name]; {
+	case s.env.Region != "":
+		return []string{s.env.Region}
+	case variant:
+		return []string{"us-east-1"}
+	}
+	return config.UsableRegions()
+}
+
+// cfnLintFinding is one finding of cfn-lint --format json.
+type cfnLintFinding struct {
+	Level    string
+	Message  string
+	Rule     struct{ Id string }
+	Location struct {
+		Path []any
+	}
+}
+
+// runCfnLint lints template for regions and returns the findings, failing the test when cfn-lint
+// cannot run; exit is cfn-lint's exit status.
+func runCfnLint(t *testing.T, linter, template string, regions []string) (findings []cfnLintFinding, exit int) {
+	t.Helper()
+	args := append([]string{"--format", "json", "--regions"}, regions...)
+	out, err := exec.CommandContext(t.Context(), linter, append(args, "--", template)...).Output()
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		exit = exitErr.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run cfn-lint: %v", err)
+	}
+	if err := json.Unmarshal(out, &findings); err != nil {
+		t.Fatalf("parse cfn-lint output %q: %v", out, err)
+	}
+	return findings, exit
+}
+
 func TestCfnLint(t *testing.T) {
 	linter, err := findCfnLint()
 	if err != nil {
 		t.Fatal(err)
 	}
 	allEnvs(t, func(t *testing.T, s *synthesis) {
+		t.Parallel()
 		// GIVEN the synthesized template, written to a directory of its own
 		path := filepath.Join(t.TempDir(), s.env.StackName()+".template.json")
 		if err := os.WriteFile(path, []byte(s.raw), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		// WHEN cfn-lint checks it against the CloudFormation resource specification
-		out, err := exec.Command(linter, "--format", "json", path).Output()
-		var exit *exec.ExitError
-		if err != nil && !errors.As(err, &exit) {
-			t.Fatalf("run cfn-lint: %v", err)
-		}
-		var findings []struct {
-			Level    string
-			Message  string
-			Rule     struct{ Id string }
-			Location struct {
-				Path []any
-			}
-		}
-		if err := json.Unmarshal(out, &findings); err != nil {
-			t.Fatalf("parse cfn-lint output %q: %v", out, err)
-		}
+		// WHEN cfn-lint checks it against the CloudFormation resource specification of every
+		// Region the environment may deploy to
+		findings, exit := runCfnLint(t, linter, path, lintRegions(s))
 		// THEN it reports no error, and no warning beyond the accepted ones
 		for _, f := range findings {
 			if f.Level == "Error" || (f.Level == "Warning" && !cfnLintAccepted(s)[f.Rule.Id]) {
@@ -125,8 +160,69 @@ func TestCfnLint(t *testing.T) {
 			}
 		}
 		// AND the exit status agrees that there was no error (bit 2)
-		if exit != nil && exit.ExitCode()&2 != 0 {
-			t.Errorf("cfn-lint exited %d, reporting errors", exit.ExitCode())
+		if exit&2 != 0 {
+			t.Errorf("cfn-lint exited %d, reporting errors", exit)
 		}
 	})
+}
+
+func TestRegionsAreTheCDKs(t *testing.T) {
+	// GIVEN the Regions of the pinned aws-cdk-lib's region facts
+	var cdk []string
+	must(t, "list the CDK's Regions", func() {
+		for _, r := range *regioninfo.RegionInfo_Regions() {
+			cdk = append(cdk, *r.Name())
+		}
+	})
+	slices.Sort(cdk)
+	// THEN the settings know exactly those
+	if diff := cmp.Diff(cdk, config.Regions()); diff != "" {
+		t.Errorf("config.Regions() differs from the CDK's (-cdk +config); update infra/config/regions.go:\n%s", diff)
+	}
+}
+
+func TestRegionsWithoutServerlessAreCfnLints(t *testing.T) {
+	linter, err := findCfnLint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// GIVEN a template of nothing but a namespace and a workgroup
+	template := filepath.Join(t.TempDir(), "serverless.json")
+	body := `{"Resources": {
+		"Namespace": {"Type": "AWS::RedshiftServerless::Namespace", "Properties": {"NamespaceName": "names"}},
+		"Workgroup": {"Type": "AWS::RedshiftServerless::Workgroup", "Properties": {"WorkgroupName": "group"}}}}`
+	if err := os.WriteFile(template, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// WHEN cfn-lint checks it in every Region the settings know and the linter does
+	unknown := config.RegionsUnknownToLinter()
+	var known []string
+	for _, r := range config.Regions() {
+		if !slices.Contains(unknown, r) {
+			known = append(known, r)
+		}
+	}
+	findings, _ := runCfnLint(t, linter, template, known)
+	// THEN the Regions where it says the types do not exist are exactly those the settings refuse
+	missing := regexp.MustCompile(`^Resource type 'AWS::RedshiftServerless::(Namespace|Workgroup)' does not exist in '([a-z0-9-]+)'$`)
+	var without []string
+	for _, f := range findings {
+		m := missing.FindStringSubmatch(f.Message)
+		if f.Rule.Id != "E3006" || m == nil {
+			t.Errorf("unexpected cfn-lint %s %s: %s", f.Level, f.Rule.Id, f.Message)
+			continue
+		}
+		without = append(without, m[2])
+	}
+	without = slices.Compact(slices.Sorted(slices.Values(without)))
+	if diff := cmp.Diff(config.RegionsWithoutServerless(), without); diff != "" {
+		t.Errorf("Regions without Redshift Serverless (-config +cfn-lint); update infra/config/regions.go:\n%s", diff)
+	}
+	// AND the Regions the settings say the linter does not know, it refuses
+	for _, r := range unknown {
+		out, err := exec.CommandContext(t.Context(), linter, "--regions", r, "--", template).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "unsupported") {
+			t.Errorf("cfn-lint --regions %s = %v, %s; want it to refuse the Region as unsupported", r, err, out)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -25,7 +26,8 @@ const IngestionResourceType = "Custom::IngestionDdl"
 // Timing of the Provider framework's waiter. isComplete returns within seconds (it never waits
 // for a running statement inside an invocation), so a deploy gives up about ingestionTotalTimeout
 // after the DDL started; CloudFormation's own one-hour limit for a custom resource, and the
-// framework's two-hour maximum, are further out.
+// framework's two-hour maximum, are further out. The runner gets the total timeout as its
+// TimeoutSeconds property and cancels what still runs shortly before it.
 const (
 	ingestionQueryInterval = 10 // seconds between isComplete calls
 	ingestionTotalTimeout  = 30 // minutes before the framework reports "Operation timed out"
@@ -33,7 +35,7 @@ const (
 
 // Sizing of the sqlrunner functions.
 const (
-	onEventTimeout    = 30  // seconds: onEvent only validates and plans
+	onEventTimeout    = 120 // seconds: onEvent plans and submits, waiting out throttling
 	isCompleteTimeout = 60  // seconds: a few Data API calls, with the SDK's retries
 	runnerMemoryMiB   = 128 // the binary holds a plan of a few statements
 )
@@ -57,9 +59,9 @@ type IngestionProps struct {
 // with the two sqlrunner functions and the Provider framework that polls them.
 type Ingestion struct {
 	constructs.Construct
-	// OnEvent validates the request and plans the statements; it calls no AWS API.
+	// OnEvent validates the request, plans the statements and submits them through the Data API.
 	OnEvent awslambda.Function
-	// IsComplete submits the statements through the Data API and polls them.
+	// IsComplete follows the submitted statements, and cancels them at the deadline.
 	IsComplete awslambda.Function
 	// Provider is CDK's custom-resource framework: its functions and waiter state machine.
 	Provider customresources.Provider
@@ -70,39 +72,44 @@ type Ingestion struct {
 }
 
 // NewIngestion defines the custom resource that runs the DDL of package sql through the Redshift
-// Data API once the warehouse is ready. Only the isComplete function talks to AWS: it may run
-// statements on this workgroup, describe its own statements and read the admin secret.
+// Data API once the warehouse is ready. onEvent may submit statements on this workgroup with the
+// admin secret; isComplete may only describe and cancel the statements onEvent's role submitted.
 func NewIngestion(scope constructs.Construct, id string, props *IngestionProps) (*Ingestion, error) {
 	w := props.Warehouse
-	properties, err := ddl.ResourceProperties(*w.WorkgroupName, *w.DatabaseName, *w.AdminSecret.SecretArn(),
-		chatsql.DefaultParams(props.StreamName, *w.StreamingRole.RoleArn()), props.Retain)
+	properties, err := ddl.ResourceProperties(*w.WorkgroupName, *w.DatabaseName, *w.AdminSecretArn,
+		chatsql.DefaultParams(props.StreamName), props.Retain, ingestionTotalTimeout*time.Minute)
 	if err != nil {
 		return nil, fmt.Errorf("ingestion DDL properties: %w", err)
 	}
 
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	stackName := *awscdk.Stack_Of(c).StackName()
-	onEvent := newRunnerFunction(c, "OnEvent", ddl.OnEventHandler, stackName+"-ddl-on-event", onEventTimeout, props)
-	isComplete := newRunnerFunction(c, "IsComplete", ddl.IsCompleteHandler, stackName+"-ddl-is-complete", isCompleteTimeout, props)
+	onEvent, onEventRole := newRunnerFunction(c, "OnEvent", ddl.OnEventHandler, stackName+"-ddl-on-event", onEventTimeout, props)
+	isComplete, _ := newRunnerFunction(c, "IsComplete", ddl.IsCompleteHandler, stackName+"-ddl-is-complete", isCompleteTimeout, props)
 
-	// ExecuteStatement is authorized on the workgroup. With a SecretArn the Data API signs in with
-	// the secret's user, so no redshift-serverless:GetCredentials (the temporary-credentials path),
-	// and the secret's AWS-managed key needs no kms grant.
-	isComplete.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("redshift-data:ExecuteStatement"),
+	// BatchExecuteStatement is authorized on the workgroup. With a SecretArn the Data API signs in
+	// with the secret's user, so no redshift-serverless:GetCredentials (the temporary-credentials
+	// path), and the secret Redshift manages uses the AWS-managed key, which needs no kms grant.
+	onEvent.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("redshift-data:BatchExecuteStatement"),
 		Resources: &[]*string{w.Workgroup.AttrWorkgroupWorkgroupArn()},
 	}))
-	// DescribeStatement has no resource type; the condition limits it to statements this role ran.
+	w.AdminSecret.GrantRead(onEvent, nil)
+	// DescribeStatement and CancelStatement have no resource type. The condition limits them to
+	// statements onEvent's role submitted: a statement's owner is the caller's aws:userid, which
+	// for a role session is "<role id>:<session name>" ("IAM policy elements: variables and tags",
+	// aws:userid; the Data API's redshift-data:statement-owner-iam-userid condition key).
 	isComplete.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:    jsii.Strings("redshift-data:DescribeStatement"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{"StringEquals": map[string]any{"redshift-data:statement-owner-iam-userid": "${aws:userid}"}},
+		Actions:   jsii.Strings("redshift-data:DescribeStatement", "redshift-data:CancelStatement"),
+		Resources: jsii.Strings("*"),
+		Conditions: &map[string]any{"StringLike": map[string]any{
+			"redshift-data:statement-owner-iam-userid": awscdk.Fn_Join(jsii.String(""), &[]*string{onEventRole.RoleId(), jsii.String(":*")}),
+		}},
 	}))
-	w.AdminSecret.GrantRead(isComplete, nil)
 	cdknag.NagSuppressions_AddResourceSuppressions(defaultPolicy(isComplete.Role()), &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),
-		Reason: jsii.String("redshift-data:DescribeStatement supports no resource type; the statement is conditioned on " +
-			"redshift-data:statement-owner-iam-userid = ${aws:userid}, so the role sees only the statements it submitted."),
+		Reason: jsii.String("redshift-data:DescribeStatement and CancelStatement support no resource type; the statement is conditioned on " +
+			"redshift-data:statement-owner-iam-userid like <onEvent role id>:*, so the role sees and cancels only the statements onEvent submitted."),
 		AppliesTo: &[]any{jsii.String("Resource::*")},
 	}}, jsii.Bool(false))
 
@@ -113,8 +120,8 @@ func NewIngestion(scope constructs.Construct, id string, props *IngestionProps) 
 		ResourceType: jsii.String(IngestionResourceType),
 		Properties:   &properties,
 	})
-	// CREATE EXTERNAL SCHEMA ... IAM_ROLE fails unless the role, with its policy, is associated
-	// with the namespace, and the Data API refuses statements until the workgroup exists.
+	// CREATE EXTERNAL SCHEMA ... IAM_ROLE default fails unless the role, with its policy, is the
+	// namespace's default, and the Data API refuses statements until the workgroup exists.
 	resource.Node().AddDependency(w.Ready)
 
 	return &Ingestion{
@@ -127,9 +134,10 @@ func NewIngestion(scope constructs.Construct, id string, props *IngestionProps) 
 	}, nil
 }
 
-// newRunnerFunction defines one sqlrunner function: the Handler setting picks onEvent or
-// isComplete inside the one binary. Its role may only write to its own log group.
-func newRunnerFunction(scope constructs.Construct, id, handler, name string, timeoutSeconds int, props *IngestionProps) awslambda.Function {
+// newRunnerFunction defines one sqlrunner function and its role: the Handler setting picks
+// onEvent or isComplete inside the one binary. The role may only write to the function's own log
+// group until the caller grants more.
+func newRunnerFunction(scope constructs.Construct, id, handler, name string, timeoutSeconds int, props *IngestionProps) (awslambda.Function, awsiam.Role) {
 	// Named, and logging to /aws/lambda/<name>: when a handler fails, the Provider framework ends
 	// CloudFormation's status reason with "Logs: /aws/lambda/<function name>", which then exists.
 	logGroup := awslogs.NewLogGroup(scope, jsii.String(id+"LogGroup"), &awslogs.LogGroupProps{
@@ -142,7 +150,7 @@ func newRunnerFunction(scope constructs.Construct, id, handler, name string, tim
 		Description: jsii.String(fmt.Sprintf("chatstream ingestion DDL %s handler", handler)),
 	})
 	logGroup.GrantWrite(role)
-	return awslambda.NewFunction(scope, jsii.String(id), &awslambda.FunctionProps{
+	fn := awslambda.NewFunction(scope, jsii.String(id), &awslambda.FunctionProps{
 		FunctionName:  jsii.String(name),
 		Description:   jsii.String(fmt.Sprintf("chatstream streaming-ingestion DDL: custom-resource %s handler", handler)),
 		Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
@@ -155,6 +163,7 @@ func newRunnerFunction(scope constructs.Construct, id, handler, name string, tim
 		LogGroup:      logGroup,
 		LoggingFormat: awslambda.LoggingFormat_JSON,
 	})
+	return fn, role
 }
 
 // newIngestionProvider defines the Provider framework: an onEvent function that starts a waiter

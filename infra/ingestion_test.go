@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -50,12 +51,14 @@ func TestIngestionResourceProperties(t *testing.T) {
 			s := synth(t, tt.env)
 			w := s.stack.Warehouse
 			// WHEN the DDL's hashes are computed, as the runner does, for the configured stream name
-			hashes, err := chatsql.Hash(chatsql.DefaultParams(s.env.Stream.Name, "arn:aws:iam::123456789012:role/any"))
+			hashes, err := chatsql.Hash(chatsql.DefaultParams(s.env.Stream.Name))
 			if err != nil {
 				t.Fatal(err)
 			}
 			// THEN the custom resource carries exactly the runner's properties: the literal stream
-			// name, references to the warehouse, the environment's retention and those hashes
+			// name, references to the warehouse and the secret Redshift manages, the environment's
+			// retention, those hashes, and the Provider's total timeout; no role ARN, as the SQL
+			// names IAM_ROLE default
 			r := s.resource(t, s.stack.Ingestion.Resource)
 			if r["Type"] != IngestionResourceType {
 				t.Errorf("Type = %v, want %s", r["Type"], IngestionResourceType)
@@ -64,14 +67,14 @@ func TestIngestionResourceProperties(t *testing.T) {
 				"ServiceToken":   getAtt(s.id(child(t, s.stack.Ingestion.Provider, "framework-onEvent")), "Arn"),
 				"WorkgroupName":  getAtt(s.id(w.Workgroup), "Workgroup.WorkgroupName"),
 				"Database":       s.env.Warehouse.DatabaseName,
-				"SecretArn":      ref(s.id(w.AdminSecret)),
+				"SecretArn":      adminSecretArn(s),
 				"StreamName":     s.env.Stream.Name,
-				"RoleArn":        getAtt(s.id(w.StreamingRole), "Arn"),
 				"StreamSchema":   "kinesis",
 				"Schema":         "chatstream",
 				"RetainOnDelete": tt.retain,
 				"StreamSqlHash":  hashes.Stream,
 				"ViewSqlHash":    hashes.Views,
+				"TimeoutSeconds": "1800",
 			}
 			if diff := cmp.Diff(want, props(r)); diff != "" {
 				t.Errorf("custom resource properties (-want +got):\n%s", diff)
@@ -88,9 +91,8 @@ func TestIngestionPropertiesAreAcceptedByTheRunner(t *testing.T) {
 		serviceToken := getAtt(s.id(child(t, s.stack.Ingestion.Provider, "framework-onEvent")), "Arn")
 		resolved := map[string]any{
 			text(getAtt(s.id(w.Workgroup), "Workgroup.WorkgroupName")): s.env.Warehouse.WorkgroupName,
-			text(ref(s.id(w.AdminSecret))):                             "arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin-AbCdEf",
-			text(getAtt(s.id(w.StreamingRole), "Arn")):                 "arn:aws:iam::123456789012:role/streaming",
-			text(serviceToken):                                         "arn:aws:lambda:eu-west-1:123456789012:function:provider",
+			text(adminSecretArn(s)): "arn:aws:secretsmanager:eu-west-1:123456789012:secret:redshift!chatstream-staging-admin-AbCdEf",
+			text(serviceToken):      "arn:aws:lambda:eu-west-1:123456789012:function:provider",
 		}
 		properties := map[string]any{}
 		for k, v := range props(s.resource(t, s.stack.Ingestion.Resource)) {
@@ -104,17 +106,24 @@ func TestIngestionPropertiesAreAcceptedByTheRunner(t *testing.T) {
 			properties[k] = v
 		}
 		// WHEN the runner's onEvent handler receives them in a Create request
+		// (an Update that changes nothing and a Delete of retained objects: both plan after the
+		// same validation, and run nothing, so no Data API is needed)
 		h := ddl.NewHandler(redshiftdata.New(redshiftdata.Options{Region: "eu-west-1"}), slog.New(slog.DiscardHandler))
-		got, err := h.OnEvent(t.Context(), cfn.Event{
-			RequestType: cfn.RequestCreate, RequestID: "request", LogicalResourceID: s.id(s.stack.Ingestion.Resource),
-			ResourceType: IngestionResourceType, ResourceProperties: properties,
-		})
-		// THEN it accepts every one of them (it refuses unknown and malformed properties)
-		if err != nil {
-			t.Fatalf("OnEvent: %v", err)
-		}
-		if want := s.env.Warehouse.WorkgroupName + "/" + s.env.Warehouse.DatabaseName; got.PhysicalResourceID != want {
-			t.Errorf("PhysicalResourceId = %q, want %q", got.PhysicalResourceID, want)
+		properties["RetainOnDelete"] = "true"
+		physicalID := s.env.Warehouse.WorkgroupName + "/" + s.env.Warehouse.DatabaseName
+		for _, request := range []cfn.RequestType{cfn.RequestUpdate, cfn.RequestDelete} {
+			got, err := h.OnEvent(t.Context(), ddl.Request{Event: cfn.Event{
+				RequestType: request, RequestID: "request", LogicalResourceID: s.id(s.stack.Ingestion.Resource),
+				ResourceType: IngestionResourceType, ResourceProperties: properties, OldResourceProperties: properties,
+				PhysicalResourceID: physicalID,
+			}})
+			// THEN it accepts every one of them (it refuses unknown and malformed properties)
+			if err != nil {
+				t.Fatalf("OnEvent(%s): %v", request, err)
+			}
+			if got.PhysicalResourceID != physicalID || got.StatementID != "" {
+				t.Errorf("OnEvent(%s) = %+v, want physical ID %q and nothing submitted", request, got, physicalID)
+			}
 		}
 	})
 }
@@ -125,7 +134,7 @@ func TestIngestionWaitsForTheWarehouse(t *testing.T) {
 		w := s.stack.Warehouse
 		deps, _ := s.resource(t, s.stack.Ingestion.Resource)["DependsOn"].([]any)
 		// THEN CloudFormation creates it only after the workgroup, and after the namespace with
-		// the streaming role (and the role's policy) associated: CREATE EXTERNAL SCHEMA needs both
+		// the streaming role (and the role's policy) as default: CREATE EXTERNAL SCHEMA needs both
 		want := []any{
 			s.id(w.Namespace),
 			s.id(w.Workgroup),
@@ -148,7 +157,7 @@ func TestIngestionFunctions(t *testing.T) {
 		suffix   string
 	}{
 		{name: "onEvent", fn: func(i *Ingestion) constructs.IConstruct { return i.OnEvent }, logGroup: "OnEventLogGroup",
-			handler: "onEvent", timeout: 30, suffix: "-ddl-on-event"},
+			handler: "onEvent", timeout: 120, suffix: "-ddl-on-event"},
 		{name: "isComplete", fn: func(i *Ingestion) constructs.IConstruct { return i.IsComplete }, logGroup: "IsCompleteLogGroup",
 			handler: "isComplete", timeout: 60, suffix: "-ddl-is-complete"},
 	}
@@ -184,7 +193,7 @@ func TestIngestionFunctions(t *testing.T) {
 					t.Errorf("Environment = %v, want none", got["Environment"])
 				}
 				// AND its log group is kept or deleted with the environment's data
-				wantPolicy := map[bool]string{true: "Retain", false: "Delete"}[s.env.Retain()]
+				wantPolicy := map[bool]string{true: "RetainExceptOnCreate", false: "Delete"}[s.env.Retain()]
 				if got := s.resource(t, logGroup)["DeletionPolicy"]; got != wantPolicy {
 					t.Errorf("log group DeletionPolicy = %v, want %s", got, wantPolicy)
 				}
@@ -219,33 +228,43 @@ func TestIngestionFunctions(t *testing.T) {
 	})
 }
 
-func TestIngestionIsCompleteMayOnlyRunItsStatementsAndReadTheSecret(t *testing.T) {
+func TestIngestionRolesMayOnlySubmitFollowAndCancelTheirStatements(t *testing.T) {
 	allEnvs(t, func(t *testing.T, s *synthesis) {
 		w := s.stack.Warehouse
 		i := s.stack.Ingestion
-		role := s.id(i.IsComplete.Role())
-		// GIVEN the isComplete function's role
-		// THEN no managed policy is attached
-		if got := props(s.resources[role])["ManagedPolicyArns"]; got != nil {
-			t.Errorf("ManagedPolicyArns = %v, want none", got)
+		onEventRole, isCompleteRole := s.id(i.OnEvent.Role()), s.id(i.IsComplete.Role())
+		// GIVEN the two sqlrunner functions' roles
+		// THEN no managed policy is attached to either
+		for _, role := range []string{onEventRole, isCompleteRole} {
+			if got := props(s.resources[role])["ManagedPolicyArns"]; got != nil {
+				t.Errorf("%s: ManagedPolicyArns = %v, want none", role, got)
+			}
 		}
-		// AND its policy allows exactly: its own logs, ExecuteStatement on this workgroup,
-		// DescribeStatement of its own statements, and reading the admin secret
-		describe := statement([]string{"redshift-data:DescribeStatement"}, "*")
-		describe["Condition"] = map[string]any{"StringEquals": map[string]any{"redshift-data:statement-owner-iam-userid": "${aws:userid}"}}
+		// AND onEvent may write its logs, submit a batch on this workgroup and read the admin secret
 		want := []any{
-			statement([]string{"logs:CreateLogStream", "logs:PutLogEvents"}, getAtt(s.id(child(t, i, "IsCompleteLogGroup")), "Arn")),
-			statement([]string{"redshift-data:ExecuteStatement"}, getAtt(s.id(w.Workgroup), "Workgroup.WorkgroupArn")),
-			describe,
-			statement([]string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"}, ref(s.id(w.AdminSecret))),
+			statement([]string{"logs:CreateLogStream", "logs:PutLogEvents"}, getAtt(s.id(child(t, i, "OnEventLogGroup")), "Arn")),
+			statement([]string{"redshift-data:BatchExecuteStatement"}, getAtt(s.id(w.Workgroup), "Workgroup.WorkgroupArn")),
+			statement([]string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"}, adminSecretArn(s)),
 		}
-		if diff := cmp.Diff(want, policyStatementsOf(t, s, role), cmpSortBy(text)); diff != "" {
+		if diff := cmp.Diff(want, policyStatementsOf(t, s, onEventRole), cmpSortBy(text)); diff != "" {
+			t.Errorf("onEvent policy statements (-want +got):\n%s", diff)
+		}
+		// AND isComplete may write its logs, and describe and cancel only statements onEvent's role submitted
+		follow := statement([]string{"redshift-data:CancelStatement", "redshift-data:DescribeStatement"}, "*")
+		follow["Condition"] = map[string]any{"StringLike": map[string]any{"redshift-data:statement-owner-iam-userid": map[string]any{
+			"Fn::Join": []any{"", []any{getAtt(onEventRole, "RoleId"), ":*"}},
+		}}}
+		want = []any{
+			statement([]string{"logs:CreateLogStream", "logs:PutLogEvents"}, getAtt(s.id(child(t, i, "IsCompleteLogGroup")), "Arn")),
+			follow,
+		}
+		if diff := cmp.Diff(want, policyStatementsOf(t, s, isCompleteRole), cmpSortBy(text)); diff != "" {
 			t.Errorf("isComplete policy statements (-want +got):\n%s", diff)
 		}
 		// AND no other policy in the stack allows any Data API or Secrets Manager action
-		isCompletePolicy := s.id(defaultPolicy(i.IsComplete.Role()))
+		mine := []string{s.id(defaultPolicy(i.OnEvent.Role())), s.id(defaultPolicy(i.IsComplete.Role()))}
 		for id, r := range s.ofType("AWS::IAM::Policy") {
-			if id == isCompletePolicy {
+			if slices.Contains(mine, id) {
 				continue
 			}
 			for _, st := range props(r)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
@@ -254,22 +273,6 @@ func TestIngestionIsCompleteMayOnlyRunItsStatementsAndReadTheSecret(t *testing.T
 					t.Errorf("policy %s also allows %s", id, action)
 				}
 			}
-		}
-	})
-}
-
-func TestIngestionOnEventOnlyWritesItsLogs(t *testing.T) {
-	allEnvs(t, func(t *testing.T, s *synthesis) {
-		// GIVEN the onEvent function's role, which validates and plans without calling AWS
-		i := s.stack.Ingestion
-		role := s.id(i.OnEvent.Role())
-		// THEN it has no managed policy and may only write to its own log group
-		if got := props(s.resources[role])["ManagedPolicyArns"]; got != nil {
-			t.Errorf("ManagedPolicyArns = %v, want none", got)
-		}
-		want := []any{statement([]string{"logs:CreateLogStream", "logs:PutLogEvents"}, getAtt(s.id(child(t, i, "OnEventLogGroup")), "Arn"))}
-		if diff := cmp.Diff(want, policyStatementsOf(t, s, role)); diff != "" {
-			t.Errorf("onEvent policy statements (-want +got):\n%s", diff)
 		}
 	})
 }

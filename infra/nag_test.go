@@ -25,7 +25,7 @@ func TestNoUnsuppressedFindings(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, rule := range []string{`"AwsSolutions-KDS1"`, `"AwsSolutions-IAM5"`, `"AwsSolutions-SQS4"`, `"AwsSolutions-SMG4"`} {
+		for _, rule := range []string{`"AwsSolutions-KDS1"`, `"AwsSolutions-IAM5"`, `"AwsSolutions-SQS4"`, `"AwsSolutions-SNS3"`, `"AwsSolutions-KMS5"`, `"AwsSolutions-L1"`} {
 			if !strings.Contains(string(report), rule) {
 				t.Errorf("cdk-nag report does not mention %s: the checks did not run", rule)
 			}
@@ -77,7 +77,6 @@ func TestEverySuppressionIsSpecificAndExplained(t *testing.T) {
 			"AwsSolutions-IAM5 " + policy(s.stack.Schedule.Role),
 			"AwsSolutions-IAM5 " + s.id(s.stack.Warehouse.StreamingRole),
 			"AwsSolutions-IAM5 " + policy(s.stack.Warehouse.StreamingRole),
-			"AwsSolutions-SMG4 " + s.id(s.stack.Warehouse.AdminSecret),
 			"AwsSolutions-SQS3 " + s.id(s.stack.Producer.FailureQueue),
 			"AwsSolutions-SQS3 " + s.id(s.stack.Schedule.DeadLetterQueue),
 			"AwsSolutions-IAM5 " + policy(s.stack.Ingestion.IsComplete.Role()),

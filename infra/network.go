@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -16,10 +17,9 @@ import (
 
 // NetworkProps configures NewNetwork.
 type NetworkProps struct {
-	// Settings chooses between a created VPC and existing subnets.
+	// Settings chooses between a created VPC and existing subnets, and says whether those
+	// subnets already route to Kinesis.
 	Settings config.Network
-	// EnhancedVpcRouting adds the Kinesis interface endpoint Redshift then needs to reach the stream.
-	EnhancedVpcRouting bool
 	// Stream is the only stream the Kinesis endpoint lets traffic read.
 	Stream awskinesis.IStream
 	// LogRetentionDays is the retention of the created VPC's flow log group.
@@ -39,13 +39,17 @@ type Network struct {
 	SecurityGroupIDs []*string
 	// SecurityGroup is the workgroup security group the stack created; nil when the settings name existing ones.
 	SecurityGroup awsec2.SecurityGroup
-	// KinesisEndpoint is the Kinesis interface endpoint; nil without enhanced VPC routing.
-	KinesisEndpoint awsec2.CfnVPCEndpoint
+	// KinesisEndpoint is the Kinesis interface endpoint; nil when the existing subnets already
+	// route to Kinesis.
+	KinesisEndpoint awsec2.InterfaceVpcEndpoint
 }
 
 // NewNetwork creates a VPC with isolated subnets only (no internet gateway, no NAT) or adopts the
-// configured VPC and subnets. Without enhanced VPC routing Redshift reaches Kinesis on its own
-// network, so the VPC needs no route out; with it, a Kinesis interface endpoint provides the route.
+// configured VPC and subnets, and gives the workgroup its route to Kinesis. AWS's "Getting
+// started with streaming ingestion from Amazon Kinesis Data Streams" (step 2) says the cluster or
+// Redshift Serverless needs a route to the Kinesis endpoints, through a NAT or internet gateway
+// or through a Kinesis interface VPC endpoint; isolated subnets have neither gateway, so the
+// stack adds the endpoint unless the settings say existing subnets already route to Kinesis.
 func NewNetwork(scope constructs.Construct, id string, props *NetworkProps) *Network {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	s := props.Settings
@@ -80,8 +84,13 @@ func NewNetwork(scope constructs.Construct, id string, props *NetworkProps) *Net
 		}
 	}
 
-	if props.EnhancedVpcRouting {
-		n.KinesisEndpoint = newKinesisEndpoint(c, n, peers, props.Stream)
+	switch {
+	case s.NeedsKinesisEndpoint():
+		n.KinesisEndpoint = newKinesisEndpoint(c, n, props.Settings, peers, props.Stream)
+	case n.SecurityGroup != nil:
+		// The subnets route to Kinesis's public endpoints (a NAT gateway); Kinesis takes HTTPS only.
+		n.SecurityGroup.AddEgressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_Tcp(jsii.Number(443)),
+			jsii.String("HTTPS to Kinesis through the subnets' route"), nil)
 	}
 	return n
 }
@@ -129,13 +138,24 @@ func deployTimeZones(n int) *[]*string {
 	return &zones
 }
 
-// newKinesisEndpoint defines the interface endpoint through which an enhanced-VPC-routing
-// workgroup reads the stream. Its policy allows only the streaming-ingestion reads of this stream.
-func newKinesisEndpoint(c constructs.Construct, n *Network, clients []awsec2.IPeer, stream awskinesis.IStream) awsec2.CfnVPCEndpoint {
+// newKinesisEndpoint defines the interface endpoint through which the workgroup reads the stream,
+// with private DNS in the workgroup's subnets, so that the Region's Kinesis host name resolves to
+// it. Its security group admits HTTPS only from the workgroup's security groups, and its policy
+// allows only the streaming-ingestion reads of this stream.
+func newKinesisEndpoint(c constructs.Construct, n *Network, s config.Network, clients []awsec2.IPeer, stream awskinesis.IStream) awsec2.InterfaceVpcEndpoint {
 	sg := awsec2.NewSecurityGroup(c, jsii.String("KinesisEndpointSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              n.Vpc,
 		Description:      jsii.String("chatstream Kinesis interface endpoint: HTTPS from the workgroup only"),
 		AllowAllOutbound: jsii.Bool(false),
+	})
+	endpoint := awsec2.NewInterfaceVpcEndpoint(c, jsii.String("KinesisEndpoint"), &awsec2.InterfaceVpcEndpointProps{
+		Vpc:               n.Vpc,
+		Service:           awsec2.InterfaceVpcEndpointAwsService_KINESIS_STREAMS(),
+		PrivateDnsEnabled: jsii.Bool(true),
+		Subnets:           endpointSubnets(c, n, s),
+		SecurityGroups:    &[]awsec2.ISecurityGroup{sg},
+		// Not open to the whole VPC: only the workgroup's security groups, below.
+		Open: jsii.Bool(false),
 	})
 	for i, peer := range clients {
 		sg.AddIngressRule(peer, awsec2.Port_Tcp(jsii.Number(443)), jsii.String(fmt.Sprintf("HTTPS from workgroup security group %d", i+1)), nil)
@@ -143,29 +163,37 @@ func newKinesisEndpoint(c constructs.Construct, n *Network, clients []awsec2.IPe
 	if n.SecurityGroup != nil {
 		n.SecurityGroup.AddEgressRule(sg, awsec2.Port_Tcp(jsii.Number(443)), jsii.String("HTTPS to the Kinesis endpoint"), nil)
 	}
-	policy := awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{Statements: &[]awsiam.PolicyStatement{
-		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
-			Actions:    jsii.Strings(streamingReadActions()...),
-			Resources:  &[]*string{stream.StreamArn()},
-		}),
-		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
-			Actions:    jsii.Strings("kinesis:ListStreams"),
-			Resources:  jsii.Strings("*"),
-		}),
-	}})
-	subnets := make([]any, len(n.SubnetIDs))
-	for i, id := range n.SubnetIDs {
-		subnets[i] = id
+	endpoint.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings(streamingReadActions()...),
+		Resources:  &[]*string{stream.StreamArn()},
+	}))
+	endpoint.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings("kinesis:ListStreams"),
+		Resources:  jsii.Strings("*"),
+	}))
+	return endpoint
+}
+
+// endpointSubnets selects the workgroup's subnets for the endpoint. The endpoint keeps one subnet
+// per Availability Zone, so existing subnets, whose zones the settings do not give, are imported
+// each as its own zone: Redshift Serverless already requires them to sit in distinct zones, and
+// the zone name never reaches the template (the endpoint names subnets by id).
+func endpointSubnets(c constructs.Construct, n *Network, s config.Network) *awsec2.SubnetSelection {
+	if s.CreatesVpc() {
+		return &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}
 	}
-	return awsec2.NewCfnVPCEndpoint(c, jsii.String("KinesisEndpoint"), &awsec2.CfnVPCEndpointProps{
-		VpcId:             n.Vpc.VpcId(),
-		VpcEndpointType:   jsii.String("Interface"),
-		ServiceName:       awsec2.InterfaceVpcEndpointAwsService_KINESIS_STREAMS().Name(),
-		PrivateDnsEnabled: jsii.Bool(true),
-		SubnetIds:         &subnets,
-		SecurityGroupIds:  &[]any{sg.SecurityGroupId()},
-		PolicyDocument:    policy,
-	})
+	subnets := make([]awsec2.ISubnet, len(s.SubnetIDs))
+	for i, id := range s.SubnetIDs {
+		subnet := awsec2.Subnet_FromSubnetAttributes(c, jsii.String("EndpointSubnet"+strconv.Itoa(i)), &awsec2.SubnetAttributes{
+			SubnetId:         jsii.String(id),
+			AvailabilityZone: jsii.String("zone-of-" + id),
+		})
+		// Only an endpoint is placed in the subnet; nothing reads its route table.
+		awscdk.Annotations_Of(subnet).AcknowledgeWarning(jsii.String("@aws-cdk/aws-ec2:noSubnetRouteTableId"),
+			jsii.String("the endpoint needs the subnet's id only"))
+		subnets[i] = subnet
+	}
+	return &awsec2.SubnetSelection{Subnets: &subnets}
 }

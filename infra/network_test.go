@@ -91,7 +91,7 @@ func TestCreatedVpcHasIsolatedSubnetsInDistinctZonesAndFlowLogs(t *testing.T) {
 		zones []any
 	}{
 		{env: "staging", zones: firstZones(3)},
-		{env: "production", zones: firstZones(3)},
+		{env: "production", zones: []any{"eu-west-1a", "eu-west-1b", "eu-west-1c"}},
 		{env: "evr", zones: []any{"eu-west-1a", "eu-west-1b", "eu-west-1c"}},
 	}
 	for _, tt := range tests {
@@ -148,27 +148,32 @@ func TestExistingVpcIsUsedAsConfigured(t *testing.T) {
 	}
 }
 
-func TestKinesisEndpointExistsOnlyWithEnhancedVpcRouting(t *testing.T) {
+func TestKinesisEndpointGivesTheWorkgroupItsRouteToKinesis(t *testing.T) {
 	allEnvs(t, func(t *testing.T, s *synthesis) {
 		endpoints := s.ofType("AWS::EC2::VPCEndpoint")
-		// GIVEN an environment without enhanced VPC routing THEN Redshift reaches Kinesis itself: no endpoint
-		if !s.env.Warehouse.EnhancedVpcRouting {
-			if len(endpoints) != 0 {
-				t.Errorf("%d VPC endpoints, want none without enhanced VPC routing", len(endpoints))
+		// GIVEN existing subnets that already route to Kinesis THEN the stack adds no endpoint
+		if !s.env.Network.NeedsKinesisEndpoint() {
+			if len(endpoints) != 0 || s.stack.Network.KinesisEndpoint != nil {
+				t.Errorf("%d VPC endpoints, want none where the subnets route to Kinesis", len(endpoints))
 			}
 			return
 		}
-		// GIVEN enhanced VPC routing THEN one Kinesis interface endpoint sits in the workgroup's subnets
+		// GIVEN any other network THEN one Kinesis interface endpoint with private DNS sits in the
+		// workgroup's subnets, allowing only the streaming reads of this stream
 		if len(endpoints) != 1 {
 			t.Fatalf("%d VPC endpoints, want 1", len(endpoints))
 		}
 		id := s.id(s.stack.Network.KinesisEndpoint)
 		p := props(endpoints[id])
 		stream := getAtt(s.id(s.stack.Stream), "Arn")
+		service := any(map[string]any{"Fn::Join": []any{"", []any{"com.amazonaws.", ref("AWS::Region"), ".kinesis-streams"}}})
+		if s.env.Region != "" {
+			service = "com.amazonaws." + s.env.Region + ".kinesis-streams"
+		}
 		want := map[string]any{
 			"VpcEndpointType":   "Interface",
 			"PrivateDnsEnabled": true,
-			"ServiceName":       map[string]any{"Fn::Join": []any{"", []any{"com.amazonaws.", ref("AWS::Region"), ".kinesis-streams"}}},
+			"ServiceName":       service,
 			"SubnetIds":         s.workgroupSubnets(t),
 			"PolicyDocument": map[string]any{
 				"Version": "2012-10-17",
@@ -180,7 +185,7 @@ func TestKinesisEndpointExistsOnlyWithEnhancedVpcRouting(t *testing.T) {
 			},
 		}
 		for key, w := range want {
-			if diff := cmp.Diff(w, p[key]); diff != "" {
+			if diff := cmp.Diff(w, p[key], cmpSortBy(text)); diff != "" {
 				t.Errorf("endpoint %s (-want +got):\n%s", key, diff)
 			}
 		}
@@ -190,6 +195,9 @@ func TestKinesisEndpointExistsOnlyWithEnhancedVpcRouting(t *testing.T) {
 		}
 		// AND the endpoint admits HTTPS only from the workgroup's security groups
 		endpointSG := s.id(s.stack.Network.Node().FindChild(jsii.String("KinesisEndpointSecurityGroup")))
+		if diff := cmp.Diff([]any{getAtt(endpointSG, "GroupId")}, p["SecurityGroupIds"]); diff != "" {
+			t.Errorf("endpoint security groups (-want +got):\n%s", diff)
+		}
 		var sources []any
 		for _, rule := range s.ingressRules() {
 			if cmp.Equal(rule["GroupId"], getAtt(endpointSG, "GroupId")) {
@@ -205,36 +213,38 @@ func TestKinesisEndpointExistsOnlyWithEnhancedVpcRouting(t *testing.T) {
 	})
 }
 
-func TestCreatedWorkgroupSecurityGroupOnlyTalksToTheEndpoint(t *testing.T) {
-	tests := []struct {
-		env  string
-		want any
-	}{
-		{env: "staging", want: []any{map[string]any{
-			"CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic", "FromPort": float64(252), "IpProtocol": "icmp", "ToPort": float64(86),
-		}}},
-		{env: "evr", want: nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.env, func(t *testing.T) {
-			s := synth(t, tt.env)
+func TestEnhancedVpcRoutingIsOnByDefault(t *testing.T) {
+	// Security Hub control RedshiftServerless.1 requires enhanced VPC routing.
+	allEnvs(t, func(t *testing.T, s *synthesis) {
+		if got := props(s.resource(t, s.stack.Warehouse.Workgroup))["EnhancedVpcRouting"]; got != true {
+			t.Errorf("EnhancedVpcRouting = %v, want true", got)
+		}
+	})
+}
+
+func TestCreatedWorkgroupSecurityGroupOnlyTalksToKinesis(t *testing.T) {
+	for _, env := range []string{"staging", "evr", "routed-vpc"} {
+		t.Run(env, func(t *testing.T) {
+			s := synth(t, env)
 			sg := s.id(s.stack.Network.SecurityGroup)
 			// GIVEN the workgroup security group the stack creates
-			// THEN without an endpoint it allows no egress at all (CDK's placeholder rule matches nothing)
-			if diff := cmp.Diff(tt.want, props(s.resources[sg])["SecurityGroupEgress"]); diff != "" {
-				t.Errorf("inline egress (-want +got):\n%s", diff)
+			// THEN its only egress, inline or standalone, is HTTPS: to the endpoint's security
+			// group, or, where the subnets route to Kinesis, to Kinesis's public endpoints
+			egress := []any{}
+			inline, _ := props(s.resources[sg])["SecurityGroupEgress"].([]any)
+			for _, e := range inline {
+				e := e.(map[string]any)
+				egress = append(egress, map[string]any{"protocol": e["IpProtocol"], "port": e["FromPort"], "to": e["DestinationSecurityGroupId"], "cidr": e["CidrIp"]})
 			}
-			// AND with an endpoint its only egress is HTTPS to the endpoint's security group
-			var egress []any
 			for _, r := range s.ofType("AWS::EC2::SecurityGroupEgress") {
 				if p := props(r); cmp.Equal(p["GroupId"], getAtt(sg, "GroupId")) {
-					egress = append(egress, map[string]any{"port": p["FromPort"], "to": p["DestinationSecurityGroupId"]})
+					egress = append(egress, map[string]any{"protocol": p["IpProtocol"], "port": p["FromPort"], "to": p["DestinationSecurityGroupId"], "cidr": p["CidrIp"]})
 				}
 			}
-			var want []any
-			if s.env.Warehouse.EnhancedVpcRouting {
+			want := []any{map[string]any{"protocol": "tcp", "port": float64(443), "to": nil, "cidr": "0.0.0.0/0"}}
+			if s.env.Network.NeedsKinesisEndpoint() {
 				endpointSG := s.id(s.stack.Network.Node().FindChild(jsii.String("KinesisEndpointSecurityGroup")))
-				want = []any{map[string]any{"port": float64(443), "to": getAtt(endpointSG, "GroupId")}}
+				want = []any{map[string]any{"protocol": "tcp", "port": float64(443), "to": getAtt(endpointSG, "GroupId"), "cidr": nil}}
 			}
 			if diff := cmp.Diff(want, egress); diff != "" {
 				t.Errorf("egress rules (-want +got):\n%s", diff)

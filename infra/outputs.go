@@ -15,14 +15,15 @@ func (s *ChatstreamStack) addOutputs() {
 	output("StreamName", "Kinesis stream the producer writes to", s.Stream.StreamName())
 	output("StreamArn", "ARN of the Kinesis stream", s.Stream.StreamArn())
 	output("ProducerFunctionName", "Producer Lambda function", s.Producer.Function.FunctionName())
-	output("ScheduleName", "EventBridge Scheduler schedule that invokes the producer", s.Schedule.Schedule.Ref())
+	output("ScheduleName", "EventBridge Scheduler schedule that invokes the producer", s.Schedule.Schedule.ScheduleName())
 	output("NamespaceName", "Redshift Serverless namespace", w.Namespace.AttrNamespaceNamespaceName())
 	output("WorkgroupName", "Redshift Serverless workgroup", w.WorkgroupName)
 	output("WorkgroupEndpoint", "Workgroup endpoint address (reachable only from inside the VPC)", w.Workgroup.AttrWorkgroupEndpointAddress())
 	output("DatabaseName", "Database that holds the streaming materialized view", w.DatabaseName)
-	output("AdminSecretArn", "Secrets Manager secret holding the admin credentials", w.AdminSecret.SecretArn())
+	output("AdminSecretArn", "Secrets Manager secret Redshift manages for the admin user", w.AdminSecretArn)
 	output("StreamingRoleArn", "IAM role that Redshift streaming ingestion reads Kinesis with", w.StreamingRole.RoleArn())
 	output("EventsView", "Typed view of the ingested chat events, created by the deploy", s.Ingestion.EventsView)
+	output("AlarmTopicArn", "SNS topic every alarm notifies; subscribe what pages you", s.Operations.Topic.TopicArn())
 	output("DashboardUrl", "CloudWatch dashboard", awscdk.Fn_Sub(jsii.String(
 		"https://${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=${AWS::Region}#dashboards:name=${Name}"),
 		&map[string]*string{"Name": s.Operations.Dashboard.DashboardName()}))
@@ -36,6 +37,6 @@ func (s *ChatstreamStack) addOutputs() {
 		"id=$(aws redshift-data execute-statement --region ${AWS::Region} --workgroup-name ${Workgroup} --database ${Database} "+
 			"--secret-arn ${Secret} --sql 'SELECT event_name, COUNT(*) FROM ${View} GROUP BY 1 ORDER BY 2 DESC' --query Id --output text) "+
 			`&& sleep 5 && aws redshift-data get-statement-result --region ${AWS::Region} --id "$id"`),
-		&map[string]*string{"Workgroup": w.WorkgroupName, "Database": w.DatabaseName, "Secret": w.AdminSecret.SecretArn(),
+		&map[string]*string{"Workgroup": w.WorkgroupName, "Database": w.DatabaseName, "Secret": w.AdminSecretArn,
 			"View": s.Ingestion.EventsView}))
 }

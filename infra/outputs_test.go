@@ -24,7 +24,8 @@ func TestOutputs(t *testing.T) {
 			"WorkgroupName":        getAtt(s.id(w.Workgroup), "Workgroup.WorkgroupName"),
 			"WorkgroupEndpoint":    getAtt(s.id(w.Workgroup), "Workgroup.Endpoint.Address"),
 			"DatabaseName":         s.env.Warehouse.DatabaseName,
-			"AdminSecretArn":       ref(s.id(w.AdminSecret)),
+			"AdminSecretArn":       adminSecretArn(s),
+			"AlarmTopicArn":        ref(s.id(s.stack.Operations.Topic)),
 			"StreamingRoleArn":     getAtt(s.id(w.StreamingRole), "Arn"),
 			"EventsView":           getAtt(s.id(s.stack.Ingestion.Resource), "EventsView"),
 		}
@@ -66,7 +67,7 @@ func TestOutputs(t *testing.T) {
 			got = append(got, id)
 		}
 		slices.Sort(got)
-		wantIDs := []string{"AdminSecretArn", "DashboardUrl", "DataApiQueryCommand", "DatabaseName", "EventsView", "InvokeProducerCommand", "NamespaceName",
+		wantIDs := []string{"AdminSecretArn", "AlarmTopicArn", "DashboardUrl", "DataApiQueryCommand", "DatabaseName", "EventsView", "InvokeProducerCommand", "NamespaceName",
 			"ProducerFunctionName", "QueryEditorUrl", "ScheduleName", "StreamArn", "StreamName", "StreamingRoleArn", "WorkgroupEndpoint", "WorkgroupName"}
 		if diff := cmp.Diff(wantIDs, got); diff != "" {
 			t.Errorf("output ids (-want +got):\n%s", diff)
@@ -87,7 +88,7 @@ func TestCommandOutputsSubstituteTheRightResources(t *testing.T) {
 	want := map[string]any{
 		"Workgroup": getAtt(s.id(w.Workgroup), "Workgroup.WorkgroupName"),
 		"Database":  s.env.Warehouse.DatabaseName,
-		"Secret":    ref(s.id(w.AdminSecret)),
+		"Secret":    adminSecretArn(s),
 		"View":      getAtt(s.id(s.stack.Ingestion.Resource), "EventsView"),
 	}
 	if diff := cmp.Diff(want, vars("DataApiQueryCommand")); diff != "" {

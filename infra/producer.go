@@ -43,8 +43,13 @@ type Producer struct {
 	FailureQueue awssqs.Queue
 }
 
-// NewProducer defines the producer function: arm64 on provided.al2023, one concurrent execution,
-// its own log group, and write access to the stream only through the stream's grant.
+// NewProducer defines the producer function: arm64 on provided.al2023, its own log group, and
+// write access to the stream only through the stream's grant. It reserves concurrency only when
+// the settings ask: Lambda refuses a reservation that leaves the account fewer than 100
+// unreserved executions, and new accounts start with a quota of 10 or 50 ("Lambda function
+// scaling", Lambda Developer Guide), so a default reservation fails the first deploy there.
+// Asynchronous invocations (the schedule's ticks) older than the settings' maximum event age
+// go to the failure queue instead of running late: Lambda otherwise keeps them for six hours.
 func NewProducer(scope constructs.Construct, id string, props *ProducerProps) *Producer {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	s := props.Settings
@@ -68,6 +73,10 @@ func NewProducer(scope constructs.Construct, id string, props *ProducerProps) *P
 	if s.Tracing {
 		tracing = awslambda.Tracing_ACTIVE
 	}
+	var reserved *float64
+	if s.ReservedConcurrency > 0 {
+		reserved = jsii.Number(s.ReservedConcurrency)
+	}
 	fn := awslambda.NewFunction(c, jsii.String("Function"), &awslambda.FunctionProps{
 		Description:                  jsii.String("chatstream producer: writes random chat events to Kinesis"),
 		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
@@ -76,12 +85,13 @@ func NewProducer(scope constructs.Construct, id string, props *ProducerProps) *P
 		Code:                         props.Code,
 		MemorySize:                   jsii.Number(s.MemoryMiB),
 		Timeout:                      awscdk.Duration_Seconds(jsii.Number(s.TimeoutSeconds)),
-		ReservedConcurrentExecutions: jsii.Number(1),
+		ReservedConcurrentExecutions: reserved,
 		Role:                         role,
 		LogGroup:                     logGroup,
 		LoggingFormat:                awslambda.LoggingFormat_JSON,
 		Tracing:                      tracing,
 		RetryAttempts:                jsii.Number(s.AsyncRetryAttempts),
+		MaxEventAge:                  awscdk.Duration_Seconds(jsii.Number(s.MaxEventAgeSeconds)),
 		OnFailure:                    awslambdadestinations.NewSqsDestination(failures),
 		Environment: &map[string]*string{
 			"STREAM_NAME":           props.Stream.StreamName(),

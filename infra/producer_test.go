@@ -15,14 +15,14 @@ func TestProducerFunction(t *testing.T) {
 		// WHEN the stack is synthesized
 		got := props(s.resource(t, s.stack.Producer.Function))
 		// THEN the function runs the bootstrap binary on arm64 provided.al2023, sized from config,
-		// one at a time, logging JSON to its own log group, with the producer's environment
+		// without reserved concurrency (new accounts cannot spare it), logging JSON to its own log
+		// group, with the producer's environment
 		checks := map[string]any{
-			"Runtime":                      "provided.al2023",
-			"Architectures":                []any{"arm64"},
-			"Handler":                      "bootstrap",
-			"MemorySize":                   float64(p.MemoryMiB),
-			"Timeout":                      float64(p.TimeoutSeconds),
-			"ReservedConcurrentExecutions": float64(1),
+			"Runtime":       "provided.al2023",
+			"Architectures": []any{"arm64"},
+			"Handler":       "bootstrap",
+			"MemorySize":    float64(p.MemoryMiB),
+			"Timeout":       float64(p.TimeoutSeconds),
 			"LoggingConfig": map[string]any{
 				"LogFormat": "JSON",
 				"LogGroup":  ref(s.id(s.stack.Producer.LogGroup)),
@@ -48,6 +48,24 @@ func TestProducerFunction(t *testing.T) {
 			t.Errorf("TracingConfig (-want +got):\n%s", diff)
 		}
 	})
+}
+
+func TestReservedConcurrencyOnlyWhenConfigured(t *testing.T) {
+	allEnvs(t, func(t *testing.T, s *synthesis) {
+		// GIVEN the environment's reservation: none in cdk.json, one in a test variant
+		var want any
+		if n := s.env.Producer.ReservedConcurrency; n > 0 {
+			want = float64(n)
+		}
+		// THEN the function reserves exactly that, and nothing when none is configured: Lambda
+		// refuses a reservation that leaves an account fewer than 100 unreserved executions
+		if got := props(s.resource(t, s.stack.Producer.Function))["ReservedConcurrentExecutions"]; got != want {
+			t.Errorf("ReservedConcurrentExecutions = %v, want %v", got, want)
+		}
+	})
+	if synth(t, "existing-vpc").env.Producer.ReservedConcurrency == 0 {
+		t.Error("no synthesized variant reserves concurrency, so the configured case is untested")
+	}
 }
 
 func TestProducerTimeoutIsShorterThanTheSchedulePeriod(t *testing.T) {
@@ -95,11 +113,13 @@ func TestAsyncFailuresLandInAnEncryptedQueue(t *testing.T) {
 			t.Fatalf("got %d EventInvokeConfig resources, want 1", len(configs))
 		}
 		for _, r := range configs {
-			// THEN failures after the configured retries go to the failure queue
+			// THEN failures after the configured retries, and ticks older than the configured age,
+			// go to the failure queue instead of running late
 			want := map[string]any{
-				"FunctionName":         ref(s.id(s.stack.Producer.Function)),
-				"Qualifier":            "$LATEST",
-				"MaximumRetryAttempts": float64(s.env.Producer.AsyncRetryAttempts),
+				"FunctionName":             ref(s.id(s.stack.Producer.Function)),
+				"Qualifier":                "$LATEST",
+				"MaximumRetryAttempts":     float64(s.env.Producer.AsyncRetryAttempts),
+				"MaximumEventAgeInSeconds": float64(s.env.Producer.MaxEventAgeSeconds),
 				"DestinationConfig": map[string]any{
 					"OnFailure": map[string]any{"Destination": getAtt(s.id(s.stack.Producer.FailureQueue), "Arn")},
 				},

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsschedulertargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -32,8 +33,8 @@ type ScheduleProps struct {
 // ProducerSchedule is the EventBridge Scheduler schedule that invokes the producer.
 type ProducerSchedule struct {
 	constructs.Construct
-	// Schedule is the schedule; its Ref is the schedule name.
-	Schedule awsscheduler.CfnSchedule
+	// Schedule is the schedule.
+	Schedule awsscheduler.Schedule
 	// DeadLetterQueue receives invocations Scheduler could not deliver after its retries.
 	DeadLetterQueue awssqs.Queue
 	// Role is the role Scheduler assumes to invoke the target and to use the dead-letter queue.
@@ -41,51 +42,50 @@ type ProducerSchedule struct {
 }
 
 // NewProducerSchedule defines a schedule that invokes the target asynchronously with
-// ScheduleInput, retries failed deliveries and sends what still fails to an encrypted queue.
+// ScheduleInput, retries failed deliveries and sends what still fails to an encrypted queue,
+// with the stable L2 constructs awsscheduler.NewSchedule and awsschedulertargets.NewLambdaInvoke.
 func NewProducerSchedule(scope constructs.Construct, id string, props *ScheduleProps) *ProducerSchedule {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	s := props.Settings
+	stack := awscdk.Stack_Of(c)
 
 	dlq := newDeadLetterQueue(c, "DeadLetterQueue", props.Retain,
 		"It is the dead-letter queue of the producer schedule, the end of the line.")
+	// A role of our own rather than the target's shared default, with a description; the
+	// conditions stop other accounts' schedules, and schedules outside the default group, from
+	// using it (confused deputy).
 	role := awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
-		// The source-account condition stops other accounts' schedules from using this role.
 		AssumedBy: awsiam.NewServicePrincipal(jsii.String("scheduler.amazonaws.com"), &awsiam.ServicePrincipalOpts{
-			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()}},
+			Conditions: &map[string]any{"StringEquals": map[string]any{
+				"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID(),
+				"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{
+					Service: jsii.String("scheduler"), Resource: jsii.String("schedule-group"), ResourceName: jsii.String("default"),
+				}),
+			}},
 		}),
 		Description: jsii.String("chatstream schedule: invokes the producer and dead-letters what fails"),
 	})
-	invoke := props.Target.GrantInvoke(role)
-	deadLetter := dlq.GrantSendMessages(role)
+	target := awsschedulertargets.NewLambdaInvoke(props.Target, &awsschedulertargets.ScheduleTargetBaseProps{
+		Input:           awsscheduler.ScheduleTargetInput_FromText(jsii.String(ScheduleInput)),
+		Role:            role,
+		RetryAttempts:   jsii.Number(s.MaxRetryAttempts),
+		MaxEventAge:     awscdk.Duration_Seconds(jsii.Number(s.MaxEventAgeSeconds)),
+		DeadLetterQueue: dlq,
+	})
+	schedule := awsscheduler.NewSchedule(c, jsii.String("Schedule"), &awsscheduler.ScheduleProps{
+		Description: jsii.String("Invokes the chatstream producer"),
+		Schedule:    awsscheduler.ScheduleExpression_Expression(jsii.String(s.Expression), nil),
+		Target:      target,
+		Enabled:     jsii.Bool(s.Enabled),
+		TimeWindow:  awsscheduler.TimeWindow_Off(),
+	})
+	// Binding the target filled the role's policy: the first invocation must find it in place.
+	schedule.Node().AddDependency(role.Node().FindChild(jsii.String("DefaultPolicy")))
 	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
 		Id:     jsii.String("AwsSolutions-IAM5"),
 		Reason: jsii.String("grantInvoke covers the producer's versions and aliases (function ARN + ':*'); it names no other function."),
 		AppliesTo: &[]any{jsii.String(fmt.Sprintf("Resource::<%s.Arn>:*",
-			*awscdk.Stack_Of(c).GetLogicalId(props.Target.Node().DefaultChild().(awscdk.CfnElement))))},
+			*stack.GetLogicalId(props.Target.Node().DefaultChild().(awscdk.CfnElement))))},
 	}}, jsii.Bool(true))
-
-	state := "DISABLED"
-	if s.Enabled {
-		state = "ENABLED"
-	}
-	schedule := awsscheduler.NewCfnSchedule(c, jsii.String("Schedule"), &awsscheduler.CfnScheduleProps{
-		Description:        jsii.String("Invokes the chatstream producer"),
-		ScheduleExpression: jsii.String(s.Expression),
-		State:              jsii.String(state),
-		FlexibleTimeWindow: &awsscheduler.CfnSchedule_FlexibleTimeWindowProperty{Mode: jsii.String("OFF")},
-		Target: &awsscheduler.CfnSchedule_TargetProperty{
-			Arn:     props.Target.FunctionArn(),
-			RoleArn: role.RoleArn(),
-			Input:   jsii.String(ScheduleInput),
-			RetryPolicy: &awsscheduler.CfnSchedule_RetryPolicyProperty{
-				MaximumRetryAttempts:     jsii.Number(s.MaxRetryAttempts),
-				MaximumEventAgeInSeconds: jsii.Number(s.MaxEventAgeSeconds),
-			},
-			DeadLetterConfig: &awsscheduler.CfnSchedule_DeadLetterConfigProperty{Arn: dlq.QueueArn()},
-		},
-	})
-	// The first invocation must find the role's policy in place, not just the role.
-	invoke.ApplyBefore(schedule)
-	deadLetter.ApplyBefore(schedule)
 	return &ProducerSchedule{Construct: c, Schedule: schedule, DeadLetterQueue: dlq, Role: role}
 }

@@ -24,10 +24,11 @@ func TestScheduleInvokesTheProducerWithRetriesAndADeadLetterQueue(t *testing.T) 
 		r := s.resource(t, s.stack.Schedule.Schedule)
 		// THEN the schedule sends exactly the producer's input to the producer, retries, and dead-letters
 		want := map[string]any{
-			"Description":        "Invokes the chatstream producer",
-			"ScheduleExpression": cfg.Expression,
-			"State":              state,
-			"FlexibleTimeWindow": map[string]any{"Mode": "OFF"},
+			"Description":                "Invokes the chatstream producer",
+			"ScheduleExpression":         cfg.Expression,
+			"ScheduleExpressionTimezone": "Etc/UTC",
+			"State":                      state,
+			"FlexibleTimeWindow":         map[string]any{"Mode": "OFF"},
 			"Target": map[string]any{
 				"Arn":     getAtt(s.id(s.stack.Producer.Function), "Arn"),
 				"RoleArn": getAtt(s.id(s.stack.Schedule.Role), "Arn"),
@@ -56,14 +57,15 @@ func TestScheduleRoleMayOnlyInvokeTheProducerAndDeadLetter(t *testing.T) {
 	eachEnv(t, func(t *testing.T, s *synthesis) {
 		role := s.id(s.stack.Schedule.Role)
 		// GIVEN the schedule's role
-		// THEN only Scheduler, acting for this account, can assume it
+		// THEN only Scheduler, acting for this account's default schedule group, can assume it
+		group := s.arn("scheduler", "schedule-group/default")
 		wantTrust := map[string]any{
 			"Version": "2012-10-17",
 			"Statement": []any{map[string]any{
 				"Action":    "sts:AssumeRole",
 				"Effect":    "Allow",
 				"Principal": map[string]any{"Service": "scheduler.amazonaws.com"},
-				"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": ref("AWS::AccountId")}},
+				"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": ref("AWS::AccountId"), "aws:SourceArn": group}},
 			}},
 		}
 		if diff := cmp.Diff(wantTrust, props(s.resources[role])["AssumeRolePolicyDocument"]); diff != "" {
@@ -73,7 +75,7 @@ func TestScheduleRoleMayOnlyInvokeTheProducerAndDeadLetter(t *testing.T) {
 		fn := getAtt(s.id(s.stack.Producer.Function), "Arn")
 		want := []any{
 			statement([]string{"lambda:InvokeFunction"}, []any{fn, map[string]any{"Fn::Join": []any{"", []any{fn, ":*"}}}}),
-			statement([]string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}, getAtt(s.id(s.stack.Schedule.DeadLetterQueue), "Arn")),
+			statement([]string{"sqs:SendMessage"}, getAtt(s.id(s.stack.Schedule.DeadLetterQueue), "Arn")),
 		}
 		if diff := cmp.Diff(want, policyStatementsOf(t, s, role)); diff != "" {
 			t.Errorf("schedule role statements (-want +got):\n%s", diff)

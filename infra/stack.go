@@ -42,7 +42,7 @@ type ChatstreamStack struct {
 	Warehouse *Warehouse
 	// Ingestion applies the streaming-ingestion DDL in the warehouse during the deploy.
 	Ingestion *Ingestion
-	// Operations is the dashboard and the alarms.
+	// Operations is the dashboard, the alarms and the topic they notify.
 	Operations *Operations
 }
 
@@ -62,8 +62,8 @@ func AddStack(app awscdk.App, moduleRoot string) (*ChatstreamStack, error) {
 }
 
 // NewChatstreamStack defines the stack chatstream-<env>: stream, scheduled producer, Redshift
-// Serverless with the streaming-ingestion DDL, dashboard, alarms and outputs, checked by the
-// cdk-nag AwsSolutions rules.
+// Serverless with the streaming-ingestion DDL, dashboard, alarms with their topic, and outputs,
+// checked by the cdk-nag AwsSolutions rules.
 func NewChatstreamStack(scope constructs.Construct, props *ChatstreamStackProps) (*ChatstreamStack, error) {
 	env := props.Env
 	stackProps := &awscdk.StackProps{
@@ -91,8 +91,7 @@ func NewChatstreamStack(scope constructs.Construct, props *ChatstreamStackProps)
 		Settings: env.Schedule, Target: s.Producer.Function, Retain: env.Retain(),
 	})
 	s.Network = NewNetwork(stack, "Network", &NetworkProps{
-		Settings: env.Network, EnhancedVpcRouting: env.Warehouse.EnhancedVpcRouting, Stream: s.Stream,
-		LogRetentionDays: env.LogRetentionDays, Retain: env.Retain(),
+		Settings: env.Network, Stream: s.Stream, LogRetentionDays: env.LogRetentionDays, Retain: env.Retain(),
 	})
 	s.Warehouse = NewWarehouse(stack, "Warehouse", &WarehouseProps{
 		Settings: env.Warehouse, Network: s.Network, Stream: s.Stream,
@@ -111,12 +110,15 @@ func NewChatstreamStack(scope constructs.Construct, props *ChatstreamStackProps)
 	}
 	s.Operations = NewOperations(stack, "Operations", &OperationsProps{
 		DashboardName: env.StackName(),
+		Alarms:        env.Alarms,
 		Producer:      s.Producer.Function,
 		Stream:        s.Stream,
 		DeadLetterQueues: map[string]awssqs.IQueue{
 			"ScheduleDeadLetter": s.Schedule.DeadLetterQueue,
 			"ProducerFailure":    s.Producer.FailureQueue,
 		},
+		WorkgroupName: env.Warehouse.WorkgroupName,
+		Retain:        env.Retain(),
 	})
 	s.addOutputs()
 

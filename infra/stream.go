@@ -31,9 +31,14 @@ func NewStream(scope constructs.Construct, id string, props *StreamProps) awskin
 }
 
 // removalPolicy maps an environment's retain flag to the policy of its stateful resources.
+// Retained resources use RETAIN_ON_UPDATE_OR_DELETE (CloudFormation's DeletionPolicy
+// RetainExceptOnCreate): kept on delete and on replacement, but deleted when the stack's
+// creation fails and rolls back, so a failed first deploy leaves no resources with fixed names
+// (stream, namespace, log groups) that would block the next attempt ("DeletionPolicy attribute",
+// AWS CloudFormation User Guide).
 func removalPolicy(retain bool) awscdk.RemovalPolicy {
 	if retain {
-		return awscdk.RemovalPolicy_RETAIN
+		return awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE
 	}
 	return awscdk.RemovalPolicy_DESTROY
 }

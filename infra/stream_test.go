@@ -40,27 +40,39 @@ func TestStreamRetentionComesFromConfig(t *testing.T) {
 
 func TestRemovalPolicies(t *testing.T) {
 	tests := []struct {
-		name string
-		env  string
-		want string
+		name                 string
+		env                  string
+		deletion, replace    string
+		terminationProtected bool
 	}{
-		{name: "staging deletes its data with the stack", env: "staging", want: "Delete"},
-		{name: "production retains its data", env: "production", want: "Retain"},
+		{name: "staging deletes its data with the stack", env: "staging", deletion: "Delete", replace: "Delete"},
+		// RETAIN_ON_UPDATE_OR_DELETE: kept on delete and replacement, deleted when the creation
+		// itself fails, so a failed first deploy leaves no fixed names behind.
+		{name: "production retains its data, except after a failed creation", env: "production",
+			deletion: "RetainExceptOnCreate", replace: "Retain", terminationProtected: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// GIVEN the environment's synthesized template
 			s := synth(t, tt.env)
-			// THEN the stream, the namespace and the admin secret carry the environment's policy
-			for what, c := range map[string]string{
-				"stream":        s.id(s.stack.Stream),
-				"namespace":     s.id(s.stack.Warehouse.Namespace),
-				"admin secret":  s.id(s.stack.Warehouse.AdminSecret),
-				"producer logs": s.id(s.stack.Producer.LogGroup),
-			} {
-				r := s.resources[c]
-				if r["DeletionPolicy"] != tt.want || r["UpdateReplacePolicy"] != tt.want {
-					t.Errorf("%s: DeletionPolicy = %v, UpdateReplacePolicy = %v, want %s", what, r["DeletionPolicy"], r["UpdateReplacePolicy"], tt.want)
+			// THEN the stream, the namespace, every log group and both queues carry the environment's policy
+			stateful := map[string]string{
+				s.id(s.stack.Stream):                   "stream",
+				s.id(s.stack.Warehouse.Namespace):      "namespace",
+				s.id(s.stack.Producer.FailureQueue):    "failure queue",
+				s.id(s.stack.Schedule.DeadLetterQueue): "dead-letter queue",
+				s.id(s.stack.Operations.TopicKey):      "alarm topic key",
+			}
+			for id := range s.ofType("AWS::Logs::LogGroup") {
+				stateful[id] = "log group " + id
+			}
+			if len(stateful) < 9 {
+				t.Fatalf("found %d stateful resources, want the stream, the namespace, the queues, the key and the log groups", len(stateful))
+			}
+			for id, what := range stateful {
+				r := s.resources[id]
+				if r["DeletionPolicy"] != tt.deletion || r["UpdateReplacePolicy"] != tt.replace {
+					t.Errorf("%s: DeletionPolicy = %v, UpdateReplacePolicy = %v, want %s and %s", what, r["DeletionPolicy"], r["UpdateReplacePolicy"], tt.deletion, tt.replace)
 				}
 			}
 			// AND the workgroup, which holds no data, is always deleted
@@ -68,8 +80,8 @@ func TestRemovalPolicies(t *testing.T) {
 				t.Errorf("workgroup DeletionPolicy = %v, want Delete", got)
 			}
 			// AND only the retaining environment needs termination protection switched off to be deleted
-			if got, want := s.terminationProtection, tt.want == "Retain"; got != want {
-				t.Errorf("termination protection = %t, want %t", got, want)
+			if s.terminationProtection != tt.terminationProtected {
+				t.Errorf("termination protection = %t, want %t", s.terminationProtection, tt.terminationProtected)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -20,22 +21,36 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/chatstream/chatstream/infra/config"
+	"github.com/chatstream/chatstream/internal/updatecheck"
 )
 
 // Synthesis costs seconds (jsii, cdk-nag and a go build of the producer), so every environment
 // is synthesized once per test binary and its results are shared, read-only, by all tests.
 
-// testVariants are environments the tests add to cdk.json's: the network shapes cdk.json does
-// not use, so their templates are checked, linted and nagged too.
+// testVariants are environments the tests add to cdk.json's: the network shapes and settings
+// cdk.json does not use, so their templates are checked, linted and nagged too. evr names its
+// zones; existing-vpc brings subnets and a security group, reserves concurrency and subscribes an
+// e-mail; routed-vpc brings subnets that already route to Kinesis, so the stack adds no endpoint.
 func testVariants() map[string]map[string]any {
 	return map[string]map[string]any{
 		"evr": {
+			"region":        "eu-west-1",
 			"removalPolicy": "destroy",
 			"warehouse":     map[string]any{"enhancedVpcRouting": true},
 			"network":       map[string]any{"availabilityZones": []any{"eu-west-1a", "eu-west-1b", "eu-west-1c"}},
 		},
+		"routed-vpc": {
+			"removalPolicy": "destroy",
+			"network": map[string]any{
+				"vpcId":                 "vpc-0123456789abcdef0",
+				"subnetIds":             []any{"subnet-0123456789abcdef3", "subnet-0123456789abcdef4", "subnet-0123456789abcdef5"},
+				"subnetsRouteToKinesis": true,
+			},
+		},
 		"existing-vpc": {
 			"removalPolicy": "destroy",
+			"producer":      map[string]any{"reservedConcurrency": 1},
+			"alarms":        map[string]any{"email": "ops@example.com"},
 			"warehouse":     map[string]any{"enhancedVpcRouting": true},
 			"network": map[string]any{
 				"vpcId":            "vpc-0123456789abcdef0",
@@ -66,7 +81,12 @@ type synthesis struct {
 
 type message struct{ level, path, text string }
 
-// synthesized holds every environment's synthesis in one temporary directory, which TestMain removes.
+// synthDir is the directory every synthesis of this test binary writes to. TestMain makes it
+// before the tests and removes it after them, so that a run without tests (go test -bench) does
+// not synthesize anything just to clean up.
+var synthDir string
+
+// synthesized holds every environment's synthesis, made the first time a test asks.
 var synthesized = sync.OnceValues(func() (*synthesisSet, error) {
 	root, err := ModuleRoot(".")
 	if err != nil {
@@ -84,18 +104,13 @@ var synthesized = sync.OnceValues(func() (*synthesisSet, error) {
 	for name, settings := range testVariants() {
 		envs[name] = settings
 	}
-	dir, err := os.MkdirTemp("", "chatstream-cdk-out-")
-	if err != nil {
-		return nil, err
-	}
-	set := &synthesisSet{dir: dir, envs: map[string]*synthesis{}}
+	set := &synthesisSet{envs: map[string]*synthesis{}}
 	for name := range envs {
 		ctx := maps.Clone(file.Context)
 		ctx[config.ContextKey] = envs
 		ctx[config.EnvContextKey] = name
-		s, err := synthesize(root, ctx, filepath.Join(dir, name))
+		s, err := synthesize(root, ctx, filepath.Join(synthDir, name))
 		if err != nil {
-			os.RemoveAll(dir)
 			return nil, fmt.Errorf("synthesize %s: %w", name, err)
 		}
 		set.envs[name] = s
@@ -104,7 +119,6 @@ var synthesized = sync.OnceValues(func() (*synthesisSet, error) {
 })
 
 type synthesisSet struct {
-	dir  string
 	envs map[string]*synthesis
 }
 
@@ -206,10 +220,14 @@ func assemblyMessages(outdir, artifactID string) ([]message, error) {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if set, err := synthesized(); err == nil {
-		os.RemoveAll(set.dir)
+	dir, err := os.MkdirTemp("", "chatstream-cdk-out-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
+	synthDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
 	jsii.Close()
 	os.Exit(code)
 }
@@ -237,7 +255,7 @@ func eachEnv(t *testing.T, f func(t *testing.T, s *synthesis)) {
 
 // allEnvs runs f for every synthesized environment, the variants included.
 func allEnvs(t *testing.T, f func(t *testing.T, s *synthesis)) {
-	for _, env := range []string{"staging", "production", "evr", "existing-vpc"} {
+	for _, env := range []string{"staging", "production", "evr", "existing-vpc", "routed-vpc"} {
 		t.Run(env, func(t *testing.T) { f(t, synth(t, env)) })
 	}
 }
@@ -295,6 +313,18 @@ func getAtt(id, attr string) map[string]any {
 	return map[string]any{"Fn::GetAtt": []any{id, attr}}
 }
 
+// arn is what a template says for an ARN of this stack's account, partition and Region: the
+// Region, and the partition with it, are literals when the environment names a Region (the tests
+// name only Regions of the aws partition). CDK merges adjacent literal parts.
+func (s *synthesis) arn(service, resource string) map[string]any {
+	parts := []any{"arn:aws:" + service + ":" + s.env.Region + ":"}
+	if s.env.Region == "" {
+		parts = []any{"arn:", ref("AWS::Partition"), ":" + service + ":", ref("AWS::Region"), ":"}
+	}
+	parts = append(parts, ref("AWS::AccountId"), ":"+resource)
+	return map[string]any{"Fn::Join": []any{"", parts}}
+}
+
 // sortByJSON orders values by their JSON text, for comparing lists whose order the template does not fix.
 func sortByJSON(values []any) {
 	slices.SortFunc(values, func(a, b any) int {
@@ -316,4 +346,58 @@ func text(v any) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+func TestBenchmarksAloneDoNotSynthesize(t *testing.T) {
+	// GIVEN this test binary, run the way make bench runs it: no tests, only benchmarks
+	out, err := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^$", "-test.bench=.", "-test.benchtime=1x").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", os.Args[0], err, out)
+	}
+	// THEN it passes without synthesizing a stack (synthesis bundles the Lambdas, which it reports)
+	if strings.Contains(string(out), "Bundling asset") || !strings.Contains(string(out), "PASS") {
+		t.Errorf("benchmark-only run synthesized, or did not pass:\n%s", out)
+	}
+}
+
+func TestCheckUpdateOnTheSynthesizedTemplates(t *testing.T) {
+	eachEnv(t, func(t *testing.T, s *synthesis) {
+		parse := func(edit func(resources map[string]any)) updatecheck.Template {
+			t.Helper()
+			var raw map[string]any
+			if err := json.Unmarshal([]byte(s.raw), &raw); err != nil {
+				t.Fatal(err)
+			}
+			edit(raw["Resources"].(map[string]any))
+			data, _ := json.Marshal(raw)
+			tmpl, err := updatecheck.Parse(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tmpl
+		}
+		workgroup := s.id(s.stack.Warehouse.Workgroup)
+		setCapacity := func(base, max float64) func(map[string]any) {
+			return func(resources map[string]any) {
+				p := resources[workgroup].(map[string]any)["Properties"].(map[string]any)
+				p["BaseCapacity"], p["MaxCapacity"] = base, max
+			}
+		}
+		deployed := parse(func(map[string]any) {})
+		// GIVEN the synthesized template as deployed
+		// THEN deploying it again, or with one more capacity setting, passes
+		for name, next := range map[string]updatecheck.Template{
+			"unchanged":   deployed,
+			"one setting": parse(setCapacity(float64(s.env.Warehouse.BaseCapacity), 64)),
+		} {
+			if r := updatecheck.Check(deployed, next, updatecheck.Options{}); len(r.Findings) != 0 {
+				t.Errorf("%s: findings %+v, want none", name, r.Findings)
+			}
+		}
+		// AND raising both capacities at once is refused, naming the workgroup
+		r := updatecheck.Check(deployed, parse(setCapacity(16, 64)), updatecheck.Options{})
+		if !r.Refused() || len(r.Findings) != 1 || r.Findings[0].Resource != workgroup {
+			t.Errorf("two settings: %+v, want one refusal for %s", r.Findings, workgroup)
+		}
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsredshiftserverless"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -36,7 +37,8 @@ type WarehouseProps struct {
 	Stream awskinesis.IStream
 	// LogRetentionDays is the retention of the audit log groups.
 	LogRetentionDays int
-	// Retain keeps the namespace (and the data in it), its admin secret and audit logs when the stack is deleted.
+	// Retain keeps the namespace (and the data in it, and the admin secret Redshift manages for
+	// it) and the audit logs when the stack is deleted.
 	Retain bool
 }
 
@@ -49,9 +51,15 @@ type Warehouse struct {
 	Namespace awsredshiftserverless.CfnNamespace
 	// Workgroup is the workgroup that serves queries and the Data API.
 	Workgroup awsredshiftserverless.CfnWorkgroup
-	// AdminSecret holds the admin "username" and "password"; the Data API accepts its ARN.
-	AdminSecret awssecretsmanager.Secret
-	// StreamingRole is the role named in CREATE EXTERNAL SCHEMA ... FROM KINESIS IAM_ROLE.
+	// AdminSecret is the secret Redshift creates and rotates for the admin user
+	// (ManageAdminPassword); the Data API accepts its ARN.
+	AdminSecret awssecretsmanager.ISecret
+	// AdminSecretArn is the admin secret's ARN, read with GetNamespace at deploy time.
+	AdminSecretArn *string
+	// AdminSecretLookup is the custom resource that reads the admin secret's ARN.
+	AdminSecretLookup customresources.AwsCustomResource
+	// StreamingRole is the namespace's default role, which CREATE EXTERNAL SCHEMA ... FROM KINESIS
+	// IAM_ROLE default reads the stream with.
 	StreamingRole awsiam.Role
 	// WorkgroupName is the workgroup name the Data API takes.
 	WorkgroupName *string
@@ -62,34 +70,14 @@ type Warehouse struct {
 	Ready constructs.DependencyGroup
 }
 
-// NewWarehouse defines the namespace and the workgroup. The admin password is generated in
-// Secrets Manager and reaches CloudFormation only as a dynamic reference; the workgroup is not
-// publicly accessible unless configured, requires TLS and has its capacity capped.
+// NewWarehouse defines the namespace and the workgroup. Redshift creates, stores and rotates the
+// admin password in Secrets Manager (ManageAdminPassword), so it never passes through
+// CloudFormation; the workgroup is not publicly accessible unless configured, requires TLS and has
+// its capacity capped.
 func NewWarehouse(scope constructs.Construct, id string, props *WarehouseProps) *Warehouse {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	s := props.Settings
 	policy := removalPolicy(props.Retain)
-
-	secret := awssecretsmanager.NewSecret(c, jsii.String("AdminSecret"), &awssecretsmanager.SecretProps{
-		Description: jsii.String(fmt.Sprintf("Admin credentials of Redshift Serverless namespace %s", s.NamespaceName)),
-		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
-			SecretStringTemplate: jsii.String(fmt.Sprintf(`{"username":%q}`, s.AdminUsername)),
-			GenerateStringKey:    jsii.String("password"),
-			PasswordLength:       jsii.Number(32),
-			// Redshift wants upper case, lower case and a digit, and forbids ' " \ / @ and space;
-			// letters and digits alone also survive every shell a password gets pasted into.
-			ExcludePunctuation:      jsii.Bool(true),
-			RequireEachIncludedType: jsii.Bool(true),
-		},
-		// A retained namespace is useless without its admin password.
-		RemovalPolicy: policy,
-	})
-	cdknag.NagSuppressions_AddResourceSuppressions(secret, &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-SMG4"),
-		Reason: jsii.String("Secrets Manager's Redshift rotation functions rotate provisioned clusters; a Serverless admin password " +
-			"rotates only as a Redshift-managed secret (ManageAdminPassword), whose ARN CfnNamespace does not expose. " +
-			"Rotate by hand with update-namespace and put-secret-value (see README)."),
-	}}, jsii.Bool(false))
 
 	role := awsiam.NewRole(c, jsii.String("StreamingRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("redshift.amazonaws.com"), nil),
@@ -109,11 +97,12 @@ func NewWarehouse(scope constructs.Construct, id string, props *WarehouseProps) 
 	}}, jsii.Bool(true))
 
 	namespace := awsredshiftserverless.NewCfnNamespace(c, jsii.String("Namespace"), &awsredshiftserverless.CfnNamespaceProps{
-		NamespaceName:     jsii.String(s.NamespaceName),
-		DbName:            jsii.String(s.DatabaseName),
-		AdminUsername:     jsii.String(s.AdminUsername),
-		AdminUserPassword: secret.SecretValueFromJson(jsii.String("password")).UnsafeUnwrap(),
-		IamRoles:          &[]any{role.RoleArn()},
+		NamespaceName:       jsii.String(s.NamespaceName),
+		DbName:              jsii.String(s.DatabaseName),
+		AdminUsername:       jsii.String(s.AdminUsername),
+		ManageAdminPassword: jsii.Bool(true),
+		IamRoles:            &[]any{role.RoleArn()},
+		// CREATE EXTERNAL SCHEMA ... IAM_ROLE default uses this role.
 		DefaultIamRoleArn: role.RoleArn(),
 		LogExports:        jsii.Strings(s.LogExports...),
 	})
@@ -158,16 +147,65 @@ func NewWarehouse(scope constructs.Construct, id string, props *WarehouseProps) 
 		workgroup.Node().AddDependency(props.Network.KinesisEndpoint)
 	}
 
+	lookup := newAdminSecretLookup(c, namespace, s.NamespaceName, props)
+	secretArn := lookup.GetResponseField(jsii.String(adminSecretArnPath))
 	return &Warehouse{
-		Construct:     c,
-		Namespace:     namespace,
-		Workgroup:     workgroup,
-		AdminSecret:   secret,
-		StreamingRole: role,
-		WorkgroupName: workgroup.AttrWorkgroupWorkgroupName(),
-		DatabaseName:  jsii.String(s.DatabaseName),
-		Ready:         constructs.NewDependencyGroup(namespace, workgroup, role),
+		Construct:         c,
+		Namespace:         namespace,
+		Workgroup:         workgroup,
+		AdminSecret:       awssecretsmanager.Secret_FromSecretCompleteArn(c, jsii.String("AdminSecret"), secretArn),
+		AdminSecretArn:    secretArn,
+		AdminSecretLookup: lookup,
+		StreamingRole:     role,
+		WorkgroupName:     workgroup.AttrWorkgroupWorkgroupName(),
+		DatabaseName:      jsii.String(s.DatabaseName),
+		Ready:             constructs.NewDependencyGroup(namespace, workgroup, role),
 	}
+}
+
+// adminSecretArnPath is where GetNamespace's response holds the ARN of the secret Redshift
+// manages for the admin user ("GetNamespace", Amazon Redshift Serverless API Reference:
+// {"namespace": {"adminPasswordSecretArn": …}}).
+const adminSecretArnPath = "namespace.adminPasswordSecretArn"
+
+// newAdminSecretLookup reads the admin secret's ARN at deploy time: AWS::RedshiftServerless::Namespace
+// does not return it (aws-cdk issue #29930, "CfnNamespace missing adminPasswordSecretArn"), so a
+// custom resource calls redshift-serverless:GetNamespace, with the Lambda runtime's AWS SDK for
+// JavaScript v3 (@aws-sdk/client-redshift-serverless, GetNamespaceCommand), and keeps only that
+// one field of the answer. Its function's role may call GetNamespace on this namespace and write
+// its own log group, nothing else.
+func newAdminSecretLookup(c constructs.Construct, namespace awsredshiftserverless.CfnNamespace, name string, props *WarehouseProps) customresources.AwsCustomResource {
+	logGroup := awslogs.NewLogGroup(c, jsii.String("AdminSecretLookupLogGroup"), &awslogs.LogGroupProps{
+		Retention:     retentionDays(props.LogRetentionDays),
+		RemovalPolicy: removalPolicy(props.Retain),
+	})
+	// Our own role keeps the AWS managed AWSLambdaBasicExecutionRole (logs on every group) off.
+	role := awsiam.NewRole(c, jsii.String("AdminSecretLookupRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("chatstream: reads the namespace's admin secret ARN with GetNamespace during the deploy"),
+	})
+	logGroup.GrantWrite(role)
+	call := &customresources.AwsSdkCall{
+		Service:            jsii.String("@aws-sdk/client-redshift-serverless"),
+		Action:             jsii.String("GetNamespaceCommand"),
+		Parameters:         map[string]any{"namespaceName": name},
+		PhysicalResourceId: customresources.PhysicalResourceId_Of(jsii.String(name)),
+		OutputPaths:        jsii.Strings(adminSecretArnPath),
+	}
+	lookup := customresources.NewAwsCustomResource(c, jsii.String("AdminSecretLookup"), &customresources.AwsCustomResourceProps{
+		OnCreate: call,
+		OnUpdate: call,
+		Policy: customresources.AwsCustomResourcePolicy_FromSdkCalls(&customresources.SdkCallsPolicyOptions{
+			Resources: &[]*string{namespace.AttrNamespaceNamespaceArn()},
+		}),
+		Role:                role,
+		LogGroup:            logGroup,
+		InstallLatestAwsSdk: jsii.Bool(false),
+		ResourceType:        jsii.String("Custom::AdminSecretArn"),
+	})
+	// GetNamespace answers only once the namespace exists, with its secret.
+	lookup.Node().AddDependency(namespace)
+	return lookup
 }
 
 // anys converts string pointers to the []any that L1 list properties take.

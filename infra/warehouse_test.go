@@ -47,7 +47,14 @@ func TestStreamingRoleIsLeastPrivilege(t *testing.T) {
 	})
 }
 
-func TestNamespaceGetsItsPasswordByDynamicReferenceAndTheStreamingRole(t *testing.T) {
+// adminSecretArn is what the template says for the admin secret's ARN: the attribute the
+// GetNamespace custom resource returns.
+func adminSecretArn(s *synthesis) map[string]any {
+	lookup := s.stack.Warehouse.AdminSecretLookup.Node().FindChild(jsii.String("Resource"))
+	return getAtt(s.id(lookup), "namespace.adminPasswordSecretArn")
+}
+
+func TestNamespaceManagesItsPasswordAndHasTheStreamingRole(t *testing.T) {
 	allEnvs(t, func(t *testing.T, s *synthesis) {
 		w := s.env.Warehouse
 		role := getAtt(s.id(s.stack.Warehouse.StreamingRole), "Arn")
@@ -57,18 +64,16 @@ func TestNamespaceGetsItsPasswordByDynamicReferenceAndTheStreamingRole(t *testin
 		}
 		// GIVEN the namespace resource
 		r := s.resource(t, s.stack.Warehouse.Namespace)
-		// THEN it names the database and admin from config, reads the password from the secret,
+		// THEN it names the database and admin from config, lets Redshift manage the password,
 		// associates the streaming role (also as default) and exports the audit logs
 		want := map[string]any{
-			"NamespaceName": w.NamespaceName,
-			"DbName":        w.DatabaseName,
-			"AdminUsername": w.AdminUsername,
-			"AdminUserPassword": map[string]any{"Fn::Join": []any{"", []any{
-				"{{resolve:secretsmanager:", ref(s.id(s.stack.Warehouse.AdminSecret)), ":SecretString:password::}}",
-			}}},
-			"IamRoles":          []any{role},
-			"DefaultIamRoleArn": role,
-			"LogExports":        exports,
+			"NamespaceName":       w.NamespaceName,
+			"DbName":              w.DatabaseName,
+			"AdminUsername":       w.AdminUsername,
+			"ManageAdminPassword": true,
+			"IamRoles":            []any{role},
+			"DefaultIamRoleArn":   role,
+			"LogExports":          exports,
 		}
 		if diff := cmp.Diff(want, props(r)); diff != "" {
 			t.Errorf("namespace (-want +got):\n%s", diff)
@@ -102,7 +107,7 @@ func TestAuditLogGroupsAreTheOnesRedshiftWritesTo(t *testing.T) {
 	})
 }
 
-func TestNoPlaintextSecretInTheTemplate(t *testing.T) {
+func TestNoPasswordPassesThroughTheTemplate(t *testing.T) {
 	allEnvs(t, func(t *testing.T, s *synthesis) {
 		// GIVEN everything the template deploys: every resource's properties and every output
 		// (metadata is left out: suppression reasons may talk about passwords)
@@ -115,31 +120,73 @@ func TestNoPlaintextSecretInTheTemplate(t *testing.T) {
 			t.Fatal(err)
 		}
 		text := string(raw)
-		// THEN no provisioned-cluster password property and no literal secret string appear
-		for _, forbidden := range []string{`"MasterUserPassword"`, `"SecretString"`, `"ManageAdminPassword"`} {
+		// THEN no password property, dynamic reference or generated secret appears: Redshift
+		// creates and rotates the password itself
+		for _, forbidden := range []string{`"MasterUserPassword"`, `"AdminUserPassword"`, `"SecretString"`, `{{resolve:`, `"GenerateSecretString"`} {
 			if strings.Contains(text, forbidden) {
 				t.Errorf("template contains %s", forbidden)
 			}
 		}
-		// AND "password" occurs only as property names, the generated key's name and the dynamic reference
-		allowed := regexp.MustCompile(`"AdminUserPassword"|"GenerateStringKey":"password"|"PasswordLength"|:SecretString:password::}}`)
+		if got := len(s.ofType("AWS::SecretsManager::Secret")); got != 0 {
+			t.Errorf("%d Secrets Manager secrets in the template, want none", got)
+		}
+		// AND "password" occurs only in ManageAdminPassword and in the lookup of the secret's ARN
+		allowed := regexp.MustCompile(`"ManageAdminPassword"|adminPasswordSecretArn`)
 		if rest := allowed.ReplaceAllString(text, ""); strings.Contains(strings.ToLower(rest), "password") {
 			i := strings.Index(strings.ToLower(rest), "password")
-			t.Errorf("template mentions a password outside the dynamic reference: ...%s...", rest[max(0, i-80):min(len(rest), i+80)])
+			t.Errorf("template mentions a password: ...%s...", rest[max(0, i-80):min(len(rest), i+80)])
 		}
-		if got := strings.Count(text, `"AdminUserPassword"`); got != 1 {
-			t.Errorf("AdminUserPassword occurs %d times, want 1", got)
+	})
+}
+
+func TestAdminSecretArnIsReadWithGetNamespace(t *testing.T) {
+	allEnvs(t, func(t *testing.T, s *synthesis) {
+		w := s.stack.Warehouse
+		lookup := w.AdminSecretLookup.Node().FindChild(jsii.String("Resource"))
+		r := s.resource(t, lookup)
+		// GIVEN the custom resource that reads the admin secret's ARN
+		// THEN on create and on update it calls GetNamespace of the SDK for JavaScript v3 for this
+		// namespace, and keeps only the secret's ARN from the answer
+		call := map[string]any{
+			"service":            "@aws-sdk/client-redshift-serverless",
+			"action":             "GetNamespaceCommand",
+			"parameters":         map[string]any{"namespaceName": s.env.Warehouse.NamespaceName},
+			"physicalResourceId": map[string]any{"id": s.env.Warehouse.NamespaceName},
+			"outputPaths":        []any{"namespace.adminPasswordSecretArn"},
 		}
-		// AND the secret is generated by Secrets Manager with the keys the Data API expects
-		want := map[string]any{
-			"SecretStringTemplate":    `{"username":"` + s.env.Warehouse.AdminUsername + `"}`,
-			"GenerateStringKey":       "password",
-			"PasswordLength":          float64(32),
-			"ExcludePunctuation":      true,
-			"RequireEachIncludedType": true,
+		for _, key := range []string{"Create", "Update"} {
+			var got map[string]any
+			if err := json.Unmarshal([]byte(text(props(r)[key])), &got); err != nil {
+				t.Fatalf("%s = %v: %v", key, props(r)[key], err)
+			}
+			if diff := cmp.Diff(call, got); diff != "" {
+				t.Errorf("%s call (-want +got):\n%s", key, diff)
+			}
 		}
-		if diff := cmp.Diff(want, props(s.resource(t, s.stack.Warehouse.AdminSecret))["GenerateSecretString"]); diff != "" {
-			t.Errorf("GenerateSecretString (-want +got):\n%s", diff)
+		if r["Type"] != "Custom::AdminSecretArn" || props(r)["InstallLatestAwsSdk"] != false {
+			t.Errorf("lookup = %s with InstallLatestAwsSdk %v, want Custom::AdminSecretArn using the runtime's SDK", r["Type"], props(r)["InstallLatestAwsSdk"])
+		}
+		// AND it runs once the namespace exists
+		if deps, _ := r["DependsOn"].([]any); !slices.Contains(deps, any(s.id(w.Namespace))) {
+			t.Errorf("lookup DependsOn = %v, want the namespace", deps)
+		}
+		// AND its function's role may call GetNamespace on this namespace and write its own logs, nothing more
+		role := s.id(w.Node().FindChild(jsii.String("AdminSecretLookupRole")))
+		if got := props(s.resources[role])["ManagedPolicyArns"]; got != nil {
+			t.Errorf("ManagedPolicyArns = %v, want none", got)
+		}
+		var got []any
+		for _, p := range s.ofType("AWS::IAM::Policy") {
+			if slices.ContainsFunc(props(p)["Roles"].([]any), func(x any) bool { return cmp.Equal(x, ref(role)) }) {
+				got = append(got, props(p)["PolicyDocument"].(map[string]any)["Statement"].([]any)...)
+			}
+		}
+		want := []any{
+			statement([]string{"logs:CreateLogStream", "logs:PutLogEvents"}, getAtt(s.id(w.Node().FindChild(jsii.String("AdminSecretLookupLogGroup"))), "Arn")),
+			statement([]string{"redshift-serverless:GetNamespace"}, getAtt(s.id(w.Namespace), "Namespace.NamespaceArn")),
+		}
+		if diff := cmp.Diff(want, got, cmpSortBy(text)); diff != "" {
+			t.Errorf("lookup role statements (-want +got):\n%s", diff)
 		}
 	})
 }
@@ -214,7 +261,7 @@ func TestWarehouseReadyCoversTheAssociationAndTheWorkgroup(t *testing.T) {
 		t.Errorf("DependsOn (-want +got):\n%s", diff)
 	}
 	// AND the fields the DDL needs are set
-	if w.AdminSecret == nil || w.StreamingRole == nil || w.WorkgroupName == nil || w.DatabaseName == nil {
+	if w.AdminSecret == nil || w.AdminSecretArn == nil || w.StreamingRole == nil || w.WorkgroupName == nil || w.DatabaseName == nil {
 		t.Errorf("warehouse fields for the DDL are missing: %+v", w)
 	}
 }

@@ -20,25 +20,23 @@ const (
 	EventsView = "chat_events"
 )
 
-// Params names what the DDL creates and the role Redshift reads the stream with.
+// Params names what the DDL creates. The role Redshift reads the stream with
+// is not among them: the external schema names IAM_ROLE default, the
+// namespace's default role, so the SQL does not change when the role does.
 type Params struct {
 	// StreamName is the Kinesis stream, e.g. chat-events-staging.
 	StreamName string
-	// RoleARN is the IAM role, associated with the namespace, that lets
-	// Redshift read the stream.
-	RoleARN string
 	// StreamSchema is the external schema created FROM KINESIS.
 	StreamSchema string
 	// Schema holds the materialized view and the typed views.
 	Schema string
 }
 
-// DefaultParams returns the parameters for streamName and roleARN with the
-// default schema names. It validates nothing; Validate and every renderer do.
-func DefaultParams(streamName, roleARN string) Params {
+// DefaultParams returns the parameters for streamName with the default schema
+// names. It validates nothing; Validate and every renderer do.
+func DefaultParams(streamName string) Params {
 	return Params{
 		StreamName:   streamName,
-		RoleARN:      roleARN,
 		StreamSchema: DefaultStreamSchema,
 		Schema:       DefaultSchema,
 	}
@@ -48,7 +46,6 @@ func DefaultParams(streamName, roleARN string) Params {
 // nothing else reaches the SQL text.
 type quotedNames struct {
 	Stream       string
-	RoleARN      string
 	StreamSchema string
 	Schema       string
 }
@@ -57,9 +54,6 @@ func (p Params) quote() (quotedNames, error) {
 	var n quotedNames
 	var err error
 	if n.Stream, err = QuoteStreamName(p.StreamName); err != nil {
-		return quotedNames{}, err
-	}
-	if n.RoleARN, err = QuoteRoleARN(p.RoleARN); err != nil {
 		return quotedNames{}, err
 	}
 	if n.StreamSchema, err = QuoteIdentifier(p.StreamSchema); err != nil {

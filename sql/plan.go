@@ -1,6 +1,9 @@
 package sql
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // The DDL templates, by the part of the schema they build.
 const (
@@ -100,4 +103,25 @@ func Teardown(p Params) ([]Statement, error) {
 		"drop_stream_schema",
 		"drop_schema",
 	)
+}
+
+// sessionFile holds the settings of the session a plan runs in.
+const sessionFile = "ddl/session.sql"
+
+// maxStatementTimeout is the largest statement_timeout Redshift takes: it is
+// a number of milliseconds in a 32-bit integer.
+const maxStatementTimeout = 2147483647 * time.Millisecond
+
+// StatementTimeout returns the statement that makes Redshift abort every
+// later statement of the session that runs longer than d, to run first in a
+// plan. d must be a whole number of milliseconds, at least one second.
+func StatementTimeout(d time.Duration) (Statement, error) {
+	if d < time.Second || d > maxStatementTimeout || d%time.Millisecond != 0 {
+		return Statement{}, fmt.Errorf("statement timeout %s: want whole milliseconds from 1s to %s", d, maxStatementTimeout)
+	}
+	stmts, err := render(sessionFile, struct{ Milliseconds int64 }{d.Milliseconds()})
+	if err != nil {
+		return Statement{}, err
+	}
+	return stmts[0], nil
 }

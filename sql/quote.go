@@ -83,21 +83,3 @@ func QuoteStreamName(name string) (string, error) {
 	}
 	return QuoteIdentifier(name)
 }
-
-// roleARNPattern matches an IAM role ARN with an optional path, in any
-// partition. IAM role names and paths use [\w+=,.@-]; the name is at most 64
-// characters.
-var roleARNPattern = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$`)
-
-// maxRoleARNBytes is IAM's limit for a role ARN.
-const maxRoleARNBytes = 2048
-
-// QuoteRoleARN validates an IAM role ARN and returns it as a string literal.
-// Redshift's IAM_ROLE also accepts 'default' and comma-separated role chains;
-// streaming ingestion needs neither, so both are refused.
-func QuoteRoleARN(arn string) (string, error) {
-	if len(arn) > maxRoleARNBytes || !roleARNPattern.MatchString(arn) {
-		return "", fmt.Errorf("role ARN %q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", arn)
-	}
-	return QuoteLiteral(arn)
-}

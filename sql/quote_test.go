@@ -96,34 +96,6 @@ func TestQuoteStreamName(t *testing.T) {
 	}
 }
 
-func TestQuoteRoleARN(t *testing.T) {
-	tests := []struct {
-		name    string
-		in      string
-		want    string
-		wantErr string
-	}{
-		{name: "role", in: "arn:aws:iam::123456789012:role/chatstream-staging-streaming", want: `'arn:aws:iam::123456789012:role/chatstream-staging-streaming'`},
-		{name: "role with path", in: "arn:aws:iam::123456789012:role/service-role/x+y=z,a.b@c-d", want: `'arn:aws:iam::123456789012:role/service-role/x+y=z,a.b@c-d'`},
-		{name: "China partition", in: "arn:aws-cn:iam::123456789012:role/r", want: `'arn:aws-cn:iam::123456789012:role/r'`},
-		{name: "GovCloud partition", in: "arn:aws-us-gov:iam::123456789012:role/r", want: `'arn:aws-us-gov:iam::123456789012:role/r'`},
-		{name: "quote injection", in: "arn:aws:iam::123456789012:role/r'; DROP SCHEMA x; --", wantErr: "is not an IAM role ARN"},
-		{name: "default keyword", in: "default", wantErr: `role ARN "default" is not an IAM role ARN`},
-		{name: "role chain", in: "arn:aws:iam::123456789012:role/a,arn:aws:iam::123456789012:role/b", wantErr: "is not an IAM role ARN"},
-		{name: "user, not role", in: "arn:aws:iam::123456789012:user/u", wantErr: "is not an IAM role ARN"},
-		{name: "short account", in: "arn:aws:iam::12345:role/r", wantErr: "is not an IAM role ARN"},
-		{name: "name longer than 64", in: "arn:aws:iam::123456789012:role/" + strings.Repeat("r", 65), wantErr: "is not an IAM role ARN"},
-		{name: "unresolved CDK token", in: "${Token[TOKEN.123]}", wantErr: "is not an IAM role ARN"},
-		{name: "empty", in: "", wantErr: `role ARN ""`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := QuoteRoleARN(tt.in)
-			checkQuoted(t, "QuoteRoleARN", tt.in, got, err, tt.want, tt.wantErr)
-		})
-	}
-}
-
 func checkQuoted(t *testing.T, fn, in, got string, err error, want, wantErr string) {
 	t.Helper()
 	if wantErr != "" {

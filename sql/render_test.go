@@ -8,12 +8,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// stagingRoleARN is a placeholder: the real one is known only after deploy.
-const stagingRoleARN = "arn:aws:iam::123456789012:role/chatstream-staging-streaming"
-
 func stagingParams(t *testing.T) Params {
 	t.Helper()
-	return DefaultParams("chat-events-staging", stagingRoleARN)
+	return DefaultParams("chat-events-staging")
 }
 
 func TestPlansGolden(t *testing.T) {
@@ -148,14 +145,14 @@ func TestHostileNamesStayQuoted(t *testing.T) {
 }
 
 func TestParamsRefused(t *testing.T) {
-	valid := Params{StreamName: "chat-events-staging", RoleARN: stagingRoleARN, StreamSchema: "kinesis", Schema: "chatstream"}
+	valid := Params{StreamName: "chat-events-staging", StreamSchema: "kinesis", Schema: "chatstream"}
 	tests := []struct {
 		name    string
 		edit    func(*Params)
 		wantErr string
 	}{
 		{name: "stream name with capitals", edit: func(p *Params) { p.StreamName = "Chat-Events" }, wantErr: `stream name "Chat-Events"`},
-		{name: "role ARN token", edit: func(p *Params) { p.RoleARN = "${Token[TOKEN.1]}" }, wantErr: `role ARN "${Token[TOKEN.1]}"`},
+		{name: "stream name token", edit: func(p *Params) { p.StreamName = "${Token[TOKEN.1]}" }, wantErr: `stream name "${Token[TOKEN.1]}"`},
 		{name: "stream schema with NUL", edit: func(p *Params) { p.StreamSchema = "k\x00" }, wantErr: `stream schema: identifier "k\x00"`},
 		{name: "schema overlong", edit: func(p *Params) { p.Schema = strings.Repeat("s", 128) }, wantErr: "schema: identifier"},
 		{name: "schema empty", edit: func(p *Params) { p.Schema = "" }, wantErr: "schema: identifier is empty"},
@@ -178,8 +175,8 @@ func TestParamsRefused(t *testing.T) {
 }
 
 func TestDefaultParams(t *testing.T) {
-	got := DefaultParams("chat-events-production", stagingRoleARN)
-	want := Params{StreamName: "chat-events-production", RoleARN: stagingRoleARN, StreamSchema: "kinesis", Schema: "chatstream"}
+	got := DefaultParams("chat-events-production")
+	want := Params{StreamName: "chat-events-production", StreamSchema: "kinesis", Schema: "chatstream"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("DefaultParams(chat-events-production) (-want +got):\n%s", diff)
 	}
@@ -238,8 +235,6 @@ func TestHash(t *testing.T) {
 		wantErrText string
 	}{
 		{name: "same params", edit: func(*Params) {}},
-		{name: "role ARN is left out", edit: func(p *Params) { p.RoleARN = "arn:aws:iam::999999999999:role/other" }},
-		{name: "unresolved role ARN token is fine", edit: func(p *Params) { p.RoleARN = "${Token[TOKEN.9]}" }},
 		{name: "stream name", edit: func(p *Params) { p.StreamName = "chat-events-production" }, wantStream: true},
 		{name: "stream schema", edit: func(p *Params) { p.StreamSchema = "kds" }, wantStream: true},
 		{name: "schema", edit: func(p *Params) { p.Schema = "analytics" }, wantStream: true, wantViews: true},

@@ -21,7 +21,7 @@ import (
 )
 
 const usage = `usage:
-  query ddl  -env ENV [-role-arn ARN | -from-stack] [-teardown] [-settings cdk.json]
+  query ddl  -env ENV [-from-stack] [-teardown] [-settings cdk.json]
         print the streaming-ingestion DDL for review
   query run  -env ENV -q NAME [-schema S] [-timeout D]
         run sql/queries/NAME.sql on the deployed workgroup and print a table
@@ -83,14 +83,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 		return err
 
 	case "ddl":
-		roleARN := fs.String("role-arn", "", "IAM role Redshift reads the stream with (default: a placeholder)")
-		fromStack := fs.Bool("from-stack", false, "take the stream name and role ARN from the deployed stack's outputs")
+		fromStack := fs.Bool("from-stack", false, "take the stream name from the deployed stack's outputs")
 		teardown := fs.Bool("teardown", false, "print what deleting the resource runs instead")
 		settingsFile := fs.String("settings", "cdk.json", "the CDK app's settings, for the environment's stream name")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		p, note, err := ddlParams(ctx, *env, *settingsFile, *roleARN, *fromStack, newClients)
+		p, note, err := ddlParams(ctx, *env, *settingsFile, *fromStack, newClients)
 		if err != nil {
 			return err
 		}
@@ -144,10 +143,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 	return fmt.Errorf("unknown command %q: %w", args[0], errUsage)
 }
 
-// ddlParams picks the stream name and role ARN: from the stack, or the
-// stream name from the environment's settings and the role ARN from the flag
-// or a placeholder, which the returned note says.
-func ddlParams(ctx context.Context, env, settingsFile, roleARN string, fromStack bool, newClients func(context.Context) (clients, error)) (chatsql.Params, string, error) {
+// ddlParams picks the stream name: from the stack, or from the
+// environment's settings. The DDL names no role (IAM_ROLE default).
+func ddlParams(ctx context.Context, env, settingsFile string, fromStack bool, newClients func(context.Context) (clients, error)) (chatsql.Params, string, error) {
 	if env == "" {
 		return chatsql.Params{}, "", fmt.Errorf("-env is required")
 	}
@@ -155,34 +153,25 @@ func ddlParams(ctx context.Context, env, settingsFile, roleARN string, fromStack
 	if err != nil {
 		return chatsql.Params{}, "", err
 	}
-	if fromStack && roleARN != "" {
-		return chatsql.Params{}, "", fmt.Errorf("-from-stack and -role-arn exclude each other")
-	}
 	var streamName, note string
-	switch {
-	case fromStack:
+	if fromStack {
 		c, err := newClients(ctx)
 		if err != nil {
 			return chatsql.Params{}, "", err
 		}
-		out, err := stack.Outputs(ctx, c.stacks, name, stack.StreamName, stack.StreamingRoleArn)
+		out, err := stack.Outputs(ctx, c.stacks, name, stack.StreamName)
 		if err != nil {
 			return chatsql.Params{}, "", err
 		}
-		streamName, roleARN = out[stack.StreamName], out[stack.StreamingRoleArn]
-		note = "stream and role from stack " + name
-	default:
+		streamName, note = out[stack.StreamName], "stream from stack "+name
+	} else {
 		cfg, err := settings.LoadFile(settingsFile, env)
 		if err != nil {
 			return chatsql.Params{}, "", err
 		}
 		streamName = cfg.Stream.Name
-		if roleARN == "" {
-			roleARN = "arn:aws:iam::123456789012:role/chatstream-" + env + "-streaming"
-			note = "placeholder role ARN; pass -role-arn or -from-stack for the real one"
-		}
 	}
-	p := chatsql.DefaultParams(streamName, roleARN)
+	p := chatsql.DefaultParams(streamName)
 	return p, note, p.Validate()
 }
 

@@ -169,7 +169,7 @@ const repoSettings = "../../cdk.json"
 func TestDDLStreamNameFromSettings(t *testing.T) {
 	// GIVEN an environment whose stream is not named after it
 	settings := filepath.Join(t.TempDir(), "cdk.json")
-	data := `{"context":{"chatstream":{"lab":{"stream":{"name":"clicks-lab"}}}}}`
+	data := `{"context":{"chatstream":{"lab":{"removalPolicy":"destroy","stream":{"name":"clicks-lab"}}}}}`
 	if err := os.WriteFile(settings, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -188,9 +188,9 @@ func TestDDLStreamNameFromSettings(t *testing.T) {
 func TestPrintDDL(t *testing.T) {
 	// The command adds a header to what the sql package renders, and nothing
 	// else: the DDL's own text is the sql package's golden files' concern.
-	staging := func(t *testing.T, roleARN string) chatsql.Params {
+	staging := func(t *testing.T) chatsql.Params {
 		t.Helper()
-		return chatsql.DefaultParams("chat-events-staging", roleARN)
+		return chatsql.DefaultParams("chat-events-staging")
 	}
 	tests := []struct {
 		name       string
@@ -201,34 +201,31 @@ func TestPrintDDL(t *testing.T) {
 		header     string
 	}{
 		{
-			name:       "placeholder role",
+			name:       "from the settings",
 			args:       []string{"ddl", "-env", "staging", "-settings", repoSettings},
 			newClients: noClients,
-			params: func(t *testing.T) chatsql.Params {
-				return staging(t, "arn:aws:iam::123456789012:role/chatstream-staging-streaming")
-			},
-			plan: chatsql.Apply,
-			header: "-- chatstream streaming-ingestion DDL (apply), stream chat-events-staging\n" +
-				"-- placeholder role ARN; pass -role-arn or -from-stack for the real one\n",
+			params:     staging,
+			plan:       chatsql.Apply,
+			header:     "-- chatstream streaming-ingestion DDL (apply), stream chat-events-staging\n",
 		},
 		{
 			name:       "from the deployed stack",
 			args:       []string{"ddl", "-env", "staging", "-from-stack"},
 			newClients: func(*testing.T) func(context.Context) (clients, error) { return fakes(&dataapitest.Statement{}) },
 			params: func(t *testing.T) chatsql.Params {
-				p := staging(t, stagingStack["chatstream-staging"]["StreamingRoleArn"])
+				p := staging(t)
 				p.StreamName = stagingStack["chatstream-staging"]["StreamName"]
 				return p
 			},
 			plan: chatsql.Apply,
 			header: "-- chatstream streaming-ingestion DDL (apply), stream chat-events-staging\n" +
-				"-- stream and role from stack chatstream-staging\n",
+				"-- stream from stack chatstream-staging\n",
 		},
 		{
 			name:       "teardown",
-			args:       []string{"ddl", "-env", "staging", "-settings", repoSettings, "-role-arn", "arn:aws:iam::123456789012:role/r", "-teardown"},
+			args:       []string{"ddl", "-env", "staging", "-settings", repoSettings, "-teardown"},
 			newClients: noClients,
-			params:     func(t *testing.T) chatsql.Params { return staging(t, "arn:aws:iam::123456789012:role/r") },
+			params:     staging,
 			plan:       chatsql.Teardown,
 			header:     "-- chatstream streaming-ingestion DDL (teardown), stream chat-events-staging\n",
 		},
@@ -263,10 +260,9 @@ func TestCommandLineErrors(t *testing.T) {
 		{name: "ddl without env", args: []string{"ddl"}, wantErr: "-env is required"},
 		{name: "bad env", args: []string{"ddl", "-env", "Staging"}, wantErr: `environment "Staging"`},
 		{name: "bad env for a query", args: []string{"run", "-env", "Staging", "-q", "active_users"}, wantErr: `environment "Staging"`},
-		{name: "bad role ARN", args: []string{"ddl", "-env", "staging", "-settings", repoSettings, "-role-arn", "x'; --"}, wantErr: `role ARN "x'; --" is not an IAM role ARN`},
 		{name: "environment not in the settings", args: []string{"ddl", "-env", "no-such-env", "-settings", repoSettings}, wantErr: `"no-such-env"`},
 		{name: "missing settings file", args: []string{"ddl", "-env", "staging", "-settings", "no-such.json"}, wantErr: "no-such.json"},
-		{name: "both role sources", args: []string{"ddl", "-env", "staging", "-role-arn", "arn:aws:iam::123456789012:role/r", "-from-stack"}, wantErr: "exclude each other"},
+		{name: "role ARN is no longer an input", args: []string{"ddl", "-env", "staging", "-role-arn", "arn:aws:iam::123456789012:role/r"}, wantErr: "flag provided but not defined: -role-arn"},
 		{name: "unknown flag", args: []string{"run", "-env", "staging", "-query", "x"}, wantErr: "flag provided but not defined: -query"},
 	}
 	for _, tt := range tests {

@@ -52,6 +52,8 @@ type Environment struct {
 	Warehouse Warehouse `json:"warehouse"`
 	// Network places the workgroup in a created VPC or in existing subnets.
 	Network Network `json:"network"`
+	// Alarms says who hears of the alarms and when the ingestion and cost alarms fire.
+	Alarms Alarms `json:"alarms"`
 }
 
 // Stream configures the on-demand Kinesis data stream.
@@ -78,6 +80,13 @@ type Producer struct {
 	AsyncRetryAttempts int `json:"asyncRetryAttempts"`
 	// Tracing turns on AWS X-Ray active tracing.
 	Tracing bool `json:"tracing"`
+	// ReservedConcurrency reserves that many concurrent executions for the function; 0 reserves
+	// none. Lambda refuses a reservation that leaves the account fewer than 100 unreserved, and
+	// new accounts have a quota of 10 or 50, so reserving is opt-in.
+	ReservedConcurrency int `json:"reservedConcurrency"`
+	// MaxEventAgeSeconds is how long Lambda keeps an asynchronous invocation (a schedule tick)
+	// queued and retrying before it goes to the failure queue, 60 to 21600.
+	MaxEventAgeSeconds int `json:"maxEventAgeSeconds"`
 }
 
 // Schedule configures the EventBridge Scheduler schedule.
@@ -111,6 +120,7 @@ type Warehouse struct {
 	// PubliclyAccessible exposes the endpoint to the internet; it needs an existing VPC with public subnets.
 	PubliclyAccessible bool `json:"publiclyAccessible"`
 	// EnhancedVpcRouting forces Redshift's traffic, including to Kinesis, through the VPC.
+	// Security Hub control RedshiftServerless.1 requires it.
 	EnhancedVpcRouting bool `json:"enhancedVpcRouting"`
 	// Port is the endpoint port: 5431 to 5455 or 8191 to 8215.
 	Port int `json:"port"`
@@ -142,6 +152,22 @@ type Network struct {
 	AvailabilityZones []string `json:"availabilityZones"`
 	// VpcCidr is the IPv4 range of a created VPC.
 	VpcCidr string `json:"vpcCidr"`
+	// SubnetsRouteToKinesis says that the existing subnets already reach the Kinesis endpoints
+	// (through a NAT gateway, or a Kinesis interface endpoint of the VPC), so the stack adds no
+	// endpoint of its own; only with VpcID.
+	SubnetsRouteToKinesis bool `json:"subnetsRouteToKinesis"`
+}
+
+// Alarms configures where alarms go and the levels of the ingestion and cost alarms.
+type Alarms struct {
+	// Email subscribes this address to the alarm topic; empty subscribes nobody.
+	Email string `json:"email"`
+	// IngestionLagSeconds is the stream's iterator age (how far Redshift's reads trail the
+	// newest record) that, held for 15 minutes, raises the ingestion alarm.
+	IngestionLagSeconds int `json:"ingestionLagSeconds"`
+	// ComputeRpuHoursPerHour is the Redshift Serverless compute, in RPU-hours used in one hour,
+	// above which the compute alarm fires; from warehouse.baseCapacity to warehouse.maxCapacity.
+	ComputeRpuHoursPerHour int `json:"computeRpuHoursPerHour"`
 }
 
 // Defaults returns the settings an environment gets for every key cdk.json leaves out.
@@ -158,6 +184,7 @@ func Defaults(name string) Environment {
 			MemoryMiB:           256,
 			TimeoutSeconds:      50,
 			AsyncRetryAttempts:  2,
+			MaxEventAgeSeconds:  300,
 		},
 		Schedule: Schedule{
 			Enabled:            true,
@@ -172,10 +199,14 @@ func Defaults(name string) Environment {
 			AdminUsername: "chatstream_admin",
 			BaseCapacity:  8,
 			MaxCapacity:   16,
-			Port:          5439,
-			LogExports:    []string{LogUser, LogConnection, LogUserActivity},
+			// Required by Security Hub control RedshiftServerless.1; the stack then adds the
+			// Kinesis interface endpoint streaming ingestion reads through.
+			EnhancedVpcRouting: true,
+			Port:               5439,
+			LogExports:         []string{LogUser, LogConnection, LogUserActivity},
 		},
 		Network: Network{VpcCidr: "10.42.0.0/16"},
+		Alarms:  Alarms{IngestionLagSeconds: 300, ComputeRpuHoursPerHour: 12},
 	}
 }
 
@@ -210,6 +241,13 @@ func (e Environment) Retain() bool { return e.RemovalPolicy == RemovalRetain }
 
 // CreatesVpc reports whether the stack creates its own VPC, which it does unless VpcID names one.
 func (n Network) CreatesVpc() bool { return n.VpcID == "" }
+
+// NeedsKinesisEndpoint reports whether the stack adds a Kinesis interface endpoint to the
+// workgroup's subnets. Redshift Serverless needs a route to the Kinesis endpoints, through a NAT
+// or internet gateway or through an interface endpoint ("Getting started with streaming ingestion
+// from Amazon Kinesis Data Streams", step 2); a created VPC has neither gateway, and existing
+// subnets have one only when the settings say so.
+func (n Network) NeedsKinesisEndpoint() bool { return n.CreatesVpc() || !n.SubnetsRouteToKinesis }
 
 // ExportsLog reports whether the namespace exports the named log type.
 func (w Warehouse) ExportsLog(logType string) bool {

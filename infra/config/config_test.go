@@ -22,10 +22,24 @@ func context(t *testing.T, js string) any {
 	return v
 }
 
-func TestDefaultsAreValid(t *testing.T) {
+func TestDefaultsAreValidOnceARetainingEnvironmentNamesItsZones(t *testing.T) {
 	for _, name := range []string{"staging", "production", "dev"} {
-		if err := Defaults(name).Validate(); err != nil {
-			t.Errorf("Defaults(%q).Validate() = %v, want nil", name, err)
+		// GIVEN the defaults, which retain data
+		e := Defaults(name)
+		// THEN the only thing they lack is where the workgroup goes
+		err := e.Validate()
+		if err == nil || strings.Count(err.Error(), "\n") != 0 || !strings.Contains(err.Error(), "network.availabilityZones = []: an environment that retains its data") {
+			t.Errorf("Defaults(%q).Validate() = %v, want exactly the error asking for zones", name, err)
+		}
+		// AND with zones of a named Region, or without retaining data, they are valid
+		named := e
+		named.Region, named.Network.AvailabilityZones = "eu-west-1", []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}
+		disposable := e
+		disposable.RemovalPolicy = RemovalDestroy
+		for what, env := range map[string]Environment{"named zones": named, "destroy": disposable} {
+			if err := env.Validate(); err != nil {
+				t.Errorf("Defaults(%q) with %s: Validate() = %v, want nil", name, what, err)
+			}
 		}
 	}
 }
@@ -62,7 +76,7 @@ func TestFromContextOverlaysSettingsOnDefaults(t *testing.T) {
 }
 
 func TestFromContextDefaultsToStaging(t *testing.T) {
-	got, err := FromContext(context(t, `{"staging": {}}`), "")
+	got, err := FromContext(context(t, `{"staging": {"removalPolicy": "destroy"}}`), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,8 +144,8 @@ func TestFromContextRejectsBadSettings(t *testing.T) {
 				`chatstream.bad.network.availabilityZones[2] = "eu-west-1a": listed twice`}},
 		{name: "created VPC in the two-zone Region", settings: `{"region": "us-west-1"}`,
 			want: []string{`chatstream.bad.region = "us-west-1"`, "set network.vpcId and 3 network.subnetIds"}},
-		{name: "zones of the two-zone Region", settings: `{"network": {"availabilityZones": ["us-west-1a", "us-west-1b", "us-west-1c"]}}`,
-			want: []string{`chatstream.bad.network.availabilityZones = ["us-west-1a","us-west-1b","us-west-1c"]`, "us-west-1 offers two Availability Zones"}},
+		{name: "zones of the two-zone Region", settings: `{"region": "us-west-1", "network": {"availabilityZones": ["us-west-1a", "us-west-1b", "us-west-1c"]}}`,
+			want: []string{`chatstream.bad.region = "us-west-1"`, "us-west-1 offers two Availability Zones"}},
 		{name: "zone name", settings: `{"network": {"availabilityZones": ["eu-west-1a", "west"]}}`, want: []string{`chatstream.bad.network.availabilityZones[1] = "west"`}},
 		{name: "zones of two regions", settings: `{"network": {"availabilityZones": ["eu-west-1a", "us-east-1b"]}}`, want: []string{`chatstream.bad.network.availabilityZones[1] = "us-east-1b"`, "eu-west-1"}},
 		{name: "zone outside the region", settings: `{"region": "us-east-1", "network": {"availabilityZones": ["eu-west-1a", "eu-west-1b"]}}`, want: []string{`chatstream.bad.network.availabilityZones[0] = "eu-west-1a"`, "us-east-1"}},
@@ -147,6 +161,27 @@ func TestFromContextRejectsBadSettings(t *testing.T) {
 			want: []string{`chatstream.bad.network.subnetIds = ["subnet-01234567","subnet-89abcdef"]`, "at least 3 subnets in 3 Availability Zones"}},
 		{name: "two subnets in the two-zone Region", settings: `{"region": "us-west-1", "network": {"vpcId": "vpc-01234567", "subnetIds": ["subnet-01234567", "subnet-89abcdef"]}}`,
 			want: []string{`chatstream.bad.network.subnetIds = ["subnet-01234567","subnet-89abcdef"]`, "at least 3"}},
+		{name: "misspelt Region", settings: `{"region": "eu-westt-1"}`, want: []string{`chatstream.bad.region = "eu-westt-1"`, "not a Region the AWS CDK knows", `did you mean "eu-west-1"`}},
+		{name: "Region without Redshift Serverless", settings: `{"region": "me-south-1"}`, want: []string{`chatstream.bad.region = "me-south-1"`, "Redshift Serverless is not offered there"}},
+		{name: "Region the linter does not know", settings: `{"region": "me-west-1"}`, want: []string{`chatstream.bad.region = "me-west-1"`, "cfn-lint has no resource data"}},
+		{name: "zones of a Region without Redshift Serverless", settings: `{"network": {"availabilityZones": ["ap-southeast-4a", "ap-southeast-4b", "ap-southeast-4c"]}}`,
+			want: []string{`chatstream.bad.network.availabilityZones = ["ap-southeast-4a","ap-southeast-4b","ap-southeast-4c"]`, "ap-southeast-4: Redshift Serverless is not offered there"}},
+		{name: "zones without their Region", settings: `{"network": {"availabilityZones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"]}}`,
+			want: []string{`chatstream.bad.region = "": network.availabilityZones names zones of eu-west-1: set region to "eu-west-1"`}},
+		{name: "retained data in the Region's first zones", settings: `{"removalPolicy": "retain"}`,
+			want: []string{"chatstream.bad.network.availabilityZones = []: an environment that retains its data", "zone IDs"}},
+		{name: "group null", settings: `{"warehouse": null}`, want: []string{"chatstream.bad.warehouse = null: want an object of settings"}},
+		{name: "setting null", settings: `{"stream": {"retentionHours": null}}`, want: []string{"chatstream.bad.stream.retentionHours = null: want a whole number"}},
+		{name: "list null", settings: `{"warehouse": {"logExports": null}}`, want: []string{"chatstream.bad.warehouse.logExports = null: want a list of strings"}},
+		{name: "group a string", settings: `{"network": "default"}`, want: []string{`chatstream.bad.network = "default": want an object of settings`}},
+		{name: "reserved concurrency", settings: `{"producer": {"reservedConcurrency": -1}}`, want: []string{"chatstream.bad.producer.reservedConcurrency = -1", "0 to 1000"}},
+		{name: "event age beyond Lambda's six hours", settings: `{"producer": {"maxEventAgeSeconds": 21601}}`, want: []string{"chatstream.bad.producer.maxEventAgeSeconds = 21601", "60 to 21600"}},
+		{name: "route to Kinesis of a created VPC", settings: `{"network": {"subnetsRouteToKinesis": true}}`, want: []string{"chatstream.bad.network.subnetsRouteToKinesis = true", "needs network.vpcId"}},
+		{name: "alarm e-mail", settings: `{"alarms": {"email": "Ops <ops@example.com>"}}`, want: []string{`chatstream.bad.alarms.email = "Ops \u003cops@example.com\u003e"`, "one e-mail address"}},
+		{name: "ingestion lag", settings: `{"alarms": {"ingestionLagSeconds": 30}}`, want: []string{"chatstream.bad.alarms.ingestionLagSeconds = 30", "60 to 86400"}},
+		{name: "compute alarm below the base capacity", settings: `{"alarms": {"computeRpuHoursPerHour": 4}}`,
+			want: []string{"chatstream.bad.alarms.computeRpuHoursPerHour = 4", "warehouse.baseCapacity = 8", "warehouse.maxCapacity = 16"}},
+		{name: "compute alarm above the cap", settings: `{"alarms": {"computeRpuHoursPerHour": 17}}`, want: []string{"chatstream.bad.alarms.computeRpuHoursPerHour = 17"}},
 		{name: "zones with an existing VPC", settings: `{"network": {"vpcId": "vpc-01234567", "subnetIds": ["subnet-01234567", "subnet-89abcdef"], "availabilityZones": ["eu-west-1a", "eu-west-1b"]}}`,
 			want: []string{"chatstream.bad.network.availabilityZones", "created VPC"}},
 	}
@@ -174,11 +209,41 @@ func TestFromContextRejectsBadSettings(t *testing.T) {
 }
 
 func TestFromContextReportsEveryProblemAtOnce(t *testing.T) {
-	_, err := FromContext(context(t, `{"bad": {"removalPolicy": "keep", "warehouse": {"port": 1}}}`), "bad")
-	for _, key := range []string{"removalPolicy", "warehouse.port"} {
-		if err == nil || !strings.Contains(err.Error(), key) {
-			t.Errorf("error = %v, want it to name %s", err, key)
+	// GIVEN an environment with an unknown key, values of the wrong type, a null group, a
+	// misspelt Region and values out of range, at several depths
+	ctx := context(t, `{"bad": {
+		"removalPolicy": "keep",
+		"regoin": "eu-west-1",
+		"region": "eu-westt-1",
+		"stream": {"retentionHours": "a day", "nmae": "x"},
+		"producer": null,
+		"warehouse": {"port": 1, "baseCapacity": 8.5},
+		"network": {"availabilityZones": "eu-west-1a"}
+	}}`)
+	// WHEN it is loaded
+	_, err := FromContext(ctx, "bad")
+	// THEN one error names every one of them, one per line
+	want := []string{
+		`chatstream.bad.network.availabilityZones = "eu-west-1a": want a list of strings`,
+		`chatstream.bad.producer = null: want an object of settings`,
+		`chatstream.bad.regoin = "eu-west-1": unknown setting`,
+		`chatstream.bad.stream.nmae = "x": unknown setting`,
+		`chatstream.bad.stream.retentionHours = "a day": want a whole number`,
+		`chatstream.bad.warehouse.baseCapacity = 8.5: want a whole number`,
+		`chatstream.bad.removalPolicy = "keep"`,
+		`chatstream.bad.region = "eu-westt-1": not a Region the AWS CDK knows`,
+		`chatstream.bad.warehouse.port = 1`,
+	}
+	if err == nil {
+		t.Fatalf("FromContext = nil error, want %d problems", len(want))
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error does not contain %q:\n%v", w, err)
 		}
+	}
+	if got := strings.Count(err.Error(), "\n") + 1; got != len(want) {
+		t.Errorf("error has %d lines, want %d:\n%v", got, len(want), err)
 	}
 }
 
@@ -187,13 +252,17 @@ func TestFromContextAcceptsSettingsAtTheLimits(t *testing.T) {
 		name     string
 		settings string
 	}{
-		{name: "enhanced VPC routing in the Region's first three zones", settings: `{"warehouse": {"enhancedVpcRouting": true}}`},
-		{name: "three named zones", settings: `{"network": {"availabilityZones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"]}}`},
+		{name: "without enhanced VPC routing in the Region's first three zones", settings: `{"removalPolicy": "destroy", "warehouse": {"enhancedVpcRouting": false}}`},
+		{name: "three named zones", settings: `{"region": "eu-west-1", "network": {"availabilityZones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"]}}`},
+		{name: "existing subnets that route to Kinesis", settings: `{"network": {"vpcId": "vpc-01234567", "subnetIds": ["subnet-01234567", "subnet-89abcdef", "subnet-0a1b2c3d"], "subnetsRouteToKinesis": true}}`},
+		{name: "reserved concurrency and the longest event age", settings: `{"removalPolicy": "destroy", "producer": {"reservedConcurrency": 1, "maxEventAgeSeconds": 21600}}`},
+		{name: "alarms at the edges", settings: `{"removalPolicy": "destroy", "alarms": {"email": "ops@example.com", "ingestionLagSeconds": 60, "computeRpuHoursPerHour": 16}}`},
+		{name: "a Region with Redshift Serverless", settings: `{"region": "eu-north-1", "network": {"availabilityZones": ["eu-north-1a", "eu-north-1b", "eu-north-1c"]}}`},
 		{name: "three existing subnets", settings: `{"network": {"vpcId": "vpc-01234567", "subnetIds": ["subnet-01234567", "subnet-89abcdef", "subnet-0a1b2c3d"]}}`},
 		{name: "three existing subnets in the two-zone Region", settings: `{"region": "us-west-1", "network": {"vpcId": "vpc-01234567", "subnetIds": ["subnet-01234567", "subnet-89abcdef", "subnet-0a1b2c3d"]}}`},
-		{name: "namespace name of 64 characters", settings: `{"warehouse": {"namespaceName": "` + strings.Repeat("n", 64) + `"}}`},
-		{name: "workgroup name of 63 characters", settings: `{"warehouse": {"workgroupName": "` + strings.Repeat("w", 63) + `"}}`},
-		{name: "database name of 64 characters", settings: `{"warehouse": {"databaseName": "` + strings.Repeat("d", 64) + `"}}`},
+		{name: "namespace name of 64 characters", settings: `{"removalPolicy": "destroy", "warehouse": {"namespaceName": "` + strings.Repeat("n", 64) + `"}}`},
+		{name: "workgroup name of 63 characters", settings: `{"removalPolicy": "destroy", "warehouse": {"workgroupName": "` + strings.Repeat("w", 63) + `"}}`},
+		{name: "database name of 64 characters", settings: `{"removalPolicy": "destroy", "warehouse": {"databaseName": "` + strings.Repeat("d", 64) + `"}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -38,22 +38,14 @@ func FromContext(value any, env string) (Environment, error) {
 		return Environment{}, fmt.Errorf("%s.%s = %s: want an object of settings", ContextKey, env, show(raw))
 	}
 	e := Defaults(env)
-	if err := unknownKeys(settings, reflect.TypeFor[Environment](), ContextKey+"."+env); err != nil {
-		return Environment{}, err
-	}
-	data, err := json.Marshal(settings)
-	if err != nil {
-		return Environment{}, fmt.Errorf("encode %s.%s: %w", ContextKey, env, err)
-	}
-	if err := json.Unmarshal(data, &e); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			return Environment{}, fmt.Errorf("%s = %s: want a %s", e.key(typeErr.Field), show(lookup(settings, typeErr.Field)), typeErr.Type)
-		}
-		return Environment{}, fmt.Errorf("decode %s.%s: %w", ContextKey, env, err)
-	}
+	// Every problem at once: decoding keeps going past an unknown key or a wrong type (which
+	// keeps its default), and validation then checks everything that did decode.
+	errs := decode(settings, reflect.ValueOf(&e).Elem(), ContextKey+"."+env)
 	if err := e.Validate(); err != nil {
-		return Environment{}, err
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return Environment{}, errors.Join(errs...)
 	}
 	return e, nil
 }
@@ -78,44 +70,65 @@ func LoadFile(path, env string) (Environment, error) {
 	return e, nil
 }
 
-// unknownKeys rejects settings that no field of t (or of its nested structs) decodes, so that a
-// misspelt key fails loudly instead of silently keeping its default.
-func unknownKeys(settings map[string]any, t reflect.Type, path string) error {
-	fields := map[string]reflect.Type{}
-	for f := range t.Fields() {
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+// decode sets the fields of dst, a struct, from settings, and returns one error per key it could
+// not use, each naming the key and the value: a key no field decodes (so that a misspelt key
+// fails loudly instead of silently keeping its default), null, or a value of the wrong type.
+// A field whose value is refused keeps what it had.
+func decode(settings map[string]any, dst reflect.Value, path string) []error {
+	fields := map[string]reflect.Value{}
+	for i := range dst.NumField() {
+		name, _, _ := strings.Cut(dst.Type().Field(i).Tag.Get("json"), ",")
 		if name != "" && name != "-" {
-			fields[name] = f.Type
+			fields[name] = dst.Field(i)
 		}
 	}
 	var errs []error
 	for _, key := range slices.Sorted(maps.Keys(settings)) {
-		ft, ok := fields[key]
-		if !ok {
-			errs = append(errs, fmt.Errorf("%s.%s = %s: unknown setting (known: %s)",
-				path, key, show(settings[key]), strings.Join(slices.Sorted(maps.Keys(fields)), ", ")))
-			continue
-		}
-		if nested, ok := settings[key].(map[string]any); ok && ft.Kind() == reflect.Struct {
-			if err := unknownKeys(nested, ft, path+"."+key); err != nil {
-				errs = append(errs, err)
+		value, keyPath := settings[key], path+"."+key
+		field, ok := fields[key]
+		switch {
+		case !ok:
+			errs = append(errs, fmt.Errorf("%s = %s: unknown setting (known: %s)",
+				keyPath, show(value), strings.Join(slices.Sorted(maps.Keys(fields)), ", ")))
+		case field.Kind() == reflect.Struct:
+			nested, isObject := value.(map[string]any)
+			if !isObject {
+				errs = append(errs, fmt.Errorf("%s = %s: want an object of settings; leave the key out for the defaults", keyPath, show(value)))
+				continue
 			}
+			errs = append(errs, decode(nested, field, keyPath)...)
+		case value == nil:
+			errs = append(errs, fmt.Errorf("%s = null: want %s; leave the key out for the default", keyPath, kind(field.Type())))
+		default:
+			// Through JSON, so that a number with a fraction or beyond the range of int is refused
+			// exactly as encoding/json refuses it.
+			data, err := json.Marshal(value)
+			if err == nil {
+				v := reflect.New(field.Type())
+				if err = json.Unmarshal(data, v.Interface()); err == nil {
+					field.Set(v.Elem())
+					continue
+				}
+			}
+			errs = append(errs, fmt.Errorf("%s = %s: want %s", keyPath, show(value), kind(field.Type())))
 		}
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
-// lookup returns the value at a dotted path such as "warehouse.baseCapacity", or nil.
-func lookup(settings map[string]any, path string) any {
-	var v any = settings
-	for part := range strings.SplitSeq(path, ".") {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[part]
+// kind describes a setting's type the way a person writing cdk.json thinks of it.
+func kind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Int:
+		return "a whole number (int)"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice:
+		return "a list of " + strings.TrimPrefix(kind(t.Elem()), "a ") + "s"
 	}
-	return v
+	return t.String()
 }
 
 // show renders a setting's value as JSON, so strings appear quoted and lists readable.

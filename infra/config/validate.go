@@ -15,7 +15,6 @@ import (
 
 var (
 	envName        = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
-	regionName     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	zoneName       = regexp.MustCompile(`^([a-z]{2}(-[a-z]+)+-[0-9]+)[a-z]$`)
 	namespaceName  = regexp.MustCompile(`^[a-z0-9-]{3,64}$`)
 	workgroupName  = regexp.MustCompile(`^[a-z0-9-]{3,63}$`)
@@ -25,6 +24,8 @@ var (
 	subnetID       = regexp.MustCompile(`^subnet-[0-9a-f]{8}([0-9a-f]{9})?$`)
 	securityGroup  = regexp.MustCompile(`^sg-[0-9a-f]{8}([0-9a-f]{9})?$`)
 	rateExpression = regexp.MustCompile(`^rate\(([0-9]+) (minutes?|hours?|days?)\)$`)
+	// emailAddress is what SNS can send to: one address, no display name.
+	emailAddress = regexp.MustCompile(`^[^@\s<>"',;]+@[^@\s<>"',;]+\.[a-z]{2,}$`)
 )
 
 // LogRetentionPeriods returns the retention periods, in days, that CloudWatch Logs accepts.
@@ -57,11 +58,15 @@ func (e Environment) Validate() error {
 		"want %q or %q", RemovalDestroy, RemovalRetain)
 	c.check(slices.Contains(LogRetentionPeriods(), e.LogRetentionDays), "logRetentionDays", e.LogRetentionDays,
 		"want one of CloudWatch's retention periods %v", LogRetentionPeriods())
-	c.check(e.Region == "" || regionName.MatchString(e.Region), "region", e.Region, "want a Region name such as eu-west-1, or empty")
+	if e.Region != "" {
+		why := checkRegion(e.Region)
+		c.check(why == "", "region", e.Region, "%s", why)
+	}
 	c.stream(e.Stream)
 	c.producer(e.Producer, e.Schedule)
 	c.warehouse(e.Warehouse, e.Network)
-	c.network(e.Network, e.Region)
+	c.network(e.Network, e.Region, e.Retain())
+	c.alarms(e.Alarms, e.Warehouse)
 	return errors.Join(c.errs...)
 }
 
@@ -94,6 +99,9 @@ func (c *checker) producer(p Producer, s Schedule) {
 	c.between("producer.memoryMiB", p.MemoryMiB, 128, 10240)
 	c.between("producer.timeoutSeconds", p.TimeoutSeconds, 1, 900)
 	c.between("producer.asyncRetryAttempts", p.AsyncRetryAttempts, 0, 2)
+	c.between("producer.reservedConcurrency", p.ReservedConcurrency, 0, 1000)
+	// Lambda's limits for an asynchronous invocation's MaximumEventAgeInSeconds.
+	c.between("producer.maxEventAgeSeconds", p.MaxEventAgeSeconds, 60, 21600)
 	if p.Rate > 0 && p.EventsPerInvocation > 0 && p.TimeoutSeconds > 0 {
 		need := (p.EventsPerInvocation + p.Rate - 1) / p.Rate
 		c.check(need < p.TimeoutSeconds, "producer.eventsPerInvocation", p.EventsPerInvocation,
@@ -108,7 +116,7 @@ func (c *checker) producer(p Producer, s Schedule) {
 		c.check(false, "schedule.expression", s.Expression, "%v", err)
 		return
 	}
-	// An invocation that outlives the period overlaps the next one, and reserved concurrency 1 would throttle it.
+	// An invocation that outlives the period overlaps the next one (or, with reserved concurrency, is throttled by it).
 	c.check(time.Duration(p.TimeoutSeconds)*time.Second < period, "producer.timeoutSeconds", p.TimeoutSeconds,
 		"must be shorter than the schedule period %s (schedule.expression = %q)", period, s.Expression)
 }
@@ -140,8 +148,11 @@ func (c *checker) warehouse(w Warehouse, n Network) {
 }
 
 // network checks where the workgroup goes against the rule of WorkgroupZones: at least three
-// subnets in three Availability Zones, whether or not enhanced VPC routing is on.
-func (c *checker) network(n Network, region string) {
+// subnets in three Availability Zones, whether or not enhanced VPC routing is on. An environment
+// that retains its data must say where: Redshift Serverless supports only some Availability Zone
+// IDs in each Region ("Considerations when using Amazon Redshift Serverless"), and which zone ID
+// a zone name means differs between accounts, so the Region's first three zones may not do.
+func (c *checker) network(n Network, region string, retain bool) {
 	if !n.CreatesVpc() {
 		c.check(vpcID.MatchString(n.VpcID), "network.vpcId", n.VpcID, "want vpc- and 8 or 17 hex digits")
 		c.ids("network.subnetIds", n.SubnetIDs, subnetID, "subnet-")
@@ -154,6 +165,8 @@ func (c *checker) network(n Network, region string) {
 	}
 	c.check(len(n.SubnetIDs) == 0, "network.subnetIds", n.SubnetIDs, "needs network.vpcId")
 	c.check(len(n.SecurityGroupIDs) == 0, "network.securityGroupIds", n.SecurityGroupIDs, "needs network.vpcId")
+	c.check(!n.SubnetsRouteToKinesis, "network.subnetsRouteToKinesis", n.SubnetsRouteToKinesis,
+		"needs network.vpcId: a created VPC has no route out, so the stack always adds the Kinesis endpoint")
 	prefix, err := netip.ParsePrefix(n.VpcCidr)
 	c.check(err == nil && prefix.Addr().Is4() && prefix.Addr().IsPrivate() && prefix.Bits() >= 16 && prefix.Bits() <= 22 && prefix.Masked() == prefix,
 		"network.vpcCidr", n.VpcCidr, "want a private IPv4 network from /16 to /22, such as 10.42.0.0/16")
@@ -162,6 +175,9 @@ func (c *checker) network(n Network, region string) {
 	c.check(region != TwoZoneRegion, "region", region, "%s", twoZones)
 	if len(n.AvailabilityZones) == 0 {
 		// The stack then takes the first three zones of the Region it deploys to.
+		c.check(!retain, "network.availabilityZones", []string{},
+			"an environment that retains its data (removalPolicy %q) must name at least %d zones whose zone IDs Redshift Serverless supports, "+
+				"or set network.vpcId and network.subnetIds; the Region's first zones may map to unsupported zone IDs in your account", RemovalRetain, WorkgroupZones)
 		return
 	}
 	distinct := slices.Compact(slices.Sorted(slices.Values(n.AvailabilityZones)))
@@ -182,9 +198,25 @@ func (c *checker) network(n Network, region string) {
 		c.check(m[1] == want, path, z, "want a zone of Region %s", want)
 		c.check(!slices.Contains(n.AvailabilityZones[:i], z), path, z, "listed twice")
 	}
-	if region == "" {
-		c.check(want != TwoZoneRegion, "network.availabilityZones", n.AvailabilityZones, "%s", twoZones)
+	if region == "" && want != "" {
+		// Zone names bind the environment to their Region; deployed anywhere else, the subnets fail.
+		c.check(false, "region", region, "network.availabilityZones names zones of %s: set region to %q", want, want)
+		if why := checkRegion(want); why != "" {
+			c.check(false, "network.availabilityZones", n.AvailabilityZones, "%s: %s", want, why)
+		}
 	}
+}
+
+// alarms checks the alarm settings. The compute alarm's level sits between the RPU-hours an hour
+// busy at base capacity uses and the most an hour at maximum capacity can.
+func (c *checker) alarms(a Alarms, w Warehouse) {
+	c.check(a.Email == "" || emailAddress.MatchString(a.Email), "alarms.email", a.Email,
+		"want one e-mail address such as ops@example.com, or empty for no subscription")
+	c.between("alarms.ingestionLagSeconds", a.IngestionLagSeconds, 60, 86400)
+	c.check(a.ComputeRpuHoursPerHour >= w.BaseCapacity && a.ComputeRpuHoursPerHour <= w.MaxCapacity,
+		"alarms.computeRpuHoursPerHour", a.ComputeRpuHoursPerHour,
+		"want from warehouse.baseCapacity = %d (an hour busy at base capacity) to warehouse.maxCapacity = %d (an hour at the cap)",
+		w.BaseCapacity, w.MaxCapacity)
 }
 
 func (c *checker) ids(path string, ids []string, pattern *regexp.Regexp, prefix string) {

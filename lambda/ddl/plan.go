@@ -84,6 +84,13 @@ func deletePlan(e cfn.Event) (plan, error) {
 		WorkgroupName: prior.value(propWorkgroupName),
 		Database:      prior.value(propDatabase),
 		SecretArn:     prior.value(propSecretArn),
+		Timeout:       minTimeout,
+	}
+	if err := prior.need(propTimeoutSeconds); err != nil {
+		// The shortest timeout cancels the drops before any Provider gives up.
+		p.warnings = append(p.warnings, fmt.Sprintf("%v: cancelling what still runs after %s", err, minTimeout-cancelMargin))
+	} else {
+		p.target.Timeout, _ = parseTimeout(prior.value(propTimeoutSeconds))
 	}
 	if p.stmts, err = chatsql.Teardown(params); err != nil {
 		return plan{}, err
@@ -117,7 +124,7 @@ func updateStatements(e cfn.Event, cur Properties) ([]chatsql.Statement, []strin
 		return stmts, nil, err
 	}
 	var warnings []string
-	for _, name := range []string{propStreamName, propRoleArn, propStreamSchema, propSchema, propStreamSQLHash, propViewSQLHash} {
+	for _, name := range []string{propStreamName, propStreamSchema, propSchema, propStreamSQLHash, propViewSQLHash} {
 		if err := old.need(name); err != nil {
 			warnings = append(warnings, fmt.Sprintf("old %v: counted as changed", err))
 		}
@@ -125,9 +132,9 @@ func updateStatements(e cfn.Event, cur Properties) ([]chatsql.Statement, []strin
 	renamed := old.value(propStreamName) != cur.Params.StreamName ||
 		old.value(propStreamSchema) != cur.Params.StreamSchema ||
 		old.value(propSchema) != cur.Params.Schema
-	streamChanged := renamed ||
-		old.value(propRoleArn) != cur.Params.RoleARN ||
-		old.value(propStreamSQLHash) != cur.Hashes.Stream
+	// The role is not compared: the external schema names IAM_ROLE default,
+	// so a new streaming role changes no SQL.
+	streamChanged := renamed || old.value(propStreamSQLHash) != cur.Hashes.Stream
 	switch {
 	case streamChanged:
 		var stmts []chatsql.Statement
@@ -150,7 +157,7 @@ func updateStatements(e cfn.Event, cur Properties) ([]chatsql.Statement, []strin
 		stmts, err := chatsql.ApplyViews(cur.Params)
 		return stmts, warnings, err
 	default:
-		// Only the secret or the retention changed: nothing to run.
+		// Only the secret, the retention or the timeout changed: nothing to run.
 		return nil, warnings, nil
 	}
 }

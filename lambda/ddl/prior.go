@@ -54,19 +54,16 @@ func (p priorProperties) need(names ...string) error {
 	return nil
 }
 
-// Stand-ins for the stream name and role ARN when only objects are dropped.
-// The drop statements name nothing but the two schemas, yet the renderer
-// validates every parameter; TestDropNamesOnlyTheSchemas pins that these
-// values never reach the SQL.
-const (
-	standInStream = "unused-by-drop"
-	standInRole   = "arn:aws:iam::000000000000:role/unused-by-drop"
-)
+// standInStream stands in for the stream name when only objects are
+// dropped. The drop statements name nothing but the two schemas, yet the
+// renderer validates every parameter; TestDropNamesOnlyTheSchemas pins that
+// this value never reaches the SQL.
+const standInStream = "unused-by-drop"
 
 // dropParams returns parameters that render the drop statements of the
 // objects in streamSchema and schema.
 func dropParams(streamSchema, schema string) chatsql.Params {
-	return chatsql.Params{StreamName: standInStream, RoleARN: standInRole, StreamSchema: streamSchema, Schema: schema}
+	return chatsql.Params{StreamName: standInStream, StreamSchema: streamSchema, Schema: schema}
 }
 
 // priorDropParams returns the drop parameters of the objects the prior

@@ -31,11 +31,12 @@ func runPlan(t *testing.T, e cfn.Event, wantStmts, wantWarnings []string) *fakeD
 		}
 	}
 	api := newFakeDataAPI(t)
-	_, resp, err := pollUntilDone(t, testHandler(t, api), e, 10)
+	c := newClock()
+	_, resp, err := provider{t, testHandler(t, api, c), c, 10}.run(e)
 	if err != nil || !resp.IsComplete {
 		t.Fatalf("IsComplete = %+v, %v; want complete", resp, err)
 	}
-	if diff := cmp.Diff(wantStmts, api.submitted); diff != "" {
+	if diff := cmp.Diff(wantStmts, ran(t, api, e)); diff != "" {
 		t.Errorf("statements run (-want +got):\n%s", diff)
 	}
 	return api
@@ -111,14 +112,13 @@ func TestUpdateReadsOldPropertiesLeniently(t *testing.T) {
 				e.ResourceProperties["Schema"] = "analytics"
 				delete(e.OldResourceProperties, "StreamSqlHash")
 				delete(e.OldResourceProperties, "ViewSqlHash")
-				delete(e.OldResourceProperties, "RoleArn")
+				delete(e.OldResourceProperties, "TimeoutSeconds")
 				e.OldResourceProperties["RefreshMode"] = "auto"
 			},
 			want: append([]string{
 				"old_create_schema", "old_drop_events_view", "old_drop_stream_view", "old_drop_stream_schema", "old_drop_schema",
 			}, applyNames...),
 			wantWarnings: []string{
-				"old property RoleArn is missing",
 				"old property StreamSqlHash is missing",
 				"old property ViewSqlHash is missing",
 			},
@@ -166,15 +166,17 @@ func TestDeleteNeedsOnlyWhatTeardownNeeds(t *testing.T) {
 		wantErr      string
 	}{
 		{
-			name: "properties of an older version drop the objects",
-			edit: func(map[string]any) {},
-			want: teardownNames,
+			name:         "properties of an older version drop the objects, cancelled after the shortest timeout",
+			edit:         func(map[string]any) {},
+			want:         teardownNames,
+			wantWarnings: []string{"property TimeoutSeconds is missing: cancelling what still runs after 3m0s"},
 		},
 		{
 			name: "a stream name and role ARN this version would refuse do not matter",
 			edit: func(m map[string]any) {
 				m["StreamName"] = "Chat-Events"
 				m["RoleArn"] = "default"
+				m["TimeoutSeconds"] = "1800"
 			},
 			want: teardownNames,
 		},
@@ -223,19 +225,22 @@ func TestDeleteNeedsOnlyWhatTeardownNeeds(t *testing.T) {
 			tt.edit(e.ResourceProperties)
 			if tt.wantErr != "" {
 				api := newFakeDataAPI(t)
-				_, _, err := pollUntilDone(t, testHandler(t, api), e, 3)
+				c := newClock()
+				_, _, err := provider{t, testHandler(t, api, c), c, 3}.run(e)
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("Delete = %v; want an error containing %q", err, tt.wantErr)
 				}
-				if api.execCalls != 0 {
-					t.Errorf("made %d ExecuteStatement calls; want none", api.execCalls)
+				if api.submitCalls != 0 {
+					t.Errorf("made %d BatchExecuteStatement calls; want none", api.submitCalls)
 				}
 				return
 			}
 			api := runPlan(t, e, tt.want, tt.wantWarnings)
-			for _, s := range api.byID {
-				if !strings.Contains(s.sql, `"analytics"`) && !strings.Contains(s.sql, `"kinesis"`) {
-					t.Errorf("statement %s names neither schema of the properties:\n%s", s.name, s.sql)
+			for _, b := range api.batches {
+				for _, sql := range b.sqls[1:] {
+					if !strings.Contains(sql, `"analytics"`) && !strings.Contains(sql, `"kinesis"`) {
+						t.Errorf("statement names neither schema of the properties:\n%s", sql)
+					}
 				}
 			}
 		})
@@ -243,10 +248,10 @@ func TestDeleteNeedsOnlyWhatTeardownNeeds(t *testing.T) {
 }
 
 func TestDropNamesOnlyTheSchemas(t *testing.T) {
-	// Drops are rendered with stand-ins for the stream and the role, which
+	// Drops are rendered with a stand-in for the stream, which
 	// the properties of another version may lack: the statements must be
 	// the same as with the real values.
-	real := chatsql.DefaultParams("chat-events-staging", "arn:aws:iam::123456789012:role/chatstream-staging-streaming")
+	real := chatsql.DefaultParams("chat-events-staging")
 	for name, render := range map[string]func(chatsql.Params) ([]chatsql.Statement, error){
 		"Drop": chatsql.Drop, "Teardown": chatsql.Teardown,
 	} {

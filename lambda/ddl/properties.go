@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"time"
 
 	chatsql "github.com/chatstream/chatstream/sql"
 )
@@ -16,12 +17,12 @@ const (
 	propDatabase       = "Database"
 	propSecretArn      = "SecretArn"
 	propStreamName     = "StreamName"
-	propRoleArn        = "RoleArn"
 	propStreamSchema   = "StreamSchema"
 	propSchema         = "Schema"
 	propRetainOnDelete = "RetainOnDelete"
 	propStreamSQLHash  = "StreamSqlHash"
 	propViewSQLHash    = "ViewSqlHash"
+	propTimeoutSeconds = "TimeoutSeconds"
 	// propServiceToken is added by CloudFormation; the handlers ignore it.
 	propServiceToken = "ServiceToken"
 )
@@ -36,7 +37,7 @@ type Properties struct {
 	// SecretArn is the Secrets Manager secret holding the admin user's
 	// username and password.
 	SecretArn string
-	// Params names the stream, the role and the schemas.
+	// Params names the stream and the schemas.
 	Params chatsql.Params
 	// RetainOnDelete keeps the views, the materialized view (and the rows in
 	// it) and the schemas when the resource is deleted.
@@ -44,34 +45,59 @@ type Properties struct {
 	// Hashes fingerprint the rendered SQL, so that CloudFormation sends an
 	// Update when it changes.
 	Hashes chatsql.Hashes
+	// Timeout is how long the DDL may run: the Provider framework's total
+	// timeout. The runner cancels what still runs shortly before it.
+	Timeout time.Duration
 }
+
+// Bounds of TimeoutSeconds: long enough to poll a statement a few times,
+// and no longer than the Provider framework's two-hour maximum.
+const (
+	minTimeout = 5 * time.Minute
+	maxTimeout = 2 * time.Hour
+)
 
 // ResourceProperties returns the custom resource's properties for the CDK
 // app. Values may be unresolved CDK tokens except the stream name and the
 // schema names, which the SQL hashes are computed from at synthesis time.
-func ResourceProperties(workgroup, database, secretARN string, p chatsql.Params, retainOnDelete bool) (map[string]any, error) {
+// timeout is the Provider framework's total timeout.
+func ResourceProperties(workgroup, database, secretARN string, p chatsql.Params, retainOnDelete bool, timeout time.Duration) (map[string]any, error) {
 	h, err := chatsql.Hash(p)
 	if err != nil {
 		return nil, fmt.Errorf("hash DDL: %w", err)
+	}
+	if err := checkTimeout(timeout); err != nil {
+		return nil, err
 	}
 	return map[string]any{
 		propWorkgroupName:  workgroup,
 		propDatabase:       database,
 		propSecretArn:      secretARN,
 		propStreamName:     p.StreamName,
-		propRoleArn:        p.RoleARN,
 		propStreamSchema:   p.StreamSchema,
 		propSchema:         p.Schema,
 		propRetainOnDelete: strconv.FormatBool(retainOnDelete),
 		propStreamSQLHash:  h.Stream,
 		propViewSQLHash:    h.Views,
+		propTimeoutSeconds: strconv.Itoa(int(timeout / time.Second)),
 	}, nil
+}
+
+// checkTimeout refuses a timeout the runner cannot keep.
+func checkTimeout(d time.Duration) error {
+	if d < minTimeout || d > maxTimeout || d%time.Second != 0 {
+		return fmt.Errorf("timeout %s: want whole seconds from %s to %s", d, minTimeout, maxTimeout)
+	}
+	return nil
 }
 
 // workgroupPattern is the Data API's own rule for WorkgroupName.
 var workgroupPattern = regexp.MustCompile(`^([a-z0-9-]{3,63}|arn:aws(-[a-z]+)*:redshift-serverless:[a-z0-9-]+:[0-9]{12}:workgroup/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`)
 
-var secretARNPattern = regexp.MustCompile(`^arn:aws(-[a-z]+)*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$`)
+// secretARNPattern is a secret ARN. Secret names take letters, digits and /_+=.@-, and secrets
+// a service manages for you start with the service's name and "!", as the admin secret Redshift
+// manages does ("redshift!…"; "Secrets managed by other AWS services", Secrets Manager User Guide).
+var secretARNPattern = regexp.MustCompile(`^arn:aws(-[a-z]+)*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:([a-z-]+!)?[A-Za-z0-9/_+=.@-]+$`)
 
 var hashPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
@@ -103,12 +129,25 @@ func valueChecks() []valueCheck {
 		{propDatabase, quoted(chatsql.QuoteIdentifier)},
 		{propSecretArn, matches(secretARNPattern, "a Secrets Manager secret ARN")},
 		{propStreamName, quoted(chatsql.QuoteStreamName)},
-		{propRoleArn, quoted(chatsql.QuoteRoleARN)},
 		{propStreamSchema, quoted(chatsql.QuoteIdentifier)},
 		{propSchema, quoted(chatsql.QuoteIdentifier)},
 		{propStreamSQLHash, hash},
 		{propViewSQLHash, hash},
+		{propTimeoutSeconds, func(v string) error {
+			_, err := parseTimeout(v)
+			return err
+		}},
 	}
+}
+
+// parseTimeout reads TimeoutSeconds: whole seconds in decimal digits.
+func parseTimeout(v string) (time.Duration, error) {
+	n, err := strconv.ParseUint(v, 10, 32)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a whole number of seconds", v)
+	}
+	d := time.Duration(n) * time.Second
+	return d, checkTimeout(d)
 }
 
 // readValue reads the string property name and checks it.
@@ -165,7 +204,6 @@ func parseProperties(m map[string]any) (Properties, error) {
 		SecretArn:     values[propSecretArn],
 		Params: chatsql.Params{
 			StreamName:   values[propStreamName],
-			RoleARN:      values[propRoleArn],
 			StreamSchema: values[propStreamSchema],
 			Schema:       values[propSchema],
 		},
@@ -175,6 +213,8 @@ func parseProperties(m map[string]any) (Properties, error) {
 			Views:  values[propViewSQLHash],
 		},
 	}
+	// Validated by its check above.
+	p.Timeout, _ = parseTimeout(values[propTimeoutSeconds])
 	// The one rule that spans properties.
 	if err := p.Params.Validate(); err != nil {
 		return Properties{}, fmt.Errorf("properties %s and %s: %w", propStreamSchema, propSchema, err)

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/cfn"
 	chatsql "github.com/chatstream/chatstream/sql"
@@ -11,8 +12,8 @@ import (
 )
 
 func TestResourcePropertiesRoundTrip(t *testing.T) {
-	params := chatsql.DefaultParams("chat-events-staging", "arn:aws:iam::123456789012:role/chatstream-staging-streaming")
-	m, err := ResourceProperties("chatstream-staging", "dev", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin-AbCdEf", params, true)
+	params := chatsql.DefaultParams("chat-events-staging")
+	m, err := ResourceProperties("chatstream-staging", "dev", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin-AbCdEf", params, true, 30*time.Minute)
 	if err != nil {
 		t.Fatalf("ResourceProperties = %v", err)
 	}
@@ -37,6 +38,7 @@ func TestResourcePropertiesRoundTrip(t *testing.T) {
 		Params:         params,
 		RetainOnDelete: true,
 		Hashes:         hashes,
+		Timeout:        30 * time.Minute,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)
@@ -44,18 +46,23 @@ func TestResourcePropertiesRoundTrip(t *testing.T) {
 }
 
 func TestResourcePropertiesTakesUnresolvedARNs(t *testing.T) {
-	// At synthesis time the role and secret ARNs are CDK tokens.
-	params := chatsql.DefaultParams("chat-events-staging", "${Token[TOKEN.42]}")
-	m, err := ResourceProperties("${Token[TOKEN.1]}", "dev", "${Token[TOKEN.2]}", params, false)
+	// At synthesis time the workgroup and secret are CDK tokens.
+	params := chatsql.DefaultParams("chat-events-staging")
+	m, err := ResourceProperties("${Token[TOKEN.1]}", "dev", "${Token[TOKEN.2]}", params, false, 30*time.Minute)
 	if err != nil {
 		t.Fatalf("ResourceProperties with tokens = %v", err)
 	}
-	if m["RoleArn"] != "${Token[TOKEN.42]}" || m["RetainOnDelete"] != "false" {
+	if m["SecretArn"] != "${Token[TOKEN.2]}" || m["RetainOnDelete"] != "false" || m["TimeoutSeconds"] != "1800" {
 		t.Errorf("ResourceProperties = %v", m)
 	}
 	params.StreamName = "${Token[TOKEN.3]}"
-	if _, err := ResourceProperties("wg", "dev", "s", params, false); err == nil || !strings.Contains(err.Error(), "stream name") {
+	if _, err := ResourceProperties("wg", "dev", "s", params, false, 30*time.Minute); err == nil || !strings.Contains(err.Error(), "stream name") {
 		t.Errorf("ResourceProperties with a token stream name = %v; want an error: the SQL hash needs the real name", err)
+	}
+	for _, d := range []time.Duration{4 * time.Minute, 3 * time.Hour, 30*time.Minute + time.Millisecond} {
+		if _, err := ResourceProperties("wg", "dev", "s", chatsql.DefaultParams("chat-events-staging"), false, d); err == nil || !strings.Contains(err.Error(), "timeout "+d.String()) {
+			t.Errorf("ResourceProperties with timeout %s = %v; want an error naming it", d, err)
+		}
 	}
 }
 
@@ -71,8 +78,14 @@ func TestParsePropertiesRefuses(t *testing.T) {
 		{name: "bad workgroup", edit: func(m map[string]any) { m["WorkgroupName"] = "Chat_Stream" }, wantErr: `property WorkgroupName: "Chat_Stream" is not a workgroup name`},
 		{name: "database with NUL", edit: func(m map[string]any) { m["Database"] = "dev\x00" }, wantErr: "property Database: identifier"},
 		{name: "secret is not an ARN", edit: func(m map[string]any) { m["SecretArn"] = "admin-password" }, wantErr: `property SecretArn: "admin-password" is not a Secrets Manager secret ARN`},
+		{name: "secret with a bang in the middle", edit: func(m map[string]any) {
+			m["SecretArn"] = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/admin!x-AbCdEf"
+		}, wantErr: "is not a Secrets Manager secret ARN"},
 		{name: "stream with capitals", edit: func(m map[string]any) { m["StreamName"] = "Chat-Events" }, wantErr: `property StreamName: stream name "Chat-Events"`},
-		{name: "role ARN injection", edit: func(m map[string]any) { m["RoleArn"] = "arn:aws:iam::123456789012:role/r'; DROP SCHEMA x; --" }, wantErr: "property RoleArn: role ARN"},
+		{name: "a role ARN is no longer a property", edit: func(m map[string]any) { m["RoleArn"] = "arn:aws:iam::123456789012:role/r" }, wantErr: "unknown property RoleArn"},
+		{name: "timeout not a number", edit: func(m map[string]any) { m["TimeoutSeconds"] = "30m" }, wantErr: `property TimeoutSeconds: "30m" is not a whole number of seconds`},
+		{name: "timeout beyond the Provider's two hours", edit: func(m map[string]any) { m["TimeoutSeconds"] = "7201" }, wantErr: "property TimeoutSeconds: timeout 2h0m1s"},
+		{name: "timeout missing", edit: func(m map[string]any) { delete(m, "TimeoutSeconds") }, wantErr: "property TimeoutSeconds is missing"},
 		{name: "schema overlong", edit: func(m map[string]any) { m["Schema"] = strings.Repeat("s", 128) }, wantErr: "property Schema: identifier"},
 		{name: "stream schema newline", edit: func(m map[string]any) { m["StreamSchema"] = "k\nx" }, wantErr: "property StreamSchema: identifier"},
 		{name: "schemas collide", edit: func(m map[string]any) { m["StreamSchema"] = "CHATSTREAM" }, wantErr: "properties StreamSchema and Schema: stream schema and schema are both"},
@@ -93,10 +106,17 @@ func TestParsePropertiesRefuses(t *testing.T) {
 	if _, err := parseProperties(base); err != nil {
 		t.Errorf("parseProperties(create.json) = %v; want nil", err)
 	}
+	// The admin secret Redshift manages is named redshift!<namespace>-<user>.
+	managed := maps.Clone(base)
+	managed["SecretArn"] = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:redshift!chatstream-staging-chatstream_admin-AbCdEf"
+	if _, err := parseProperties(managed); err != nil {
+		t.Errorf("parseProperties with a Redshift-managed secret = %v; want nil", err)
+	}
 }
 
 func TestBadRequestsFailInOnEvent(t *testing.T) {
-	h := testHandler(t, newFakeDataAPI(t))
+	api := newFakeDataAPI(t)
+	h := testHandler(t, api, newClock())
 	tests := []struct {
 		name    string
 		edit    func(*cfn.Event)
@@ -117,11 +137,14 @@ func TestBadRequestsFailInOnEvent(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := loadEvent(t, "create.json")
 			tt.edit(&e)
-			if _, err := h.OnEvent(t.Context(), e); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			if _, err := h.OnEvent(t.Context(), Request{Event: e}); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("OnEvent = %v; want an error containing %q", err, tt.wantErr)
 			}
-			if _, err := h.IsComplete(t.Context(), e); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			if _, err := h.IsComplete(t.Context(), Request{Event: e, StatementID: "batch-1"}); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("IsComplete = %v; want an error containing %q", err, tt.wantErr)
+			}
+			if api.submitCalls+len(api.described) != 0 {
+				t.Errorf("made %d Data API calls for a bad request, want 0", api.submitCalls+len(api.described))
 			}
 		})
 	}

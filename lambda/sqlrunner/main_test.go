@@ -21,7 +21,6 @@ import (
 	"github.com/chatstream/chatstream/internal/localrun"
 	"github.com/chatstream/chatstream/lambda/ddl"
 	chatsql "github.com/chatstream/chatstream/sql"
-	"github.com/google/go-cmp/cmp"
 )
 
 // TestBinaryUnderRuntimeEmulator runs the real bootstrap under the Lambda
@@ -91,60 +90,62 @@ func TestBinaryUnderRuntimeEmulator(t *testing.T) {
 	onEvent := start(ddl.OnEventHandler)
 	isComplete := start(ddl.IsCompleteHandler)
 
+	// provide plays the Provider framework: onEvent, then isComplete with
+	// onEvent's answer merged into the request, until it completes or fails.
+	provide := func(t *testing.T, event map[string]any) (map[string]string, string) {
+		t.Helper()
+		var on map[string]any
+		if fnErr := invoke(ctx, t, onEvent, event, &on); fnErr != "" {
+			return nil, fnErr
+		}
+		if on["PhysicalResourceId"] != "chatstream-staging/dev" || on["StatementId"] == "" || on["SubmittedAt"] == nil {
+			t.Fatalf("onEvent answered %v; want the PhysicalResourceId chatstream-staging/dev, a StatementId and SubmittedAt", on)
+		}
+		for k, v := range on {
+			event[k] = v
+		}
+		for poll := 1; poll <= 20; poll++ {
+			var done struct {
+				IsComplete bool
+				Data       map[string]string
+			}
+			if fnErr := invoke(ctx, t, isComplete, event, &done); fnErr != "" {
+				return nil, fnErr
+			}
+			if done.IsComplete {
+				return done.Data, ""
+			}
+		}
+		t.Fatal("isComplete never returned true")
+		return nil, ""
+	}
+
 	t.Run("create", func(t *testing.T) {
 		api.reset()
 		api.throttle = 1 // the SDK retries it within the invocation
-		event := createEvent(t, "request-create")
-		var on struct{ PhysicalResourceId string }
-		if fnErr := invoke(ctx, t, onEvent, event, &on); fnErr != "" {
-			t.Fatalf("onEvent failed: %s", fnErr)
+		api.pending = 2  // the batch runs for two describes
+		data, fnErr := provide(t, createEvent(t, "request-create"))
+		if fnErr != "" {
+			t.Fatalf("the request failed: %s", fnErr)
 		}
-		if on.PhysicalResourceId != "chatstream-staging/dev" {
-			t.Fatalf("onEvent PhysicalResourceId = %q, want chatstream-staging/dev", on.PhysicalResourceId)
+		// One batch of the statement timeout and the seven statements, followed by its id.
+		if got := api.batches(); len(got) != 1 || len(got[0]) != 8 || !strings.HasSuffix(got[0][0], "SET statement_timeout TO 1680000") ||
+			!strings.Contains(got[0][6], "CREATE MATERIALIZED VIEW") {
+			t.Errorf("batches submitted = %q; want one of the statement timeout and 7 statements", got)
 		}
-		if got := api.calls(); got != 0 {
-			t.Fatalf("onEvent made %d Data API calls, want 0", got)
+		if got := api.describedIDs(); len(got) != 3 || got[0] != "batch-1" || got[2] != "batch-1" {
+			t.Errorf("described %v; want batch-1 three times", got)
 		}
-		// The framework hands isComplete the request merged with onEvent's answer.
-		event["PhysicalResourceId"] = on.PhysicalResourceId
-		var done struct {
-			IsComplete bool
-			Data       map[string]string
-		}
-		for poll := 1; !done.IsComplete; poll++ {
-			if poll > 20 {
-				t.Fatal("isComplete never returned true")
-			}
-			if fnErr := invoke(ctx, t, isComplete, event, &done); fnErr != "" {
-				t.Fatalf("isComplete poll %d failed: %s", poll, fnErr)
-			}
-		}
-		want := []string{"create_schema", "drop_events_view", "drop_stream_view", "drop_stream_schema",
-			"create_stream_schema", "create_stream_view", "create_events_view"}
-		if diff := cmp.Diff(want, api.submittedNames()); diff != "" {
-			t.Errorf("statements run (-want +got):\n%s", diff)
-		}
-		if done.Data["EventsView"] != `"chatstream".chat_events` {
-			t.Errorf("Data = %v; want EventsView \"chatstream\".chat_events", done.Data)
+		if data["EventsView"] != `"chatstream".chat_events` {
+			t.Errorf("Data = %v; want EventsView \"chatstream\".chat_events", data)
 		}
 	})
 
 	t.Run("failed statement fails the deploy with Redshift's message", func(t *testing.T) {
 		api.reset()
-		api.fail = map[string]string{"create_stream_view": "ERROR: Not authorized to get credentials of role arn:aws:iam::123456789012:role/chatstream-staging-streaming"}
-		event := createEvent(t, "request-fail")
-		event["PhysicalResourceId"] = "chatstream-staging/dev"
-		var fnErr string
-		for poll := 1; fnErr == ""; poll++ {
-			if poll > 20 {
-				t.Fatal("isComplete never failed")
-			}
-			var resp struct{ IsComplete bool }
-			fnErr = invoke(ctx, t, isComplete, event, &resp)
-			if resp.IsComplete {
-				t.Fatal("isComplete = true; want the failed statement to fail the request")
-			}
-		}
+		api.failAt = 7
+		api.message = "ERROR: Not authorized to get credentials of role arn:aws:iam::123456789012:role/chatstream-staging-streaming"
+		_, fnErr := provide(t, createEvent(t, "request-fail"))
 		want := "statement 6 of 7 (create_stream_view) FAILED: ERROR: Not authorized to get credentials of role"
 		if !strings.Contains(fnErr, want) {
 			t.Errorf("function error = %s; want it to contain %q", fnErr, want)
@@ -168,9 +169,9 @@ func buildRunner(ctx context.Context, t *testing.T, root, dir string) string {
 
 func createEvent(t *testing.T, requestID string) map[string]any {
 	t.Helper()
-	params := chatsql.DefaultParams("chat-events-staging", "arn:aws:iam::123456789012:role/chatstream-staging-streaming")
+	params := chatsql.DefaultParams("chat-events-staging")
 	props, err := ddl.ResourceProperties("chatstream-staging", "dev",
-		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:chatstream-staging-admin-AbCdEf", params, false)
+		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:chatstream-staging-admin-AbCdEf", params, false, 30*time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,17 +215,19 @@ func invoke(ctx context.Context, t *testing.T, fn *lambda.Client, event map[stri
 	return ""
 }
 
-// dataAPIServer speaks the Data API's JSON 1.1 protocol for ExecuteStatement
-// and DescribeStatement. Statements finish at once unless listed in fail,
-// and a ClientToken seen before returns its statement again.
+// dataAPIServer speaks the Data API's JSON 1.1 protocol for
+// BatchExecuteStatement, DescribeStatement and CancelStatement. A batch is
+// STARTED for pending describes, then FINISHED, or FAILED at its failAt-th
+// statement with message.
 type dataAPIServer struct {
 	mu        sync.Mutex
-	throttle  int               // ExecuteStatement calls still to refuse with ThrottlingException
-	fail      map[string]string // statement name to Redshift's error message
-	byToken   map[string]string // ClientToken to statement id
-	names     map[string]string // statement id to name
-	submitted []string
-	requests  int
+	throttle  int // BatchExecuteStatement calls still to refuse with ThrottlingException
+	pending   int // describes of a batch that still report it STARTED
+	failAt    int // 1-based position of the statement that fails, 0 for none
+	message   string
+	submitted [][]string
+	described []string
+	describes map[string]int
 }
 
 func newDataAPIServer() *dataAPIServer {
@@ -236,63 +239,75 @@ func newDataAPIServer() *dataAPIServer {
 func (s *dataAPIServer) reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.throttle, s.fail, s.submitted, s.requests = 0, nil, nil, 0
-	s.byToken, s.names = map[string]string{}, map[string]string{}
+	s.throttle, s.pending, s.failAt, s.message, s.submitted, s.described = 0, 0, 0, "", nil, nil
+	s.describes = map[string]int{}
 }
 
-func (s *dataAPIServer) calls() int {
+func (s *dataAPIServer) batches() [][]string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.requests
+	return append([][]string(nil), s.submitted...)
 }
 
-func (s *dataAPIServer) submittedNames() []string {
+func (s *dataAPIServer) describedIDs() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]string(nil), s.submitted...)
+	return append([]string(nil), s.described...)
 }
 
 func (s *dataAPIServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests++
 	var in struct {
-		Sql, ClientToken, StatementName, WorkgroupName, Database, SecretArn, Id string
+		Sqls                                                               []string
+		ClientToken, StatementName, WorkgroupName, Database, SecretArn, Id string
 	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 		apiError(w, "SerializationException", err.Error())
 		return
 	}
 	switch r.Header.Get("X-Amz-Target") {
-	case "RedshiftData.ExecuteStatement":
+	case "RedshiftData.BatchExecuteStatement":
 		if s.throttle > 0 {
 			s.throttle--
 			apiError(w, "ThrottlingException", "Rate exceeded")
 			return
 		}
-		if in.WorkgroupName != "chatstream-staging" || in.Database != "dev" || in.SecretArn == "" || in.ClientToken == "" {
-			apiError(w, "ValidationException", fmt.Sprintf("unexpected target %+v", in))
+		if in.WorkgroupName != "chatstream-staging" || in.Database != "dev" || in.SecretArn == "" || in.ClientToken == "" ||
+			in.StatementName != "chatstream-ddl:IngestionDdl" {
+			apiError(w, "ValidationException", fmt.Sprintf("unexpected request %+v", in))
 			return
 		}
-		id, seen := s.byToken[in.ClientToken]
-		if !seen {
-			id = fmt.Sprintf("stmt-%d", len(s.byToken)+1)
-			name := strings.TrimPrefix(in.StatementName, "chatstream-ddl:")
-			s.byToken[in.ClientToken], s.names[id] = id, name
-			s.submitted = append(s.submitted, name)
-		}
-		reply(w, map[string]any{"Id": id})
+		s.submitted = append(s.submitted, in.Sqls)
+		reply(w, map[string]any{"Id": fmt.Sprintf("batch-%d", len(s.submitted)), "CreatedAt": 1795739521.5})
 	case "RedshiftData.DescribeStatement":
-		name, ok := s.names[in.Id]
-		if !ok {
-			apiError(w, "ResourceNotFoundException", "no statement "+in.Id)
+		var n int
+		if _, err := fmt.Sscanf(in.Id, "batch-%d", &n); err != nil || n < 1 || n > len(s.submitted) {
+			apiError(w, "ResourceNotFoundException", "Query does not exist: "+in.Id)
 			return
 		}
-		if msg, failed := s.fail[name]; failed {
-			reply(w, map[string]any{"Id": in.Id, "Status": "FAILED", "Error": msg})
-			return
+		s.described = append(s.described, in.Id)
+		s.describes[in.Id]++
+		status := "FINISHED"
+		switch {
+		case s.describes[in.Id] <= s.pending:
+			status = "STARTED"
+		case s.failAt > 0:
+			status = "FAILED"
 		}
-		reply(w, map[string]any{"Id": in.Id, "Status": "FINISHED"})
+		var subs []map[string]any
+		for i := range s.submitted[n-1] {
+			sub := map[string]any{"Id": fmt.Sprintf("%s:%d", in.Id, i+1), "Status": "FINISHED"}
+			if status == "FAILED" && i+1 == s.failAt {
+				sub["Status"], sub["Error"] = "FAILED", s.message
+			}
+			subs = append(subs, sub)
+		}
+		out := map[string]any{"Id": in.Id, "Status": status, "SubStatements": subs}
+		if status == "FAILED" {
+			out["Error"] = s.message
+		}
+		reply(w, out)
 	default:
 		apiError(w, "UnknownOperationException", r.Header.Get("X-Amz-Target"))
 	}

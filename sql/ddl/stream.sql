@@ -2,11 +2,13 @@
 -- materialized view Redshift refreshes from it.
 
 -- name: create_stream_schema
--- The role must be associated with the namespace. It may read the stream and
--- nothing else.
+-- IAM_ROLE default is the namespace's default role, which the stack sets to
+-- the streaming role: it may read the stream and nothing else. Naming it by
+-- default rather than by ARN keeps this SQL, and so the materialized view,
+-- unchanged when the role is replaced.
 CREATE EXTERNAL SCHEMA IF NOT EXISTS {{.StreamSchema}}
 FROM KINESIS
-IAM_ROLE {{.RoleARN}};
+IAM_ROLE default;
 
 -- name: create_stream_view
 -- Kept minimal on purpose: a materialized view cannot be altered, only dropped

@@ -14,11 +14,13 @@ DROP MATERIALIZED VIEW IF EXISTS "chatstream".chat_events_stream;
 DROP SCHEMA IF EXISTS "kinesis";
 
 -- name: create_stream_schema
--- The role must be associated with the namespace. It may read the stream and
--- nothing else.
+-- IAM_ROLE default is the namespace's default role, which the stack sets to
+-- the streaming role: it may read the stream and nothing else. Naming it by
+-- default rather than by ARN keeps this SQL, and so the materialized view,
+-- unchanged when the role is replaced.
 CREATE EXTERNAL SCHEMA IF NOT EXISTS "kinesis"
 FROM KINESIS
-IAM_ROLE 'arn:aws:iam::123456789012:role/chatstream-staging-streaming';
+IAM_ROLE default;
 
 -- name: create_stream_view
 -- Kept minimal on purpose: a materialized view cannot be altered, only dropped

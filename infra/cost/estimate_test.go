@@ -1,0 +1,152 @@
+package cost
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chatstream/chatstream/infra/config"
+	"github.com/chatstream/chatstream/internal/golden"
+)
+
+// env loads an environment of the repository's cdk.json.
+func env(t *testing.T, name string) config.Environment {
+	t.Helper()
+	e, err := config.LoadFile(filepath.Join("..", "..", "cdk.json"), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestEstimatesGolden(t *testing.T) {
+	for _, name := range []string{"staging", "production"} {
+		t.Run(name, func(t *testing.T) {
+			e := For(env(t, name), ListPrices())
+			golden.Check(t, "testdata/"+name+".golden.md", e.Markdown())
+			golden.Check(t, "testdata/"+name+".golden.txt", e.Text())
+		})
+	}
+}
+
+func TestREADMEShowsTheStagingEstimate(t *testing.T) {
+	// GIVEN the README's "What it costs" table
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// THEN it is the estimate this package computes for staging, line for line
+	want := For(env(t, "staging"), ListPrices()).Markdown()
+	if !strings.Contains(string(readme), want) {
+		t.Errorf("README.md does not contain the staging estimate; paste testdata/staging.golden.md (go test ./infra/cost -update rewrites it):\n%s", want)
+	}
+}
+
+func TestEstimateFollowsTheSettings(t *testing.T) {
+	p := ListPrices()
+	base := env(t, "staging")
+	baseline := For(base, p)
+	item := func(e Estimate, name string) (Item, bool) {
+		for _, it := range e.Items {
+			if it.Name == name {
+				return it, true
+			}
+		}
+		return Item{}, false
+	}
+	perHour := func(e Estimate, name string) float64 {
+		it, _ := item(e, name)
+		return it.PerHour
+	}
+	tests := []struct {
+		name  string
+		edit  func(e *config.Environment)
+		check func(t *testing.T, e Estimate)
+	}{
+		{
+			name: "compute follows the base capacity",
+			edit: func(e *config.Environment) {
+				e.Warehouse.BaseCapacity, e.Warehouse.MaxCapacity, e.Alarms.ComputeRpuHoursPerHour = 32, 64, 48
+			},
+			check: func(t *testing.T, e Estimate) {
+				if got, want := perHour(e, "Redshift Serverless compute"), 32*p.RPUHour; got != want {
+					t.Errorf("compute = %v, want %v", got, want)
+				}
+			},
+		},
+		{
+			name: "a disabled schedule writes nothing",
+			edit: func(e *config.Environment) { e.Schedule.Enabled = false },
+			check: func(t *testing.T, e Estimate) {
+				if got := perHour(e, "Kinesis on-demand"); got != p.StreamHour {
+					t.Errorf("Kinesis = %v, want the stream-hour alone, %v", got, p.StreamHour)
+				}
+				if got := perHour(e, "Lambda (arm64)"); got != 0 {
+					t.Errorf("Lambda = %v, want 0", got)
+				}
+			},
+		},
+		{
+			name: "twice the events, twice the data",
+			edit: func(e *config.Environment) { e.Producer.EventsPerInvocation *= 2 },
+			check: func(t *testing.T, e Estimate) {
+				got, was := perHour(e, "Kinesis on-demand")-p.StreamHour, perHour(baseline, "Kinesis on-demand")-p.StreamHour
+				if diff := got - 2*was; diff > 1e-12 || diff < -1e-12 {
+					t.Errorf("Kinesis data = %v, want twice %v", got, was)
+				}
+			},
+		},
+		{
+			name: "subnets that route to Kinesis need no endpoint",
+			edit: func(e *config.Environment) {
+				e.Network = config.Network{VpcID: "vpc-01234567", SubnetIDs: []string{"subnet-01234567", "subnet-89abcdef", "subnet-0a1b2c3d"}, SubnetsRouteToKinesis: true}
+			},
+			check: func(t *testing.T, e Estimate) {
+				if _, ok := item(e, "Kinesis interface endpoint"); ok {
+					t.Error("estimate prices an endpoint the stack does not create")
+				}
+				if _, ok := item(baseline, "Kinesis interface endpoint"); !ok {
+					t.Error("the baseline lacks the endpoint the stack creates")
+				}
+			},
+		},
+		{
+			name: "tracing adds X-Ray",
+			edit: func(e *config.Environment) { e.Producer.Tracing = true },
+			check: func(t *testing.T, e Estimate) {
+				if got, want := perHour(e, "X-Ray"), 60*p.Trace; got != want {
+					t.Errorf("X-Ray = %v, want %v", got, want)
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := base
+			tt.edit(&e)
+			if err := e.Validate(); err != nil {
+				t.Fatalf("the edited settings are invalid: %v", err)
+			}
+			tt.check(t, For(e, p))
+		})
+	}
+}
+
+func TestNumbersReadWell(t *testing.T) {
+	for in, want := range map[float64]string{60000: "60,000", 2211: "2,211", 20: "20", 0.0614: "0.0614", 21.6: "21.6", 0.5: "0.5"} {
+		if got := number(in); got != want {
+			t.Errorf("number(%v) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[float64]string{3: "$3.00", 0.05: "$0.050", 0.0047: "$0.005", 2211.4: "$2211.40"} {
+		if got := dollars(in); got != want {
+			t.Errorf("dollars(%v) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[float64]string{0.375: "$0.375", 0.04: "$0.04", 1: "$1.00", 0.0000133334: "$0.0000133334", 0.2: "$0.20"} {
+		if got := price(in); got != want {
+			t.Errorf("price(%v) = %q, want %q", in, got, want)
+		}
+	}
+}
