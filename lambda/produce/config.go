@@ -142,13 +142,20 @@ func checkKeyRate(cfg Config) error {
 	if cfg.Rate == 0 {
 		return nil
 	}
-	w, err := newWorld(cfg)
+	return CheckRate(cfg.Users, cfg.Rate)
+}
+
+// CheckRate returns an error when, in a world of users users making rate
+// events per second at its peak, the busiest user would send more than
+// MaxKeyRate events per second to its partition key.
+func CheckRate(users int, rate float64) error {
+	w, err := chat.NewWorld(chat.WorldConfig{Users: users, Rate: rate})
 	if err != nil {
 		return err
 	}
 	if r := w.BusiestKeyRate(); r > MaxKeyRate {
 		return fmt.Errorf("RATE=%v with USERS=%d: the busiest user would send %.0f events/s to one partition key, more than the %d records/s a shard takes; lower RATE or raise USERS",
-			cfg.Rate, cfg.Users, r, MaxKeyRate)
+			rate, users, r, MaxKeyRate)
 	}
 	return nil
 }
