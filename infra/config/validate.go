@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chatstream/chatstream/lambda/produce"
 	chatsql "github.com/chatstream/chatstream/sql"
 )
 
@@ -94,6 +95,13 @@ func (c *checker) producer(p Producer, s Schedule) {
 	c.between("producer.memoryMiB", p.MemoryMiB, 128, 10240)
 	c.between("producer.timeoutSeconds", p.TimeoutSeconds, 1, 900)
 	c.between("producer.asyncRetryAttempts", p.AsyncRetryAttempts, 0, 2)
+	_, err := produce.ParseRhythm(p.Rhythm)
+	c.check(err == nil, "producer.rhythm", p.Rhythm, "%v", err)
+	c.check(p.DirtyRatio >= 0 && p.DirtyRatio <= 1, "producer.dirtyRatio", p.DirtyRatio, "want a share from 0 to 1")
+	if p.Rate > 0 && p.Users > 0 {
+		err := produce.CheckRate(p.Users, float64(p.Rate))
+		c.check(err == nil, "producer.rate", p.Rate, "%v", err)
+	}
 	if p.Rate > 0 && p.EventsPerInvocation > 0 && p.TimeoutSeconds > 0 {
 		need := (p.EventsPerInvocation + p.Rate - 1) / p.Rate
 		c.check(need < p.TimeoutSeconds, "producer.eventsPerInvocation", p.EventsPerInvocation,
@@ -108,9 +116,10 @@ func (c *checker) producer(p Producer, s Schedule) {
 		c.check(false, "schedule.expression", s.Expression, "%v", err)
 		return
 	}
-	// An invocation that outlives the period overlaps the next one, and reserved concurrency 1 would throttle it.
-	c.check(time.Duration(p.TimeoutSeconds)*time.Second < period, "producer.timeoutSeconds", p.TimeoutSeconds,
-		"must be shorter than the schedule period %s (schedule.expression = %q)", period, s.Expression)
+	// Each invocation covers the world's window of one period: the timeout must cover the window and end
+	// before the next invocation starts. The rule lives with the producer, which computes the window.
+	err = produce.CheckTimeout(period, time.Duration(p.TimeoutSeconds)*time.Second)
+	c.check(err == nil, "producer.timeoutSeconds", p.TimeoutSeconds, "%v (schedule.expression = %q)", err, s.Expression)
 }
 
 func (c *checker) warehouse(w Warehouse, n Network) {
