@@ -46,6 +46,10 @@ func TestParsePayloadSamples(t *testing.T) {
 			file: "manual.json",
 			want: Request{Trigger: TriggerManual, Count: 100, Rate: ptr(50.0), RunID: "manual-example"},
 		},
+		{
+			file: "dirty.json",
+			want: Request{Trigger: TriggerManual, Count: 200, Rate: ptr(100.0), RunID: "dirty-example", DirtyRatio: ptr(0.1)},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
