@@ -45,7 +45,7 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.seed, "seed", "", "SEED for the producer: the world's seed (0 when empty), and a burst's; empty derives a burst's seed from the request id")
 	fs.StringVar(&o.rhythm, "rhythm", "", "RHYTHM for the producer: off, on, or peak=H,trough=F,weekend=F; empty leaves the producer's default, off")
 	fs.StringVar(&o.dirtyRatio, "dirty-ratio", "", "DIRTY_RATIO for the producer: the share of records malformed on purpose, 0 to 1; empty leaves the producer's default, 0")
-	fs.DurationVar(&o.timeout, "timeout", 50*time.Second, "the function's Lambda timeout (staging's is 50s)")
+	fs.DurationVar(&o.timeout, "timeout", 59*time.Second, "the function's Lambda timeout (staging's is 59s); run checks that it covers a window of -interval")
 	fs.StringVar(&o.workDir, "workdir", "", "folder for the built binaries and the logs; empty means .local in the repository")
 }
 

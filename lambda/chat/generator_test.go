@@ -100,63 +100,6 @@ func TestIDSourceChangesOnlyTheIDs(t *testing.T) {
 	}
 }
 
-// checkSessions replays events and returns every way they break the session
-// rules: JOIN before anything else, LEAVE last, OPEN_CHAT before SUBSCRIBE or
-// SEND_MESSAGE in that chat, one SUBSCRIBE per opened chat, at most
-// maxSessions users signed in at once. It also returns who is still signed in.
-func checkSessions(events []chat.Event, users, chats, maxSessions int) (problems []string, stillOnline int) {
-	type state struct{ subscribed map[int64]bool } // open chat → subscribed
-	online := map[int64]*state{}
-	for i, ev := range events {
-		bad := func(format string, args ...any) {
-			problems = append(problems, fmt.Sprintf("event %d (%s by user %d, chat %d): ", i, ev.Type, ev.UserID, ev.ChatID)+fmt.Sprintf(format, args...))
-		}
-		if ev.UserID < 1 || ev.UserID > int64(users) {
-			bad("user id outside 1..%d", users)
-		}
-		if ev.Type.HasChat() && (ev.ChatID < 1 || ev.ChatID > int64(chats)) {
-			bad("chat id outside 1..%d", chats)
-		}
-		s := online[ev.UserID]
-		if ev.Type == chat.Join {
-			if s != nil {
-				bad("user already signed in")
-			}
-			online[ev.UserID] = &state{subscribed: map[int64]bool{}}
-			if len(online) > maxSessions {
-				bad("%d users signed in, more than %d", len(online), maxSessions)
-			}
-			continue
-		}
-		if s == nil {
-			bad("user not signed in")
-			continue
-		}
-		subscribed, opened := s.subscribed[ev.ChatID]
-		switch ev.Type {
-		case chat.Leave:
-			delete(online, ev.UserID)
-		case chat.OpenChat:
-			if opened {
-				bad("chat already open")
-			}
-			s.subscribed[ev.ChatID] = false
-		case chat.Subscribe:
-			if !opened || subscribed {
-				bad("chat opened %t, already subscribed %t", opened, subscribed)
-			}
-			s.subscribed[ev.ChatID] = true
-		case chat.SendMessage:
-			if !opened {
-				bad("chat not opened in this session")
-			}
-		default:
-			bad("unknown type")
-		}
-	}
-	return problems, len(online)
-}
-
 func collect(g *chat.Generator, n int) []chat.Event {
 	return slices.Collect(g.Events(n))
 }

@@ -3,7 +3,6 @@ package chat_test
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -146,98 +145,6 @@ func TestSameSeedSameWorld(t *testing.T) {
 	}
 }
 
-// online replays events and tracks who is in a session. A user's state is
-// unknown until the first JOIN or LEAVE, since a session may have started
-// before the first event replayed.
-type online struct {
-	state    map[int64]*sessionState // signed in, or nil when signed out
-	seen     map[int64]bool          // users whose state is known
-	problems []string
-}
-
-type sessionState struct {
-	subscribed map[int64]bool // opened chats → subscribed
-	known      bool           // the JOIN was replayed, so the chats are known
-}
-
-func newOnline() *online {
-	return &online{state: map[int64]*sessionState{}, seen: map[int64]bool{}}
-}
-
-// count returns how many users are known to be signed in.
-func (o *online) count() int {
-	n := 0
-	for _, s := range o.state {
-		if s != nil {
-			n++
-		}
-	}
-	return n
-}
-
-func (o *online) replay(ev chat.Event) {
-	bad := func(format string, args ...any) {
-		if len(o.problems) < 10 {
-			o.problems = append(o.problems, fmt.Sprintf("%s %s by user %d in chat %d: ", ev.Time.Format(time.RFC3339Nano), ev.Type, ev.UserID, ev.ChatID)+fmt.Sprintf(format, args...))
-		}
-	}
-	s, signedIn := o.state[ev.UserID]
-	known := o.seen[ev.UserID]
-	switch ev.Type {
-	case chat.Join:
-		if s != nil {
-			bad("already signed in")
-		}
-		if !known && signedIn {
-			bad("joined during a session under way")
-		}
-		o.state[ev.UserID] = &sessionState{subscribed: map[int64]bool{}, known: true}
-		o.seen[ev.UserID] = true
-		return
-	case chat.Leave:
-		if known && s == nil {
-			bad("not signed in")
-		}
-		o.state[ev.UserID] = nil
-		o.seen[ev.UserID] = true
-		return
-	}
-	if !known {
-		// Under way since before the replay: signed in, chats unknown.
-		if !signedIn {
-			o.state[ev.UserID] = &sessionState{subscribed: map[int64]bool{}}
-		}
-		return
-	}
-	if s == nil {
-		bad("not signed in")
-		return
-	}
-	if !s.known {
-		return
-	}
-	subscribed, opened := s.subscribed[ev.ChatID]
-	switch ev.Type {
-	case chat.OpenChat:
-		if opened {
-			bad("chat already open")
-		}
-		if len(s.subscribed) == 3 {
-			bad("a fourth open chat")
-		}
-		s.subscribed[ev.ChatID] = false
-	case chat.Subscribe:
-		if !opened || subscribed {
-			bad("chat opened %t, already subscribed %t", opened, subscribed)
-		}
-		s.subscribed[ev.ChatID] = true
-	case chat.SendMessage:
-		if !opened {
-			bad("chat not opened in this session")
-		}
-	}
-}
-
 // TestSessionRulesAcrossWindows replays two hours of one-minute windows:
 // sessions follow the rules across window boundaries (JOIN first, LEAVE
 // last, OPEN_CHAT before SUBSCRIBE or SEND_MESSAGE in that chat, one
@@ -248,7 +155,7 @@ func (o *online) replay(ev chat.Event) {
 func TestSessionRulesAcrossWindows(t *testing.T) {
 	cfg := defaults()
 	w := newWorld(t, cfg)
-	o := newOnline()
+	o := newOnline(false)
 	ids := map[uuid.UUID]bool{}
 	var last time.Time
 	var buf []byte
@@ -527,7 +434,7 @@ func TestSmallWorlds(t *testing.T) {
 	// One user, two users: the permutation and the online shares hold.
 	for _, users := range []int{1, 2, 3, 7} {
 		w := newWorld(t, chat.WorldConfig{Users: users, Rate: 0.5, Seed: uint64(users)})
-		o := newOnline()
+		o := newOnline(false)
 		for _, ev := range windowEvents(t, w, t0, t0.Add(24*time.Hour), 0) {
 			if ev.UserID < 1 || ev.UserID > int64(users) || ev.ChatID < 0 || ev.ChatID > 1 {
 				t.Fatalf("users=%d: event of user %d in chat %d", users, ev.UserID, ev.ChatID)
@@ -538,4 +445,35 @@ func TestSmallWorlds(t *testing.T) {
 			t.Errorf("users=%d: %s", users, p)
 		}
 	}
+}
+
+// TestShardBalanceAcrossSeeds: which users are busy is a draw of the seed,
+// and so is how evenly four shards share the load. Over 2,000 seeds the
+// expected share of the busiest shard stays under 35% for at least 95% of
+// them, and under 35% for the default seed, 0.
+func TestShardBalanceAcrossSeeds(t *testing.T) {
+	const users, seeds = 1000, 2000
+	shardOf := make([]int, users+1)
+	for u := 1; u <= users; u++ {
+		shardOf[u] = shardmap.Index(strconv.Itoa(u), 4)
+	}
+	busiest := make([]float64, seeds)
+	for seed := range seeds {
+		w := newWorld(t, chat.WorldConfig{Users: users, Rate: 50, Seed: uint64(seed)})
+		var shares [4]float64
+		for u := 1; u <= users; u++ {
+			shares[shardOf[u]] += w.Share(int64(u))
+		}
+		busiest[seed] = slices.Max(shares[:])
+	}
+	if busiest[0] > 0.35 {
+		t.Errorf("seed 0: the busiest shard's expected share is %.1f%%, want at most 35%%", 100*busiest[0])
+	}
+	sorted := slices.Sorted(slices.Values(busiest))
+	median, p95 := sorted[seeds/2], sorted[seeds*95/100]
+	if p95 > 0.35 {
+		t.Errorf("the busiest shard's expected share is above %.1f%% for 5%% of seeds, want at most 35%%", 100*p95)
+	}
+	t.Logf("busiest of 4 shards, expected share: seed 0 %.1f%%, median %.1f%%, 95th percentile %.1f%%, worst %.1f%% of %d seeds",
+		100*busiest[0], 100*median, 100*p95, 100*sorted[seeds-1], seeds)
 }

@@ -3,6 +3,7 @@ package produce
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"strconv"
 	"sync"
 	"time"
@@ -78,6 +79,24 @@ func oddUsers(code string) func(types.PutRecordsRequestEntry) string {
 		}
 		return ""
 	}
+}
+
+// countMalformed counts the entries that are malformed in one of the ways
+// DIRTY_RATIO makes: not JSON, no event_id, or a user_id that is no number.
+func countMalformed(entries []types.PutRecordsRequestEntry) int {
+	n := 0
+	for _, e := range entries {
+		var rec struct {
+			EventID *string `json:"event_id"`
+			UserID  any     `json:"user_id"`
+		}
+		if json.Unmarshal(e.Data, &rec) != nil || rec.EventID == nil {
+			n++
+		} else if _, isNumber := rec.UserID.(float64); !isNumber {
+			n++
+		}
+	}
+	return n
 }
 
 func (f *fakeKinesis) snapshot() (calls int, accepted []types.PutRecordsRequestEntry, rejected map[string]int) {

@@ -371,18 +371,7 @@ func TestBurstDirtyRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, accepted, _ := fake.snapshot()
-	malformed := 0
-	for _, e := range accepted {
-		var rec struct {
-			EventID *string `json:"event_id"`
-			UserID  any     `json:"user_id"`
-		}
-		if json.Unmarshal(e.Data, &rec) != nil || rec.EventID == nil {
-			malformed++
-		} else if _, isNumber := rec.UserID.(float64); !isNumber {
-			malformed++
-		}
-	}
+	malformed := countMalformed(accepted)
 	if res.Dirty != malformed || malformed < 500 || malformed > 700 || res.Sent != 2000 {
 		t.Errorf("result %+v says %d dirty, the stream holds %d malformed of %d; want equal, about 600", res, res.Dirty, malformed, len(accepted))
 	}

@@ -178,6 +178,8 @@ func TestWindowSendsEventsWhenTheyHappen(t *testing.T) {
 	if end := clock.Now(); end.Before(to.Add(-time.Second)) || end.After(to) {
 		t.Errorf("the invocation ended at %s, want just before its window's end %s", end, to)
 	}
+	out, _ := json.Marshal(res)
+	t.Logf("%d of %d events (%.1f%%) more than 1 s late; result %s", late, len(sent), 100*float64(late)/float64(len(sent)), out)
 }
 
 func cmpIgnore(fields ...string) cmp.Option {
@@ -267,20 +269,7 @@ func TestWindowDirtyRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, accepted, _ := fake.snapshot()
-	malformed := 0
-	for _, e := range accepted {
-		var rec struct {
-			EventID *string `json:"event_id"`
-			UserID  any     `json:"user_id"`
-		}
-		if json.Unmarshal(e.Data, &rec) != nil || rec.EventID == nil {
-			malformed++
-			continue
-		}
-		if _, isNumber := rec.UserID.(float64); !isNumber {
-			malformed++
-		}
-	}
+	malformed := countMalformed(accepted)
 	if res.Dirty != malformed || malformed < len(accepted)/6 || malformed > len(accepted)/4 {
 		t.Errorf("result says %d dirty, the stream holds %d malformed of %d; want equal, about a fifth", res.Dirty, malformed, len(accepted))
 	}
