@@ -229,8 +229,8 @@ func TestProducerEndToEnd(t *testing.T) {
 		})
 		em, stream := producer(t, map[string]string{"EVENTS_PER_INVOCATION": "200"}, proxy.URL)
 
-		// WHEN the producer sends a burst of 200 events
-		_, err = em.Invoke(ctx, []byte(`{}`))
+		// WHEN the producer sends a burst of 200 events, unpaced
+		_, err = em.Invoke(ctx, []byte(`{"rate": 0}`))
 
 		// THEN the invocation is a Lambda error, after bounded resends
 		var fe *FunctionError
