@@ -232,7 +232,7 @@ func TestEveryRecordIsValidJSON(t *testing.T) {
 			g := newGenerator(t, chat.Config{Users: 1000, RunID: runID, Now: stepClock(1234567 * time.Nanosecond)}, 6)
 			ids := map[string]bool{}
 			var buf []byte
-			for ev := range g.Events(20_000) {
+			for ev := range g.Events(5_000) {
 				buf = ev.AppendJSON(buf[:0])
 				if err := checkRecord(buf, ev); err != nil {
 					t.Fatalf("%s: %v", buf, err)
