@@ -115,16 +115,19 @@ KINESIS_PORT ?= 0
 LAMBDA_PORT  ?= 0
 SAM_TEMPLATE ?= cdk.out/chatstream-$(env).template.json
 FUNCTION     ?=
-# The producer's RATE (events per second, also make smoke's), USERS and SEED;
-# unset leaves the producer's defaults.
+# The producer's RATE (events per second, also make smoke's), USERS, SEED,
+# RHYTHM and DIRTY_RATIO; unset leaves the producer's defaults.
 RATE         ?=
 USERS        ?=
 SEED         ?=
+RHYTHM       ?=
+DIRTY_RATIO  ?=
 LOCAL_FLAGS   = -events '$(EVENTS)' -kinesis-port '$(KINESIS_PORT)' -lambda-port '$(LAMBDA_PORT)' \
-                $(if $(RATE),-rate '$(RATE)') $(if $(USERS),-users '$(USERS)') $(if $(SEED),-seed '$(SEED)')
+                $(if $(RATE),-rate '$(RATE)') $(if $(USERS),-users '$(USERS)') $(if $(SEED),-seed '$(SEED)') \
+                $(if $(RHYTHM),-rhythm '$(RHYTHM)') $(if $(DIRTY_RATIO),-dirty-ratio '$(DIRTY_RATIO)')
 
 .PHONY: local
-local: deps ## Producer side on this machine: TICKS invocations of EVENTS events every INTERVAL (TICKS=0: until Ctrl-C; RATE, USERS, SEED optional), then check the stream
+local: deps ## Producer side on this machine: TICKS invocations every INTERVAL, each sending the world's INTERVAL of events as they happen (TICKS=0: until Ctrl-C; RATE, USERS, SEED, RHYTHM, DIRTY_RATIO optional), then check the stream
 	@$(GO) build -o $(BIN_DIR)/local ./cmd/local
 	@$(BIN_DIR)/local run -ticks '$(TICKS)' -interval '$(INTERVAL)' $(LOCAL_FLAGS)
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -29,6 +30,9 @@ type ProducerProps struct {
 	LogRetentionDays int
 	// Retain keeps the log group and the failure queue when the stack is deleted.
 	Retain bool
+	// Window is the span of the simulated world each scheduled invocation covers: the schedule's
+	// period, passed as WINDOW_SECONDS.
+	Window time.Duration
 }
 
 // Producer is the producer Lambda function with its log group and the queue that receives
@@ -98,6 +102,9 @@ func NewProducer(scope constructs.Construct, id string, props *ProducerProps) *P
 			"EVENTS_PER_INVOCATION": jsii.String(strconv.Itoa(s.EventsPerInvocation)),
 			"RATE":                  jsii.String(strconv.Itoa(s.Rate)),
 			"USERS":                 jsii.String(strconv.Itoa(s.Users)),
+			"WINDOW_SECONDS":        jsii.String(strconv.FormatFloat(props.Window.Seconds(), 'f', -1, 64)),
+			"RHYTHM":                jsii.String(s.Rhythm),
+			"DIRTY_RATIO":           jsii.String(strconv.FormatFloat(s.DirtyRatio, 'f', -1, 64)),
 		},
 	})
 	props.Stream.GrantWrite(fn)

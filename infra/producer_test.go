@@ -4,7 +4,9 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
+	"github.com/chatstream/chatstream/lambda/produce"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -32,6 +34,9 @@ func TestProducerFunction(t *testing.T) {
 				"EVENTS_PER_INVOCATION": strconv.Itoa(p.EventsPerInvocation),
 				"RATE":                  strconv.Itoa(p.Rate),
 				"USERS":                 strconv.Itoa(p.Users),
+				"WINDOW_SECONDS":        "60",
+				"RHYTHM":                p.Rhythm,
+				"DIRTY_RATIO":           strconv.FormatFloat(p.DirtyRatio, 'f', -1, 64),
 			}},
 		}
 		for key, want := range checks {
@@ -68,15 +73,18 @@ func TestReservedConcurrencyOnlyWhenConfigured(t *testing.T) {
 	}
 }
 
-func TestProducerTimeoutIsShorterThanTheSchedulePeriod(t *testing.T) {
+// TestProducerTimeoutFitsTheSchedule: the synthesized timeout covers the
+// world's window of one schedule period and ends before the next
+// invocation, the rule produce.CheckTimeout states.
+func TestProducerTimeoutFitsTheSchedule(t *testing.T) {
 	eachEnv(t, func(t *testing.T, s *synthesis) {
 		period, err := s.env.Schedule.Period()
 		if err != nil {
 			t.Fatal(err)
 		}
 		timeout := props(s.resource(t, s.stack.Producer.Function))["Timeout"].(float64)
-		if timeout >= period.Seconds() {
-			t.Errorf("Timeout = %vs, want less than the schedule period %s", timeout, period)
+		if err := produce.CheckTimeout(period, time.Duration(timeout)*time.Second); err != nil {
+			t.Errorf("Timeout = %vs with a schedule period of %s: %v", timeout, period, err)
 		}
 	})
 }

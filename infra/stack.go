@@ -84,8 +84,13 @@ func NewChatstreamStack(scope constructs.Construct, props *ChatstreamStackProps)
 		return nil, fmt.Errorf("producer code: %w", err)
 	}
 	s.Stream = NewStream(stack, "Stream", &StreamProps{Settings: env.Stream, Retain: env.Retain()})
+	window, err := env.Schedule.Period()
+	if err != nil {
+		return nil, fmt.Errorf("schedule: %w", err)
+	}
 	s.Producer = NewProducer(stack, "Producer", &ProducerProps{
 		Settings: env.Producer, Stream: s.Stream, Code: code, LogRetentionDays: env.LogRetentionDays, Retain: env.Retain(),
+		Window: window,
 	})
 	s.Schedule = NewProducerSchedule(stack, "ProducerSchedule", &ScheduleProps{
 		Settings: env.Schedule, Target: s.Producer.Function, Retain: env.Retain(),

@@ -13,7 +13,7 @@ func TestQueries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"active_users", "busiest_chats", "events_per_minute", "ingestion_lag"}
+	want := []string{"active_users", "busiest_chats", "events_per_minute", "ingestion_lag", "messages_by_platform"}
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Fatalf("Queries() (-want +got):\n%s", diff)
 	}

@@ -44,5 +44,5 @@ func runInvoke(ctx context.Context, stop <-chan struct{}, args []string, stdout,
 	if invokeErr != nil && !errors.As(invokeErr, &fe) {
 		return invokeErr
 	}
-	return readBackAndCompare(ctx, l, inv.Result.Sent, invokeErr, stdout)
+	return readBackAndCompare(ctx, l, &o, inv.Result.Sent, inv.Result.Dirty, invokeErr, stdout)
 }

@@ -31,6 +31,7 @@ func TestUsageErrors(t *testing.T) {
 		{name: "negative ticks", args: []string{"run", "-ticks", "-1"}, wantErr: "-ticks -1: want 0 (until Ctrl-C) or more"},
 		{name: "zero interval", args: []string{"run", "-interval", "0s"}, wantErr: "-interval 0s: want a positive duration"},
 		{name: "stray argument", args: []string{"run", "now"}, wantErr: `unexpected arguments ["now"]`},
+		{name: "timeout too short for the interval", args: []string{"run", "-interval", "60s", "-timeout", "50s"}, wantErr: "-timeout 50s: a tick every 1m0s needs a function timeout of at least 59s"},
 		{name: "invoke without event", args: []string{"invoke"}, wantErr: "no event file given: pass -event events/<file>.json"},
 	}
 	for _, tt := range tests {
@@ -89,30 +90,38 @@ func TestKinesisPortInUse(t *testing.T) {
 	}
 }
 
-// TestRun is make local on a small scale: two ticks of 100 events.
+// TestRun is make local on a small scale: two ticks of a 200 ms window.
 func TestRun(t *testing.T) {
-	// A SEED: both ticks make the same events, which must still carry ids of
-	// their own.
-	code, stdout, stderr := runLocal(t, "run", "-ticks", "2", "-interval", "200ms", "-events", "100", "-seed", "7", "-workdir", t.TempDir())
+	code, stdout, stderr := runLocal(t, "run", "-ticks", "2", "-interval", "200ms", "-events", "100", "-seed", "7", "-dirty-ratio", "0.1", "-workdir", t.TempDir())
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %q; want 0", code, stderr)
 	}
 	for _, want := range []string{
 		`(?m)^kinesis-local   http://127\.0\.0\.1:\d+, stream chatstream-local \(on-demand\)$`,
 		`(?m)^producer        http://127\.0\.0\.1:\d+/2015-03-31/functions/function/invocations$`,
-		`(?m)^producer env    EVENTS_PER_INVOCATION=100 SEED=7$`,
+		`(?m)^producer env    EVENTS_PER_INVOCATION=100 SEED=7 WINDOW_SECONDS=0\.2 DIRTY_RATIO=0\.1$`,
 		`(?m)^schedule        2 ticks, every 200ms, payload events/scheduler\.json$`,
-		`(?m)^tick 1/2 +sent 100  failed 0  retries \d+  requests \d+  \d+ ms$`,
-		`(?m)^tick 2/2 +sent 100  failed 0  retries \d+  requests \d+  \d+ ms$`,
-		`(?m)^records read      200$`,
-		`(?m)^unique event ids  200$`,
-		`(?m)^producer reported 200 sent$`,
-		`(?m)^OK: the stream holds exactly the 200 events the producer reported, each once, all valid$`,
+		`(?m)^tick 1/2 +sent \d+  failed 0  retries \d+  requests \d+  \d+ ms$`,
+		`(?m)^tick 2/2 +sent \d+  failed 0  retries \d+  requests \d+  \d+ ms$`,
+		`(?m)^world figures     \d+ events from `,
+		`(?m)^  shard shares    \d \d+\.\d%(, \d \d+\.\d%)*$`,
+		`(?m)^  event to stream median \d`,
+		`(?m)^OK: the stream holds exactly the \d+ events the producer reported, each once, all valid( but the \d+ it malformed on purpose)?$`,
 		`(?m)^stopped kinesis-local and the Lambda emulator$`,
 	} {
 		if !regexp.MustCompile(want).MatchString(stdout) {
 			t.Errorf("output lacks a line matching %s", want)
 		}
+	}
+	// Two windows of the world at 50 events/s: about 20 events, all read
+	// back, the producer's count.
+	read := regexp.MustCompile(`(?m)^records read      (\d+)$`).FindStringSubmatch(stdout)
+	reported := regexp.MustCompile(`(?m)^producer reported (\d+) sent$`).FindStringSubmatch(stdout)
+	if read == nil || reported == nil || read[1] != reported[1] {
+		t.Fatalf("records read %v, producer reported %v; want the same", read, reported)
+	}
+	if n, _ := strconv.Atoi(read[1]); n < 5 || n > 60 {
+		t.Errorf("%d records read, want about 20", n)
 	}
 }
 
@@ -125,7 +134,7 @@ func TestInvoke(t *testing.T) {
 	}
 	for _, want := range []string{
 		`(?m)^invoking with events/manual\.json$`,
-		`(?m)^result          \{"run_id":"manual-example","requested":100,"generated":100,"sent":100,"failed":0,"requests":\d+,"retries":\d+,"duration_ms":\d+\}$`,
+		`(?m)^result          \{"run_id":"manual-example","requested":100,"generated":100,"sent":100,"failed":0,"dirty":0,"requests":\d+,"retries":\d+,"duration_ms":\d+\}$`,
 		`(?m)^records read      100$`,
 		`(?m)^unique event ids  100$`,
 		`(?m)^producer reported 100 sent$`,

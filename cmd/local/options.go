@@ -9,10 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/chatstream/chatstream/internal/localrun"
+	"github.com/chatstream/chatstream/lambda/produce"
 )
 
 // options are the flags every command shares.
@@ -24,8 +26,13 @@ type options struct {
 	rate        string
 	users       string
 	seed        string
-	timeout     time.Duration
-	workDir     string
+	rhythm      string
+	dirtyRatio  string
+	// window is WINDOW_SECONDS: set by "local run" to its interval, left
+	// unset (the producer's default) by the others.
+	window  string
+	timeout time.Duration
+	workDir string
 }
 
 func (o *options) register(fs *flag.FlagSet) {
@@ -35,8 +42,10 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.events, "events", "500", "EVENTS_PER_INVOCATION for the producer (kinesis-local takes a few hundred to a few thousand records/s)")
 	fs.StringVar(&o.rate, "rate", "", "RATE for the producer, events per second; empty leaves the producer's default")
 	fs.StringVar(&o.users, "users", "", "USERS for the producer; empty leaves the producer's default")
-	fs.StringVar(&o.seed, "seed", "", "SEED for the producer: the same events every invocation, each under its own ids; empty derives the seed from the request id")
-	fs.DurationVar(&o.timeout, "timeout", 50*time.Second, "the function's Lambda timeout (staging's is 50s)")
+	fs.StringVar(&o.seed, "seed", "", "SEED for the producer: the world's seed (0 when empty), and a burst's; empty derives a burst's seed from the request id")
+	fs.StringVar(&o.rhythm, "rhythm", "", "RHYTHM for the producer: off, on, or peak=H,trough=F,weekend=F; empty leaves the producer's default, off")
+	fs.StringVar(&o.dirtyRatio, "dirty-ratio", "", "DIRTY_RATIO for the producer: the share of records malformed on purpose, 0 to 1; empty leaves the producer's default, 0")
+	fs.DurationVar(&o.timeout, "timeout", 59*time.Second, "the function's Lambda timeout (staging's is 59s); run checks that it covers a window of -interval")
 	fs.StringVar(&o.workDir, "workdir", "", "folder for the built binaries and the logs; empty means .local in the repository")
 }
 
@@ -44,12 +53,23 @@ func (o *options) register(fs *flag.FlagSet) {
 // out so that the producer's own defaults apply.
 func (o *options) settings() map[string]string {
 	s := map[string]string{}
-	for name, v := range map[string]string{"EVENTS_PER_INVOCATION": o.events, "RATE": o.rate, "USERS": o.users, "SEED": o.seed} {
+	for name, v := range map[string]string{
+		"EVENTS_PER_INVOCATION": o.events, "RATE": o.rate, "USERS": o.users, "SEED": o.seed,
+		"RHYTHM": o.rhythm, "DIRTY_RATIO": o.dirtyRatio, "WINDOW_SECONDS": o.window,
+	} {
 		if v != "" {
 			s[name] = v
 		}
 	}
 	return s
+}
+
+// population is USERS as the producer reads it, for the figures.
+func (o *options) population() int {
+	if n, err := strconv.Atoi(o.users); err == nil {
+		return n
+	}
+	return produce.DefaultUsers
 }
 
 // parse parses args into fs, reporting a bad flag as a usage error.
@@ -157,7 +177,7 @@ func stopLocal(l *localrun.Local, stdout io.Writer) error {
 
 func settingsLine(s map[string]string) string {
 	var parts []string
-	for _, name := range []string{"EVENTS_PER_INVOCATION", "RATE", "USERS", "SEED"} {
+	for _, name := range []string{"EVENTS_PER_INVOCATION", "RATE", "USERS", "SEED", "WINDOW_SECONDS", "RHYTHM", "DIRTY_RATIO"} {
 		if v, ok := s[name]; ok {
 			parts = append(parts, name+"="+v)
 		}

@@ -89,7 +89,7 @@ func runSAM(ctx context.Context, stop <-chan struct{}, args []string, stdout, st
 	if invokeErr != nil && !errors.As(invokeErr, &fe) {
 		return invokeErr
 	}
-	return readBackAndCompare(ctx, l, result.Sent, invokeErr, stdout)
+	return readBackAndCompare(ctx, l, &o, result.Sent, result.Dirty, invokeErr, stdout)
 }
 
 // lastLine is the last non-empty line of out: sam prints the function's

@@ -143,7 +143,7 @@ func TestRunQueryFailures(t *testing.T) {
 			name:    "unknown query",
 			args:    []string{"run", "-env", "staging", "-q", "drop_all"},
 			data:    &dataapitest.Statement{},
-			wantErr: `no query named "drop_all"; have active_users, busiest_chats, events_per_minute, ingestion_lag`,
+			wantErr: `no query named "drop_all"; have active_users, busiest_chats, events_per_minute, ingestion_lag, messages_by_platform`,
 		},
 		{
 			name:    "no environment",
@@ -281,7 +281,7 @@ func TestList(t *testing.T) {
 	if err := run(t.Context(), []string{"list"}, &stdout, &stderr, noClients(t), noSleep); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := stdout.String(), "active_users\nbusiest_chats\nevents_per_minute\ningestion_lag\n"; got != want {
+	if got, want := stdout.String(), "active_users\nbusiest_chats\nevents_per_minute\ningestion_lag\nmessages_by_platform\n"; got != want {
 		t.Errorf("list printed %q, want %q", got, want)
 	}
 }

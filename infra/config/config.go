@@ -66,15 +66,18 @@ type Stream struct {
 
 // Producer configures the producer Lambda function and the environment it passes to the code.
 type Producer struct {
-	// EventsPerInvocation is passed as EVENTS_PER_INVOCATION.
+	// EventsPerInvocation is passed as EVENTS_PER_INVOCATION: the count of a manual burst.
 	EventsPerInvocation int `json:"eventsPerInvocation"`
-	// Rate is passed as RATE, in events per second; 0 sends as fast as the stream accepts.
+	// Rate is passed as RATE, in events per second: the simulated world's rate at its peak, and a
+	// manual burst's pace; 0 leaves scheduled invocations without a world.
 	Rate int `json:"rate"`
 	// Users is passed as USERS, the number of distinct simulated users.
 	Users int `json:"users"`
 	// MemoryMiB is the function memory, 128 to 10240.
 	MemoryMiB int `json:"memoryMiB"`
-	// TimeoutSeconds is the function timeout; it must be shorter than the schedule period.
+	// TimeoutSeconds is the function timeout. Each scheduled invocation covers the world's window of
+	// one schedule period, so the timeout must cover that window and end before the next invocation
+	// (produce.CheckTimeout): 59 for a period of one minute.
 	TimeoutSeconds int `json:"timeoutSeconds"`
 	// AsyncRetryAttempts is how often Lambda retries a failed asynchronous invocation, 0 to 2.
 	AsyncRetryAttempts int `json:"asyncRetryAttempts"`
@@ -87,6 +90,11 @@ type Producer struct {
 	// MaxEventAgeSeconds is how long Lambda keeps an asynchronous invocation (a schedule tick)
 	// queued and retrying before it goes to the failure queue, 60 to 21600.
 	MaxEventAgeSeconds int `json:"maxEventAgeSeconds"`
+	// Rhythm is passed as RHYTHM: "off", "on", or the daily and weekly curve such as
+	// "peak=20,trough=0.25,weekend=1.2".
+	Rhythm string `json:"rhythm"`
+	// DirtyRatio is passed as DIRTY_RATIO: the share of records malformed on purpose, 0 to 1.
+	DirtyRatio float64 `json:"dirtyRatio"`
 }
 
 // Schedule configures the EventBridge Scheduler schedule.
@@ -182,9 +190,10 @@ func Defaults(name string) Environment {
 			Rate:                50,
 			Users:               1000,
 			MemoryMiB:           256,
-			TimeoutSeconds:      50,
+			TimeoutSeconds:      59,
 			AsyncRetryAttempts:  2,
 			MaxEventAgeSeconds:  300,
+			Rhythm:              "off",
 		},
 		Schedule: Schedule{
 			Enabled:            true,

@@ -49,7 +49,7 @@ func TestFromContextOverlaysSettingsOnDefaults(t *testing.T) {
 	ctx := context(t, `{"qa": {
 		"removalPolicy": "destroy",
 		"stream": {"retentionHours": 48},
-		"producer": {"rate": 0, "tracing": true},
+		"producer": {"rate": 0, "tracing": true, "rhythm": "peak=18", "dirtyRatio": 0.01},
 		"schedule": {"enabled": false},
 		"warehouse": {"maxCapacity": 64, "logExports": ["connectionlog"]}
 	}}`)
@@ -64,6 +64,8 @@ func TestFromContextOverlaysSettingsOnDefaults(t *testing.T) {
 	want.Stream.RetentionHours = 48
 	want.Producer.Rate = 0
 	want.Producer.Tracing = true
+	want.Producer.Rhythm = "peak=18"
+	want.Producer.DirtyRatio = 0.01
 	want.Schedule.Enabled = false
 	want.Warehouse.MaxCapacity = 64
 	want.Warehouse.LogExports = []string{LogConnection}
@@ -109,9 +111,18 @@ func TestFromContextRejectsBadSettings(t *testing.T) {
 		{name: "memory", settings: `{"producer": {"memoryMiB": 64}}`, want: []string{"chatstream.bad.producer.memoryMiB = 64", "128 to 10240"}},
 		{name: "async retries", settings: `{"producer": {"asyncRetryAttempts": 3}}`, want: []string{"chatstream.bad.producer.asyncRetryAttempts = 3"}},
 		{name: "timeout not shorter than the period", settings: `{"producer": {"timeoutSeconds": 60}}`,
-			want: []string{"chatstream.bad.producer.timeoutSeconds = 60", "shorter than the schedule period 1m0s"}},
+			want: []string{"chatstream.bad.producer.timeoutSeconds = 60", "timeout 1m0s is not shorter than the period 1m0s", `schedule.expression = "rate(1 minute)"`}},
+		{name: "timeout shorter than the window", settings: `{"producer": {"timeoutSeconds": 50}}`,
+			want: []string{"chatstream.bad.producer.timeoutSeconds = 50", "timeout 50s is shorter than 59s: the window of an invocation every 1m0s ends 58s after it is due"}},
+		{name: "timeout for a five-minute schedule", settings: `{"producer": {"timeoutSeconds": 59}, "schedule": {"expression": "rate(5 minutes)"}}`,
+			want: []string{"chatstream.bad.producer.timeoutSeconds = 59", "shorter than 4m59s"}},
 		{name: "rate too slow for the timeout", settings: `{"producer": {"eventsPerInvocation": 5000, "rate": 50}}`,
-			want: []string{"chatstream.bad.producer.eventsPerInvocation = 5000", "needs 100s", "timeoutSeconds = 50"}},
+			want: []string{"chatstream.bad.producer.eventsPerInvocation = 5000", "needs 100s", "timeoutSeconds = 59"}},
+		{name: "rate one partition key cannot take", settings: `{"producer": {"rate": 50000, "eventsPerInvocation": 1}}`,
+			want: []string{"chatstream.bad.producer.rate = 50000", "the busiest user would send 1285 events/s to one partition key"}},
+		{name: "rhythm", settings: `{"producer": {"rhythm": "evenings"}}`, want: []string{`chatstream.bad.producer.rhythm = "evenings"`, "is not key=value"}},
+		{name: "rhythm peak hour", settings: `{"producer": {"rhythm": "peak=25"}}`, want: []string{`chatstream.bad.producer.rhythm = "peak=25"`, "peak: 25 is out of range: want 0 to 23"}},
+		{name: "dirty ratio", settings: `{"producer": {"dirtyRatio": 1.5}}`, want: []string{"chatstream.bad.producer.dirtyRatio = 1.5", "want a share from 0 to 1"}},
 		{name: "cron expression", settings: `{"schedule": {"expression": "cron(* * * * ? *)"}}`, want: []string{`chatstream.bad.schedule.expression = "cron(* * * * ? *)"`, "rate expression"}},
 		{name: "plural for one", settings: `{"schedule": {"expression": "rate(1 minutes)"}}`, want: []string{`chatstream.bad.schedule.expression = "rate(1 minutes)"`, "singular"}},
 		{name: "zero rate", settings: `{"schedule": {"expression": "rate(0 minutes)"}}`, want: []string{`chatstream.bad.schedule.expression = "rate(0 minutes)"`}},

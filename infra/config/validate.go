@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chatstream/chatstream/lambda/produce"
 	chatsql "github.com/chatstream/chatstream/sql"
 )
 
@@ -102,6 +103,13 @@ func (c *checker) producer(p Producer, s Schedule) {
 	c.between("producer.reservedConcurrency", p.ReservedConcurrency, 0, 1000)
 	// Lambda's limits for an asynchronous invocation's MaximumEventAgeInSeconds.
 	c.between("producer.maxEventAgeSeconds", p.MaxEventAgeSeconds, 60, 21600)
+	_, err := produce.ParseRhythm(p.Rhythm)
+	c.check(err == nil, "producer.rhythm", p.Rhythm, "%v", err)
+	c.check(p.DirtyRatio >= 0 && p.DirtyRatio <= 1, "producer.dirtyRatio", p.DirtyRatio, "want a share from 0 to 1")
+	if p.Rate > 0 && p.Users > 0 {
+		err := produce.CheckRate(p.Users, float64(p.Rate))
+		c.check(err == nil, "producer.rate", p.Rate, "%v", err)
+	}
 	if p.Rate > 0 && p.EventsPerInvocation > 0 && p.TimeoutSeconds > 0 {
 		need := (p.EventsPerInvocation + p.Rate - 1) / p.Rate
 		c.check(need < p.TimeoutSeconds, "producer.eventsPerInvocation", p.EventsPerInvocation,
@@ -116,9 +124,10 @@ func (c *checker) producer(p Producer, s Schedule) {
 		c.check(false, "schedule.expression", s.Expression, "%v", err)
 		return
 	}
-	// An invocation that outlives the period overlaps the next one (or, with reserved concurrency, is throttled by it).
-	c.check(time.Duration(p.TimeoutSeconds)*time.Second < period, "producer.timeoutSeconds", p.TimeoutSeconds,
-		"must be shorter than the schedule period %s (schedule.expression = %q)", period, s.Expression)
+	// Each invocation covers the world's window of one period: the timeout must cover the window and end
+	// before the next invocation starts. The rule lives with the producer, which computes the window.
+	err = produce.CheckTimeout(period, time.Duration(p.TimeoutSeconds)*time.Second)
+	c.check(err == nil, "producer.timeoutSeconds", p.TimeoutSeconds, "%v (schedule.expression = %q)", err, s.Expression)
 }
 
 func (c *checker) warehouse(w Warehouse, n Network) {

@@ -3,6 +3,7 @@ package localrun
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -122,25 +123,49 @@ func coldStart(b *testing.B, cfg EmulatorConfig, payload []byte) (float64, time.
 	return ms, took
 }
 
-// BenchmarkPeakMemory runs one invocation of the real producer per count
+// BenchmarkPeakMemory runs one invocation of the real producer per case
 // against an in-process Kinesis endpoint and reports the function process's
 // peak resident memory (VmHWM), the figure Lambda reports as Max Memory Used.
 // It stays flat as the count grows because events are generated as they are
-// sent; the Lambda limit to compare with is the function's memory size.
+// sent: bursts of 1,000 to 1,000,000 events, and world windows of one and
+// fifteen minutes at 1,000 events/s (60,000 and 900,000 events), an hour in
+// the past so that each is sent at once. The Lambda limit to compare with is
+// the function's memory size.
 func BenchmarkPeakMemory(b *testing.B) {
 	ctx := context.Background()
 	rie, producer, env := benchFunction(b)
+	past, err := WithScheduledTime([]byte(`{"source":"chatstream.scheduler","schedule_arn":"arn:s","scheduled_time":"","execution_id":"e","attempt":"1"}`), time.Now().Add(-time.Hour))
+	if err != nil {
+		b.Fatal(err)
+	}
+	type run struct {
+		name    string
+		payload []byte
+		window  string // WINDOW_SECONDS
+		events  int    // at least this many
+	}
+	var runs []run
 	for _, count := range []int{1_000, 100_000, 1_000_000} {
-		b.Run(strconv.Itoa(count), func(b *testing.B) {
+		runs = append(runs, run{name: strconv.Itoa(count), payload: []byte(`{"count":` + strconv.Itoa(count) + `,"rate":0}`), events: count})
+	}
+	runs = append(runs,
+		run{name: "world-60s", payload: past, window: "60", events: 50_000},
+		run{name: "world-900s", payload: past, window: "900", events: 800_000})
+	for _, r := range runs {
+		b.Run(r.name, func(b *testing.B) {
+			fnEnv := maps.Clone(env)
+			if r.window != "" {
+				fnEnv["WINDOW_SECONDS"], fnEnv["RATE"] = r.window, "1000"
+			}
 			var peak float64
 			for b.Loop() {
-				em, err := StartEmulator(ctx, EmulatorConfig{Binary: rie, Bootstrap: producer, WorkDir: b.TempDir(), Env: env, FunctionTimeout: 5 * time.Minute})
+				em, err := StartEmulator(ctx, EmulatorConfig{Binary: rie, Bootstrap: producer, WorkDir: b.TempDir(), Env: fnEnv, FunctionTimeout: 5 * time.Minute})
 				if err != nil {
 					b.Fatal(err)
 				}
-				inv, err := em.Invoke(ctx, []byte(`{"count":`+strconv.Itoa(count)+`}`))
-				if err == nil && inv.Result.Sent != count {
-					err = fmt.Errorf("sent %d of %d events", inv.Result.Sent, count)
+				inv, err := em.Invoke(ctx, r.payload)
+				if err == nil && (inv.Result.Sent < r.events || inv.Result.Sent != inv.Result.Generated) {
+					err = fmt.Errorf("sent %d of %d events, want at least %d", inv.Result.Sent, inv.Result.Generated, r.events)
 				}
 				if err == nil {
 					peak = max(peak, functionPeakMiB(b, em))

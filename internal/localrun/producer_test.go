@@ -7,12 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chatstream/chatstream/internal/faultproxy"
+	"github.com/chatstream/chatstream/lambda/chat"
 	"github.com/chatstream/chatstream/lambda/publish"
 	"github.com/google/go-cmp/cmp"
 )
@@ -79,54 +81,88 @@ func TestProducerEndToEnd(t *testing.T) {
 		return records, Summarize(records)
 	}
 
-	t.Run("scheduler ticks", func(t *testing.T) {
-		// GIVEN the producer configured for 300 events per invocation
-		em, stream := producer(t, map[string]string{"EVENTS_PER_INVOCATION": "300"}, "")
+	t.Run("scheduler ticks send the world's windows", func(t *testing.T) {
+		// GIVEN the producer simulating 10-second windows of the world of
+		// seed 7, and two ticks half a minute ago, so that both windows are
+		// past and sent at once
+		em, stream := producer(t, map[string]string{"WINDOW_SECONDS": "10", "SEED": "7"}, "")
+		first := time.Now().Add(-30 * time.Second).Truncate(time.Second)
 
-		// WHEN the schedule invokes it twice
+		// WHEN the schedule invokes it for both
 		var reported int
-		for tick := 1; tick <= 2; tick++ {
-			inv, err := em.Invoke(ctx, event(t, "scheduler.json"))
+		for tick := range 2 {
+			payload, err := WithScheduledTime(event(t, "scheduler.json"), first.Add(time.Duration(tick)*10*time.Second))
 			if err != nil {
-				t.Fatalf("tick %d: %v", tick, err)
+				t.Fatal(err)
 			}
-			r := inv.Result
-			if r.Sent != 300 || r.Failed != 0 || r.Generated != 300 || r.Requests < 1 {
-				t.Errorf("tick %d: result %s, want 300 generated and sent, none failed, at least one request", tick, inv.Payload)
+			inv, err := em.Invoke(ctx, payload)
+			if err != nil {
+				t.Fatalf("tick %d: %v", tick+1, err)
 			}
-			reported += r.Sent
+			if r := inv.Result; r.Sent == 0 || r.Failed != 0 || r.Generated != r.Sent {
+				t.Errorf("tick %d: result %s, want events generated and sent, none failed", tick+1, inv.Payload)
+			}
+			reported += inv.Result.Sent
 		}
 
-		// THEN the stream holds exactly those 600 events, each once, each valid
-		_, s := readBack(t, stream)
-		if err := s.Compare(reported); err != nil {
+		// THEN the stream holds exactly the world's events of the 20
+		// seconds the windows tile, each once, each valid
+		records, s := readBack(t, stream)
+		if err := s.Compare(reported, 0); err != nil {
 			t.Error(err)
 		}
-		if s.Records != 600 {
-			t.Errorf("read %d records, want 600", s.Records)
+		w, err := chat.NewWorld(chat.WorldConfig{Users: 1000, Rate: 50, Seed: 7})
+		if err != nil {
+			t.Fatal(err)
 		}
-		named := 0
-		for _, n := range s.ByName {
-			named += n
+		start := first.Add(-500 * time.Millisecond) // the lead of a 10 s window
+		win, err := w.Window(start, start.Add(20*time.Second), 0)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if named != 600 {
-			t.Errorf("valid records per event name add up to %d (%v), want 600", named, s.ByName)
+		var want, got []string
+		for ev := range win.Events() {
+			want = append(want, ev.ID.String())
 		}
-		// AND the user id as partition key spreads them over the shards
-		if len(s.ByShard) < 2 {
-			t.Errorf("records on shards %v, want more than one", s.ByShard)
+		for _, r := range records {
+			e, _ := CheckRecord(r)
+			got = append(got, e.EventID)
 		}
+		slices.Sort(want)
+		slices.Sort(got)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("event ids in the stream differ from the world's two windows (-want +got):\n%s", diff)
+		}
+		// AND each user's records are on the shard whose hash key range
+		// holds the MD5 of the user id: four equal ranges
+		checkShardMapping(t, ctx, k, stream, records)
 	})
 
 	t.Run("rule event", func(t *testing.T) {
-		em, stream := producer(t, map[string]string{"EVENTS_PER_INVOCATION": "150"}, "")
-		inv, err := em.Invoke(ctx, event(t, "rule.json"))
+		em, stream := producer(t, map[string]string{"WINDOW_SECONDS": "5"}, "")
+		payload, err := WithScheduledTime(event(t, "rule.json"), time.Now().Add(-time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv, err := em.Invoke(ctx, payload)
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, s := readBack(t, stream)
-		if inv.Result.Sent != 150 || s.Compare(150) != nil {
-			t.Errorf("rule event: reported %d sent, stream check %v; want 150 and no difference", inv.Result.Sent, s.Compare(150))
+		if inv.Result.Sent == 0 || s.Compare(inv.Result.Sent, 0) != nil {
+			t.Errorf("rule event: reported %d sent, stream check %v; want events and no difference", inv.Result.Sent, s.Compare(inv.Result.Sent, 0))
+		}
+	})
+
+	t.Run("dirty records are reported and recognized", func(t *testing.T) {
+		em, stream := producer(t, map[string]string{"DIRTY_RATIO": "0.2"}, "")
+		inv, err := em.Invoke(ctx, []byte(`{"count": 300, "rate": 0}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, s := readBack(t, stream)
+		if err := s.Compare(inv.Result.Sent, inv.Result.Dirty); err != nil || inv.Result.Dirty < 30 {
+			t.Errorf("reported %d sent, %d dirty; stream check %v; want about 60 dirty records, each one recognized", inv.Result.Sent, inv.Result.Dirty, err)
 		}
 	})
 
@@ -141,7 +177,7 @@ func TestProducerEndToEnd(t *testing.T) {
 		if inv.Result.Sent != 100 {
 			t.Errorf("sent %d, want the payload's count 100 over the configured 500", inv.Result.Sent)
 		}
-		if err := s.Compare(100); err != nil {
+		if err := s.Compare(100, 0); err != nil {
 			t.Error(err)
 		}
 		runs := map[string]int{}
@@ -193,8 +229,8 @@ func TestProducerEndToEnd(t *testing.T) {
 		})
 		em, stream := producer(t, map[string]string{"EVENTS_PER_INVOCATION": "200"}, proxy.URL)
 
-		// WHEN the producer runs
-		_, err = em.Invoke(ctx, event(t, "scheduler.json"))
+		// WHEN the producer sends a burst of 200 events, unpaced
+		_, err = em.Invoke(ctx, []byte(`{"rate": 0}`))
 
 		// THEN the invocation is a Lambda error, after bounded resends
 		var fe *FunctionError
@@ -224,7 +260,7 @@ func TestProducerEndToEnd(t *testing.T) {
 		t.Logf("%d of 200 events failed; %+v", failed, proxy.Counts())
 		// AND exactly the acknowledged events are in the stream, each once
 		records, s := readBack(t, stream)
-		if err := s.Compare(200 - failed); err != nil {
+		if err := s.Compare(200-failed, 0); err != nil {
 			t.Error(err)
 		}
 		for _, r := range records {

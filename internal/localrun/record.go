@@ -25,34 +25,85 @@ type Event struct {
 	ChatID int64
 	// RunID is run_id, empty when the invocation's payload had none.
 	RunID string
+	// Time is event_time.
+	Time time.Time
 }
 
 // eventTimeLayout is RFC 3339 in UTC with exactly millisecond precision.
 const eventTimeLayout = "2006-01-02T15:04:05.000Z"
 
-// schemaVersion is the only schema_version this contract describes.
-const schemaVersion = "1"
+// schemaVersion is the schema_version this contract describes: the one the
+// producer writes.
+const schemaVersion = "2"
 
 // contractKey reports whether key is one of the record contract's keys. Any
 // other is refused, so that a typo in the producer cannot add a field nobody
 // reads.
 func contractKey(key string) bool {
 	switch key {
-	case "schema_version", "event_id", "event_time", "event_name", "user_id", "chat_id", "run_id":
+	case "schema_version", "event_id", "event_time", "event_name", "user_id", "chat_id", "run_id",
+		"platform", "country", "app_version", "message_length", "has_attachment", "plan":
 		return true
 	}
 	return false
 }
 
+// The ways a record may be malformed on purpose when the producer runs with
+// DIRTY_RATIO: the names of chat.Fault.
+const (
+	DirtyNotJSON       = "not JSON"
+	DirtyNoEventID     = "event_id missing"
+	DirtyUserIDAString = "user_id a string"
+)
+
+// DirtyKinds are the three kinds of deliberately malformed record.
+func DirtyKinds() []string {
+	return []string{DirtyNotJSON, DirtyNoEventID, DirtyUserIDAString}
+}
+
 // CheckRecord decodes r's data as one event and checks it against the record
-// contract: exactly one JSON object and nothing after it (not even a
-// newline), only the contract's keys, each once; schema_version 1; a
+// contract, version 2: exactly one JSON object and nothing after it (not even
+// a newline), only the contract's keys, each once; schema_version 2; a
 // non-empty event_id; event_time in RFC 3339 UTC with milliseconds; a known
 // event_name; user_id an integer ≥ 1 and the partition key; chat_id an
 // integer ≥ 1 for OPEN_CHAT, SUBSCRIBE and SEND_MESSAGE and absent for JOIN
-// and LEAVE; run_id, when present, a non-empty string. The Event holds what
-// could be read even when the record is refused.
+// and LEAVE; platform, country and app_version non-empty strings;
+// message_length an integer ≥ 1 and has_attachment a boolean for
+// SEND_MESSAGE, plan a non-empty string for SUBSCRIBE, and none of the three
+// on other events; run_id, when present, a non-empty string. The Event holds
+// what could be read even when the record is refused.
+//
+// A record malformed on purpose (see ClassifyRecord) breaks the contract
+// like any other.
 func CheckRecord(r Record) (Event, error) {
+	return checkRecord(r, "")
+}
+
+// ClassifyRecord checks r like CheckRecord, but tells a record the producer
+// malformed on purpose (DIRTY_RATIO) from one that breaks the contract
+// otherwise: dirty is one of DirtyKinds when r is exactly such a record,
+// the cut-off start of a version 2 record or one that would meet the
+// contract but for its missing event_id or its user_id written as the
+// partition key's string, and err is nil then.
+func ClassifyRecord(r Record) (e Event, dirty string, err error) {
+	e, err = checkRecord(r, "")
+	if err == nil {
+		return e, "", nil
+	}
+	if bytes.HasPrefix(r.Data, []byte(`{"schema_version":`+schemaVersion+`,`)) && !json.Valid(r.Data) {
+		return e, DirtyNotJSON, nil
+	}
+	for _, kind := range []string{DirtyNoEventID, DirtyUserIDAString} {
+		if e, again := checkRecord(r, kind); again == nil {
+			return e, kind, nil
+		}
+	}
+	return e, "", err
+}
+
+// checkRecord is CheckRecord, except that dirty names the one fault it
+// must find instead of failing: a missing event_id or a string user_id.
+func checkRecord(r Record, dirty string) (Event, error) {
 	var e Event
 	fields, err := objectFields(r.Data)
 	if err != nil {
@@ -76,13 +127,19 @@ func CheckRecord(r Record) (Event, error) {
 	} else if string(v) != schemaVersion {
 		return fail("schema_version %s, want %s", v, schemaVersion)
 	}
-	if e.EventID == "" {
+	_, hasID := fields["event_id"]
+	switch {
+	case dirty == DirtyNoEventID && hasID:
+		return fail("has an event_id")
+	case dirty != DirtyNoEventID && e.EventID == "":
 		return fail("event_id %s is missing or not a non-empty string", orMissing(fields["event_id"]))
 	}
 	eventTime, _ := jsonString(fields["event_time"])
-	if t, err := time.Parse(eventTimeLayout, eventTime); err != nil || t.Format(eventTimeLayout) != eventTime {
+	t, err := time.Parse(eventTimeLayout, eventTime)
+	if err != nil || t.Format(eventTimeLayout) != eventTime {
 		return fail("event_time %s is not RFC 3339 UTC with milliseconds", orMissing(fields["event_time"]))
 	}
+	e.Time = t
 	e.EventName, _ = jsonString(fields["event_name"])
 	chatNeeded, known := chatRequired(e.EventName)
 	if !known {
@@ -91,6 +148,13 @@ func CheckRecord(r Record) (Event, error) {
 	rawUser, ok := fields["user_id"]
 	if !ok {
 		return fail("user_id is missing")
+	}
+	if dirty == DirtyUserIDAString {
+		s, isString := jsonString(rawUser)
+		if !isString || s != r.PartitionKey {
+			return fail("user_id %s is not the partition key as a string", rawUser)
+		}
+		rawUser = json.RawMessage(s)
 	}
 	if e.UserID, ok = positiveInt(rawUser); !ok {
 		return fail("user_id %s is not an integer >= 1", rawUser)
@@ -106,10 +170,49 @@ func CheckRecord(r Record) (Event, error) {
 	case hasChat:
 		return fail("%s event %s has a chat_id (%s), want none", e.EventName, e.EventID, rawChat)
 	}
+	if err := checkVersion2(fields, e.EventName); err != nil {
+		return fail("%s event %s: %v", e.EventName, e.EventID, err)
+	}
 	if r.PartitionKey != strconv.FormatInt(e.UserID, 10) {
 		return fail("partition key %q, want the user id %d", r.PartitionKey, e.UserID)
 	}
 	return e, nil
+}
+
+// checkVersion2 checks the fields version 2 added: platform, country and
+// app_version on every event, message_length and has_attachment on
+// SEND_MESSAGE only, plan on SUBSCRIBE only.
+func checkVersion2(fields map[string]json.RawMessage, name string) error {
+	for _, key := range []string{"platform", "country", "app_version"} {
+		if s, ok := jsonString(fields[key]); !ok || s == "" {
+			return fmt.Errorf("%s %s is not a non-empty string", key, orMissing(fields[key]))
+		}
+	}
+	length, hasLength := fields["message_length"]
+	attachment, hasAttachment := fields["has_attachment"]
+	plan, hasPlan := fields["plan"]
+	switch {
+	case name == "SEND_MESSAGE" && !hasLength:
+		return fmt.Errorf("message_length is missing")
+	case name == "SEND_MESSAGE" && !isPositiveInt(length):
+		return fmt.Errorf("message_length %s is not an integer >= 1", length)
+	case name == "SEND_MESSAGE" && string(attachment) != "true" && string(attachment) != "false":
+		return fmt.Errorf("has_attachment %s is not a boolean", orMissing(attachment))
+	case name != "SEND_MESSAGE" && (hasLength || hasAttachment):
+		return fmt.Errorf("has message_length or has_attachment, which only SEND_MESSAGE carries")
+	case name == "SUBSCRIBE":
+		if s, ok := jsonString(plan); !ok || s == "" {
+			return fmt.Errorf("plan %s is not a non-empty string", orMissing(plan))
+		}
+	case hasPlan:
+		return fmt.Errorf("has a plan (%s), which only SUBSCRIBE carries", plan)
+	}
+	return nil
+}
+
+func isPositiveInt(raw json.RawMessage) bool {
+	_, ok := positiveInt(raw)
+	return ok
 }
 
 // objectFields splits data, which must be exactly one flat JSON object, into

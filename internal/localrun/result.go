@@ -21,6 +21,9 @@ type Result struct {
 	DurationMS int64 `json:"duration_ms"`
 	// Generated is how many events were made; 0 when the result lacks it.
 	Generated int `json:"generated"`
+	// Dirty is how many of the records were malformed on purpose
+	// (DIRTY_RATIO); 0 when the result lacks it.
+	Dirty int `json:"dirty"`
 }
 
 // FunctionError is an error the function itself returned, in the shape the
@@ -66,6 +69,7 @@ func ParseInvocation(payload []byte, functionError string) (Result, error) {
 		Retries    *int   `json:"retries"`
 		DurationMS *int64 `json:"duration_ms"`
 		Generated  *int   `json:"generated"`
+		Dirty      *int   `json:"dirty"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	if err := dec.Decode(&raw); err != nil {
@@ -80,6 +84,9 @@ func ParseInvocation(payload []byte, functionError string) (Result, error) {
 		if r.Sent+r.Failed != r.Generated {
 			return r, fmt.Errorf("function result %q: sent + failed = %d, want generated = %d", payload, r.Sent+r.Failed, r.Generated)
 		}
+	}
+	if raw.Dirty != nil {
+		r.Dirty = *raw.Dirty
 	}
 	return r, nil
 }

@@ -1,15 +1,21 @@
 package localrun
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 )
 
 // Schedule stands in for the EventBridge schedule: it invokes the function
-// with the same payload at a fixed rate, the first time at once.
+// at a fixed rate, the first time at once, with the tick's scheduled time in
+// the payload as Scheduler or EventBridge would write it.
 type Schedule struct {
-	// Payload is the event sent on every tick.
+	// Payload is the event sent on every tick. In a Scheduler payload
+	// ("source":"chatstream.scheduler") the schedule sets scheduled_time,
+	// in a rule's ("source":"aws.events") time, to the tick's scheduled
+	// time; other payloads go as they are.
 	Payload []byte
 	// Ticks is how many invocations to make; 0 means until stopped.
 	Ticks int
@@ -26,6 +32,9 @@ type Schedule struct {
 type Tick struct {
 	// N counts ticks from 1.
 	N int
+	// Scheduled is when the tick was due: the first tick's start plus
+	// N-1 intervals, to the millisecond, however late the invocation ran.
+	Scheduled time.Time
 	// Invocation is what the function returned.
 	Invocation Invocation
 	// Err is the invocation's error, if any.
@@ -72,8 +81,13 @@ func (s Schedule) Run(ctx context.Context, stop <-chan struct{}, invoke InvokeFu
 			return ticks, nil
 		default:
 		}
-		inv, err := invoke(ctx, s.Payload)
-		t := Tick{N: n, Invocation: inv, Err: err}
+		scheduled := start.Add(time.Duration(n-1) * s.Interval).Truncate(time.Millisecond)
+		payload, err := WithScheduledTime(s.Payload, scheduled)
+		if err != nil {
+			return ticks, fmt.Errorf("tick %d: %w", n, err)
+		}
+		inv, err := invoke(ctx, payload)
+		t := Tick{N: n, Scheduled: scheduled, Invocation: inv, Err: err}
 		ticks = append(ticks, t)
 		if onTick != nil {
 			onTick(t)
@@ -83,6 +97,40 @@ func (s Schedule) Run(ctx context.Context, stop <-chan struct{}, invoke InvokeFu
 		}
 	}
 	return ticks, nil
+}
+
+// WithScheduledTime returns payload with its scheduled time set to at, in
+// UTC with milliseconds: scheduled_time in a Scheduler payload, time in an
+// EventBridge rule's event. Any other payload is returned unchanged.
+func WithScheduledTime(payload []byte, at time.Time) ([]byte, error) {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(payload, &fields) != nil {
+		return payload, nil
+	}
+	key := ""
+	switch string(bytes.TrimSpace(fields["source"])) {
+	case `"chatstream.scheduler"`:
+		key = "scheduled_time"
+	case `"aws.events"`:
+		key = "time"
+	default:
+		return payload, nil
+	}
+	fields[key], _ = json.Marshal(at.UTC().Format("2006-01-02T15:04:05.000Z07:00"))
+	out, err := json.Marshal(fields)
+	if err != nil {
+		return nil, fmt.Errorf("set the scheduled time of the payload: %w", err)
+	}
+	return out, nil
+}
+
+// DirtyTotal adds up what the ticks' invocations reported as dirty.
+func DirtyTotal(ticks []Tick) int {
+	total := 0
+	for _, t := range ticks {
+		total += t.Invocation.Result.Dirty
+	}
+	return total
 }
 
 // SentTotal adds up what the ticks' invocations reported as sent.

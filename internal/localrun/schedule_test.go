@@ -2,6 +2,7 @@ package localrun
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -27,15 +28,15 @@ func (c *fakeClock) After(d time.Duration) <-chan time.Time {
 }
 
 func TestScheduleRun(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)}
+	clock := &fakeClock{now: time.Date(2026, 11, 27, 10, 0, 0, 123_456_789, time.UTC)}
 	var payloads []string
 	invoke := func(_ context.Context, p []byte) (Invocation, error) {
 		payloads = append(payloads, string(p))
 		clock.now = clock.now.Add(2 * time.Second) // each invocation takes 2 s
-		return Invocation{Result: Result{Sent: len(payloads) * 10}}, nil
+		return Invocation{Result: Result{Sent: len(payloads) * 10, Dirty: len(payloads)}}, nil
 	}
 	var seen []int
-	s := Schedule{Payload: []byte(`{"source":"aws.scheduler"}`), Ticks: 3, Interval: 5 * time.Second, Now: clock.Now, After: clock.After}
+	s := Schedule{Payload: []byte(`{"source":"chatstream.scheduler","scheduled_time":"2026-01-01T00:00:00Z","attempt":"1"}`), Ticks: 3, Interval: 5 * time.Second, Now: clock.Now, After: clock.After}
 	ticks, err := s.Run(context.Background(), nil, invoke, func(t Tick) { seen = append(seen, t.N) })
 	if err != nil {
 		t.Fatal(err)
@@ -47,21 +48,40 @@ func TestScheduleRun(t *testing.T) {
 	if diff := cmp.Diff([]time.Duration{3 * time.Second, 3 * time.Second}, clock.waits); diff != "" {
 		t.Errorf("waits (-want +got):\n%s", diff)
 	}
-	if want := []string{`{"source":"aws.scheduler"}`, `{"source":"aws.scheduler"}`, `{"source":"aws.scheduler"}`}; !cmp.Equal(want, payloads) {
-		t.Errorf("payloads = %q, want the schedule's payload every time", payloads)
+	// Each tick carries its own scheduled time, to the millisecond.
+	want := []string{
+		`{"attempt":"1","scheduled_time":"2026-11-27T10:00:00.123Z","source":"chatstream.scheduler"}`,
+		`{"attempt":"1","scheduled_time":"2026-11-27T10:00:05.123Z","source":"chatstream.scheduler"}`,
+		`{"attempt":"1","scheduled_time":"2026-11-27T10:00:10.123Z","source":"chatstream.scheduler"}`,
+	}
+	if diff := cmp.Diff(want, payloads); diff != "" {
+		t.Errorf("payloads (-want +got):\n%s", diff)
+	}
+	if got := ticks[2].Scheduled; !got.Equal(time.Date(2026, 11, 27, 10, 0, 10, 123_000_000, time.UTC)) {
+		t.Errorf("tick 3 scheduled at %s, want 10:00:10.123", got)
 	}
 	if got := SentTotal(ticks); got != 10+20+30 {
 		t.Errorf("SentTotal = %d, want 60", got)
 	}
+	if got := DirtyTotal(ticks); got != 1+2+3 {
+		t.Errorf("DirtyTotal = %d, want 6", got)
+	}
 }
 
 func TestScheduleSlowInvocationStartsNextAtOnce(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)}
-	invoke := func(context.Context, []byte) (Invocation, error) {
+	start := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	clock := &fakeClock{now: start}
+	var times []string
+	invoke := func(_ context.Context, p []byte) (Invocation, error) {
+		var rule struct{ Time string }
+		if err := json.Unmarshal(p, &rule); err != nil {
+			t.Fatal(err)
+		}
+		times = append(times, rule.Time)
 		clock.now = clock.now.Add(7 * time.Second)
 		return Invocation{}, nil
 	}
-	s := Schedule{Ticks: 3, Interval: 5 * time.Second, Now: clock.Now, After: clock.After}
+	s := Schedule{Payload: []byte(`{"source":"aws.events","detail-type":"Scheduled Event","time":"x"}`), Ticks: 3, Interval: 5 * time.Second, Now: clock.Now, After: clock.After}
 	if _, err := s.Run(context.Background(), nil, invoke, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -69,6 +89,31 @@ func TestScheduleSlowInvocationStartsNextAtOnce(t *testing.T) {
 		if d > 0 {
 			t.Errorf("waited %s after an invocation longer than the interval, want no wait", d)
 		}
+	}
+	// A late tick still covers its own scheduled time, as Scheduler's
+	// would: the producer catches up.
+	if want := []string{"2026-11-27T10:00:00.000Z", "2026-11-27T10:00:05.000Z", "2026-11-27T10:00:10.000Z"}; !cmp.Equal(want, times) {
+		t.Errorf("rule event times %q, want %q", times, want)
+	}
+}
+
+func TestWithScheduledTime(t *testing.T) {
+	at := time.Date(2026, 11, 27, 11, 0, 0, 250_000_000, time.FixedZone("CET", 3600))
+	tests := []struct {
+		name, payload, want string
+	}{
+		{name: "scheduler", payload: `{"source":"chatstream.scheduler","scheduled_time":"2026-01-01T00:00:00Z"}`, want: `{"scheduled_time":"2026-11-27T10:00:00.250Z","source":"chatstream.scheduler"}`},
+		{name: "rule", payload: `{"source":"aws.events","time":"2026-01-01T00:00:00Z","detail":{}}`, want: `{"detail":{},"source":"aws.events","time":"2026-11-27T10:00:00.250Z"}`},
+		{name: "manual stays as it is", payload: `{"count": 5}`, want: `{"count": 5}`},
+		{name: "not JSON stays as it is", payload: `count=5`, want: `count=5`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := WithScheduledTime([]byte(tt.payload), at)
+			if err != nil || string(got) != tt.want {
+				t.Errorf("WithScheduledTime(%s) = %s, %v; want %s", tt.payload, got, err, tt.want)
+			}
+		})
 	}
 }
 

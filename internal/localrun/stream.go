@@ -55,6 +55,9 @@ type Record struct {
 	SequenceNumber string
 	// Data is the record's payload.
 	Data []byte
+	// Arrival is the record's ApproximateArrivalTimestamp: when the stream
+	// took it.
+	Arrival time.Time
 }
 
 // maxReadsPerShard bounds GetRecords calls for one shard: with 10,000
@@ -125,6 +128,7 @@ func readShard(ctx context.Context, api streamReader, stream, shard string) ([]R
 				PartitionKey:   aws.ToString(r.PartitionKey),
 				SequenceNumber: aws.ToString(r.SequenceNumber),
 				Data:           r.Data,
+				Arrival:        aws.ToTime(r.ApproximateArrivalTimestamp),
 			})
 		}
 		atTip := out.MillisBehindLatest == nil || *out.MillisBehindLatest == 0

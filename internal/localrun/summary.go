@@ -21,7 +21,13 @@ type Summary struct {
 	ByName map[string]int
 	// ByShard counts records per shard id.
 	ByShard map[string]int
-	// Invalid counts records that break the record contract.
+	// Dirty counts records malformed on purpose (DIRTY_RATIO) by kind, one
+	// of DirtyKinds; they are not Invalid.
+	Dirty map[string]int
+	// NoID counts records without a readable event id: dirty ones that are
+	// not JSON or lack the event_id, and invalid ones.
+	NoID int
+	// Invalid counts records that break the record contract otherwise.
 	Invalid int
 	// Problems describes the first few invalid records.
 	Problems []string
@@ -29,14 +35,20 @@ type Summary struct {
 
 // Summarize checks every record and counts them.
 func Summarize(records []Record) Summary {
-	s := Summary{ByName: map[string]int{}, ByShard: map[string]int{}}
+	s := Summary{ByName: map[string]int{}, ByShard: map[string]int{}, Dirty: map[string]int{}}
 	ids := make(map[string]bool, len(records))
 	for _, r := range records {
 		s.Records++
 		s.ByShard[r.ShardID]++
-		e, err := CheckRecord(r)
+		e, dirty, err := ClassifyRecord(r)
 		if e.EventID != "" {
 			ids[e.EventID] = true
+		} else {
+			s.NoID++
+		}
+		if dirty != "" {
+			s.Dirty[dirty]++
+			continue
 		}
 		if err != nil {
 			s.Invalid++
@@ -52,20 +64,33 @@ func Summarize(records []Record) Summary {
 }
 
 // Compare returns an error naming every difference between the records read
-// back and the number the producer reported as sent: missing or extra
-// records, duplicates, and records that break the contract.
-func (s Summary) Compare(reportedSent int) error {
+// back and what the producer reported: sent, and of those, dirty (malformed
+// on purpose). Missing or extra records, duplicates, dirty records other
+// than reported, and records that break the contract otherwise.
+func (s Summary) Compare(reportedSent, reportedDirty int) error {
 	var errs []error
 	if s.Records != reportedSent {
 		errs = append(errs, fmt.Errorf("read %d records, the producer reported %d sent", s.Records, reportedSent))
 	}
-	if s.UniqueIDs != s.Records {
-		errs = append(errs, fmt.Errorf("%d records hold only %d distinct event ids", s.Records, s.UniqueIDs))
+	if withID := s.Records - s.NoID; s.UniqueIDs != withID {
+		errs = append(errs, fmt.Errorf("%d records hold only %d distinct event ids", withID, s.UniqueIDs))
+	}
+	if dirty := s.dirty(); dirty != reportedDirty {
+		errs = append(errs, fmt.Errorf("%d records are malformed on purpose, the producer reported %d dirty", dirty, reportedDirty))
 	}
 	if s.Invalid > 0 {
 		errs = append(errs, fmt.Errorf("%d records break the record contract, first: %s", s.Invalid, strings.Join(s.Problems, "; ")))
 	}
 	return errors.Join(errs...)
+}
+
+// dirty is how many records are malformed on purpose.
+func (s Summary) dirty() int {
+	n := 0
+	for _, c := range s.Dirty {
+		n += c
+	}
+	return n
 }
 
 // Write prints the summary, one fact per line.
@@ -75,6 +100,15 @@ func (s Summary) Write(w io.Writer) error {
 	fmt.Fprintf(&b, "unique event ids  %d\n", s.UniqueIDs)
 	for _, name := range EventNames() {
 		fmt.Fprintf(&b, "  %-15s %d\n", name, s.ByName[name])
+	}
+	if dirty := s.dirty(); dirty > 0 {
+		fmt.Fprintf(&b, "dirty records     %d", dirty)
+		sep := " ("
+		for _, kind := range DirtyKinds() {
+			fmt.Fprintf(&b, "%s%s %d", sep, kind, s.Dirty[kind])
+			sep = ", "
+		}
+		b.WriteString(")\n")
 	}
 	if s.Invalid > 0 {
 		fmt.Fprintf(&b, "invalid records   %d\n", s.Invalid)

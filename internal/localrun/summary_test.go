@@ -13,15 +13,22 @@ import (
 
 // event returns a valid record for user on shard.
 func event(id, name string, user int, shard string) Record {
-	chat := ""
+	chat, extra := "", ""
 	if name != "JOIN" && name != "LEAVE" {
 		chat = `,"chat_id":9`
+	}
+	switch name {
+	case "SEND_MESSAGE":
+		extra = `,"message_length":5,"has_attachment":true`
+	case "SUBSCRIBE":
+		extra = `,"plan":"free"`
 	}
 	return Record{
 		ShardID:        shard,
 		PartitionKey:   fmt.Sprint(user),
 		SequenceNumber: "seq-" + id,
-		Data:           fmt.Appendf(nil, `{"schema_version":1,"event_id":%q,"event_time":"2026-11-27T10:00:00.000Z","event_name":%q,"user_id":%d%s}`, id, name, user, chat),
+		Data: fmt.Appendf(nil, `{"schema_version":2,"event_id":%q,"event_time":"2026-11-27T10:00:00.000Z","event_name":%q,"user_id":%d%s,"platform":"ios","country":"US","app_version":"5.4.0"%s}`,
+			id, name, user, chat, extra),
 	}
 }
 
@@ -33,13 +40,18 @@ func TestSummarize(t *testing.T) {
 		event("c", "SEND_MESSAGE", 2, s1),
 		event("c", "SEND_MESSAGE", 2, s1), // a duplicate
 		{ShardID: s1, PartitionKey: "x", SequenceNumber: "seq-bad", Data: []byte("not json")},
+		// Malformed on purpose: cut off, and without its event_id.
+		{ShardID: s0, PartitionKey: "3", SequenceNumber: "seq-cut", Data: event("d", "JOIN", 3, s0).Data[:40]},
+		{ShardID: s0, PartitionKey: "3", SequenceNumber: "seq-noid", Data: bytes.Replace(event("e", "LEAVE", 3, s0).Data, []byte(`"event_id":"e",`), nil, 1)},
 	}
 	got := Summarize(records)
 	want := Summary{
-		Records:   5,
+		Records:   7,
 		UniqueIDs: 3,
 		ByName:    map[string]int{"JOIN": 1, "OPEN_CHAT": 1, "SEND_MESSAGE": 2},
-		ByShard:   map[string]int{s0: 2, s1: 3},
+		ByShard:   map[string]int{s0: 4, s1: 3},
+		Dirty:     map[string]int{DirtyNotJSON: 1, DirtyNoEventID: 1},
+		NoID:      3,
 		Invalid:   1,
 	}
 	// The decoder's own wording is not ours to pin down.
@@ -64,13 +76,18 @@ func TestSummaryProblemsAreCapped(t *testing.T) {
 
 func TestSummaryCompare(t *testing.T) {
 	ok := Summary{Records: 3, UniqueIDs: 3}
+	dirty := Summary{Records: 5, UniqueIDs: 3, NoID: 2, Dirty: map[string]int{DirtyNotJSON: 1, DirtyNoEventID: 1, DirtyUserIDAString: 1}}
 	tests := []struct {
-		name     string
-		summary  Summary
-		reported int
-		wantErrs []string
+		name          string
+		summary       Summary
+		reported      int
+		reportedDirty int
+		wantErrs      []string
 	}{
 		{name: "matches", summary: ok, reported: 3},
+		{name: "matches, with dirty records", summary: dirty, reported: 5, reportedDirty: 3},
+		{name: "dirty records the producer did not report", summary: dirty, reported: 5, wantErrs: []string{"3 records are malformed on purpose, the producer reported 0 dirty"}},
+		{name: "dirty records missing", summary: ok, reported: 3, reportedDirty: 2, wantErrs: []string{"0 records are malformed on purpose, the producer reported 2 dirty"}},
 		{name: "records missing", summary: ok, reported: 4, wantErrs: []string{"read 3 records, the producer reported 4 sent"}},
 		{name: "extra records", summary: ok, reported: 2, wantErrs: []string{"read 3 records, the producer reported 2 sent"}},
 		{name: "duplicates", summary: Summary{Records: 3, UniqueIDs: 2}, reported: 3, wantErrs: []string{"3 records hold only 2 distinct event ids"}},
@@ -83,7 +100,7 @@ func TestSummaryCompare(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.summary.Compare(tt.reported)
+			err := tt.summary.Compare(tt.reported, tt.reportedDirty)
 			if len(tt.wantErrs) == 0 {
 				if err != nil {
 					t.Errorf("Compare(%d) = %v, want nil", tt.reported, err)
@@ -111,6 +128,7 @@ func TestSummaryWrite(t *testing.T) {
 			"shardId-000000000003": 380, "shardId-000000000000": 371,
 			"shardId-000000000001": 365, "shardId-000000000002": 384,
 		},
+		Dirty:   map[string]int{DirtyNotJSON: 5, DirtyNoEventID: 4, DirtyUserIDAString: 6},
 		Invalid: 2,
 	}
 	var b bytes.Buffer

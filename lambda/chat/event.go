@@ -8,8 +8,12 @@ import (
 )
 
 // SchemaVersion is the value of every record's "schema_version" key. Bump it
-// when a consumer would need to tell old records from new ones.
-const SchemaVersion = 1
+// when a consumer would need to tell old records from new ones. Version 2
+// added platform, country and app_version to every event, message_length and
+// has_attachment to SEND_MESSAGE, and plan to SUBSCRIBE; every version 1 key
+// kept its name, type and meaning, so a version 1 reader that skips keys it
+// does not know reads version 2 records unchanged.
+const SchemaVersion = 2
 
 // Type is the kind of a chat event, written as "event_name".
 type Type uint8
@@ -55,6 +59,23 @@ type Event struct {
 	UserID int64 // ≥ 1
 	ChatID int64 // ≥ 1 when Type.HasChat(), otherwise unused
 	RunID  string
+
+	// The user's device and app (schema version 2), the same on every event
+	// of one user: see Profile.
+	Platform   string // "ios", "android" or "web"
+	Country    string // ISO 3166-1 alpha-2, such as "US"
+	AppVersion string // such as "5.4.0"
+
+	// MessageLength (characters, ≥ 1) and HasAttachment describe a
+	// SEND_MESSAGE; other types leave them unused.
+	MessageLength int
+	HasAttachment bool
+	// Plan is what a SUBSCRIBE signs up for: "free", "plus" or "pro".
+	Plan string
+
+	// Fault, when not FaultNone, makes AppendJSON write a malformed record
+	// on purpose (see DIRTY_RATIO in the producer).
+	Fault Fault
 }
 
 // maxRunID is the longest run id accepted: long enough for a UUID or a

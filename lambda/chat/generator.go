@@ -10,14 +10,6 @@ import (
 	"github.com/google/uuid"
 )
 
-// Zipf exponents: the probability of the k-th busiest user (or chat) is
-// proportional to (1+k)^-s. 1.1 gives a long tail where the top 1% of 1,000
-// users still produce about a third of all events.
-const (
-	userSkew = 1.1
-	chatSkew = 1.2
-)
-
 // Percentages of what a signed-in user does next. LEAVE at 12% gives
 // sessions of about eight actions after the JOIN.
 const (
@@ -27,15 +19,23 @@ const (
 	// The rest, 70%, is SEND_MESSAGE.
 )
 
-// Config describes the simulated population. Only Users, Rand and IDs are
-// required.
+// Config describes a burst: events as fast as they are asked for, outside
+// the world's clock. Only Users, Rand and IDs are required.
 type Config struct {
-	// Users is the number of users; ids are 1..Users, user 1 the busiest.
-	// The population follows from it: one chat per ten users, at least
-	// one, with ids 1..chats, chat 1 the busiest; and at most min(Users, 32)
+	// Users is the number of users, ids 1..Users. Who acts next is drawn
+	// with the World's skew: the user of activity rank r with probability
+	// proportional to (r + 1 + 14)^-1.2, ranks assigned to ids by Seed. The
+	// population follows from it: one chat per ten users, at least one,
+	// with ids 1..chats, chat 1 the busiest; and at most min(Users, 32)
 	// users signed in at once, which bounds the LEAVEs needed to close every
 	// session at the end of a batch.
 	Users int
+	// Seed chooses which ids are the busy ones and every user's profile
+	// (platform, country, app version), as in the World of the same seed.
+	Seed uint64
+	// DirtyRatio is the share of records malformed on purpose, from 0
+	// (none) to 1; see Fault.
+	DirtyRatio float64
 	// RunID, when set, is copied into every event. It must satisfy CheckRunID.
 	RunID string
 	// Rand drives every choice: the same seed gives the same events, apart
@@ -56,7 +56,10 @@ type Generator struct {
 	ids    *rand.Rand
 	now    func() time.Time
 	runID  string
-	users  *rand.Zipf
+	seed   uint64
+	dirty  float64
+	perm   permutation
+	ranks  *rand.Zipf
 	chats  *rand.Zipf
 	online sessions
 }
@@ -77,6 +80,9 @@ func NewGenerator(cfg Config) (*Generator, error) {
 			return nil, fmt.Errorf("chat config: %w", err)
 		}
 	}
+	if err := CheckDirtyRatio(cfg.DirtyRatio); err != nil {
+		return nil, fmt.Errorf("chat config: %w", err)
+	}
 	chats := max(1, cfg.Users/10)
 	maxSessions := min(cfg.Users, 32)
 	now := cfg.Now
@@ -88,7 +94,10 @@ func NewGenerator(cfg Config) (*Generator, error) {
 		ids:    cfg.IDs,
 		now:    now,
 		runID:  cfg.RunID,
-		users:  rand.NewZipf(cfg.Rand, userSkew, 1, uint64(cfg.Users-1)),
+		seed:   cfg.Seed,
+		dirty:  cfg.DirtyRatio,
+		perm:   newPermutation(cfg.Users, cfg.Seed),
+		ranks:  rand.NewZipf(cfg.Rand, activitySkew, activityOffset+1, uint64(cfg.Users-1)),
 		chats:  rand.NewZipf(cfg.Rand, chatSkew, 1, uint64(chats-1)),
 		online: newSessions(maxSessions),
 	}, nil
@@ -121,7 +130,7 @@ func (g *Generator) next(left int) Event {
 	if online >= left {
 		g.leave(&ev, &g.online.list[online-1])
 	} else {
-		user := int64(g.users.Uint64()) + 1
+		user := g.perm.user(int(g.ranks.Uint64()))
 		s := g.online.get(user)
 		switch {
 		case s != nil:
@@ -137,6 +146,9 @@ func (g *Generator) next(left int) Event {
 		}
 	}
 	ev.Time = g.now()
+	p := profileOf(g.seed, ev.UserID)
+	p.set(&ev)
+	ev.Fault = faultFor(ev.ID, g.dirty)
 	return ev
 }
 
@@ -187,10 +199,13 @@ func (g *Generator) subscribe(ev *Event, s *session) {
 	}
 	s.subscribed[i] = true
 	ev.Type, ev.UserID, ev.ChatID = Subscribe, s.user, s.chats[i]
+	ev.Plan = planAt(g.r.Float64())
 }
 
 func (g *Generator) send(ev *Event, s *session, i int) {
 	ev.Type, ev.UserID, ev.ChatID = SendMessage, s.user, s.chats[i]
+	ev.MessageLength = messageLength(g.r.NormFloat64())
+	ev.HasAttachment = g.r.Float64() < attachmentShare
 }
 
 // newID draws a version 4 UUID from the id source rather than from

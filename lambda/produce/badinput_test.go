@@ -46,7 +46,7 @@ func TestInvokeRefusesBadPayloadsWholly(t *testing.T) {
 		{name: "run id with invalid UTF-8", payload: "{\"run_id\": \"a\xffb\"}", wantErr: "run id"},
 		{name: "run id with a newline", payload: `{"run_id": "a\nb"}`, wantErr: `has character '\n' at byte 1`},
 		{name: "run id with a quote", payload: `{"run_id": "a\"; DROP"}`, wantErr: `has character '"' at byte 1`},
-		{name: "capitalised field", payload: `{"Count": 5}`, wantErr: `unknown field "Count" (allowed: count, rate, run_id)`},
+		{name: "capitalised field", payload: `{"Count": 5}`, wantErr: `unknown field "Count" (allowed: count, rate, run_id, dirty_ratio)`},
 		{name: "field name of a megabyte", payload: `{"` + strings.Repeat("k", megabyte) + `": 1}`, wantErr: `manual payload: unknown field "` + strings.Repeat("k", 40) + `… (1048576 bytes)"`},
 		{name: "field name clipped between whole runes", payload: `{"a` + strings.Repeat("é", megabyte/2) + `": 1}`, wantErr: `unknown field "a` + strings.Repeat("é", 19) + `… (1048577 bytes)"`},
 		{name: "source of a megabyte", payload: `{"source": "` + strings.Repeat("s", megabyte) + `"}`, wantErr: `payload source "` + strings.Repeat("s", 40) + `… (1048576 bytes)" is unknown`},

@@ -69,7 +69,7 @@ func TestInvoke(t *testing.T) {
 		t.Fatalf("Invoke() returned %s: %v", out, err)
 	}
 	delete(got, "duration_ms")
-	want := map[string]any{"run_id": "inv", "requested": 12.0, "generated": 12.0, "sent": 12.0, "failed": 0.0, "requests": 1.0, "retries": 0.0}
+	want := map[string]any{"run_id": "inv", "requested": 12.0, "generated": 12.0, "sent": 12.0, "failed": 0.0, "dirty": 0.0, "requests": 1.0, "retries": 0.0}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Invoke() result JSON (-want +got):\n%s", diff)
 	}

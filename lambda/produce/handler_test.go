@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/chatstream/chatstream/lambda/publish"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -94,6 +93,8 @@ type eventRecord struct {
 	RunID  string `json:"run_id"`
 }
 
+// TestHandleSendsEverything covers manual payloads, which send a burst;
+// world_test.go covers the scheduled ones.
 func TestHandleSendsEverything(t *testing.T) {
 	tests := []struct {
 		name        string
@@ -105,10 +106,6 @@ func TestHandleSendsEverything(t *testing.T) {
 			want: Result{Requested: 30, Generated: 30, Sent: 30, Requests: 1}},
 		{name: "manual count and run id", payload: json.RawMessage(`{"count": 1200, "run_id": "t-1"}`), wantTrigger: TriggerManual,
 			want: Result{RunID: "t-1", Requested: 1200, Generated: 1200, Sent: 1200, Requests: 3}},
-		{name: "scheduler", payload: readEvent(t, "scheduler.json"), wantTrigger: TriggerScheduler,
-			want: Result{Requested: 30, Generated: 30, Sent: 30, Requests: 1}},
-		{name: "rule", payload: readEvent(t, "rule.json"), wantTrigger: TriggerRule,
-			want: Result{Requested: 30, Generated: 30, Sent: 30, Requests: 1}},
 		{name: "manual sample, paced", payload: readEvent(t, "manual.json"), wantTrigger: TriggerManual,
 			want: Result{RunID: "manual-example", Requested: 100, Generated: 100, Sent: 100}},
 	}
@@ -282,15 +279,10 @@ func TestHandleSeedAndRequestID(t *testing.T) {
 }
 
 func TestHandleReportsFailures(t *testing.T) {
-	// User 1, the busiest, is always throttled: its records fail after
+	// Users with odd ids are always throttled: their records fail after
 	// quickPublish's three attempts, everyone else's go through.
 	const code = "ProvisionedThroughputExceededException"
-	fake := &fakeKinesis{reject: func(e types.PutRecordsRequestEntry) string {
-		if *e.PartitionKey == "1" {
-			return code
-		}
-		return ""
-	}}
+	fake := &fakeKinesis{reject: oddUsers(code)}
 	h := newTestHandler(testConfig(), fake)
 	got, err := h.Handle(t.Context(), json.RawMessage(`{"count": 3000}`))
 
@@ -366,5 +358,21 @@ func TestReportMargin(t *testing.T) {
 				t.Errorf("reportMargin(%v) = %v, want %v", tt.left, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestBurstDirtyRecords: a manual payload's dirty_ratio malforms that share
+// of the burst, and the result counts what it malformed.
+func TestBurstDirtyRecords(t *testing.T) {
+	fake := &fakeKinesis{}
+	h := newTestHandler(testConfig(), fake)
+	res, err := h.Handle(t.Context(), json.RawMessage(`{"count": 2000, "dirty_ratio": 0.3}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, accepted, _ := fake.snapshot()
+	malformed := countMalformed(accepted)
+	if res.Dirty != malformed || malformed < 500 || malformed > 700 || res.Sent != 2000 {
+		t.Errorf("result %+v says %d dirty, the stream holds %d malformed of %d; want equal, about 600", res, res.Dirty, malformed, len(accepted))
 	}
 }

@@ -53,6 +53,18 @@ func eventRate(s string) (float64, error) {
 	return f, nil
 }
 
+// shareOfOne parses s, a JSON number, as a share from 0 to 1.
+func shareOfOne(s string) (float64, error) {
+	f, err := strconv.ParseFloat(s, 64)
+	switch {
+	case err != nil && !errors.Is(err, strconv.ErrRange):
+		return 0, fmt.Errorf("%q is not a number", clip(s))
+	case err != nil || f < 0 || f > 1:
+		return 0, fmt.Errorf("%s is not a share from 0 to 1", clip(s))
+	}
+	return f, nil
+}
+
 // Environment settings are typed by people, so they take one plain spelling
 // only: Go's number syntax would read "1_000" or "0x1p4" without complaint,
 // and a typo that parses is worse than one that is refused.
@@ -77,6 +89,19 @@ func settingRate(s string) (float64, error) {
 		return 0, fmt.Errorf("%q is not a number in plain decimal, such as 12.5", clip(s))
 	}
 	return eventRate(s)
+}
+
+// settingNumber parses an environment setting written in plain decimal, as
+// settingRate does, as a number from lo to hi.
+func settingNumber(s string, lo, hi float64) (float64, error) {
+	if !plainDecimal(s, true) {
+		return 0, fmt.Errorf("%q is not a number in plain decimal, such as 0.5", clip(s))
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < lo || f > hi {
+		return 0, fmt.Errorf("%s is out of range: want %v to %v", clip(s), lo, hi)
+	}
+	return f, nil
 }
 
 // plainDecimal reports whether s is an optional minus sign, decimal digits

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/chatstream/chatstream/lambda/chat"
 )
@@ -16,12 +17,15 @@ type Trigger string
 // The three kinds of invocation payload.
 const (
 	// TriggerScheduler is an EventBridge Scheduler schedule whose Input is
-	// {"source":"chatstream.scheduler", …}.
+	// {"source":"chatstream.scheduler", …}: the world's window of the
+	// scheduled time.
 	TriggerScheduler Trigger = "scheduler"
-	// TriggerRule is an EventBridge rule's "Scheduled Event".
+	// TriggerRule is an EventBridge rule's "Scheduled Event": the world's
+	// window of the event's time, as for Scheduler.
 	TriggerRule Trigger = "rule"
 	// TriggerManual is a payload without "source", written by a person or a
-	// test: {"count": N, "rate": R, "run_id": "…"}, every field optional.
+	// test: {"count": N, "rate": R, "run_id": "…", "dirty_ratio": D}, every
+	// field optional. It sends a burst outside the world's clock.
 	TriggerManual Trigger = "manual"
 )
 
@@ -41,10 +45,14 @@ type Request struct {
 	// RunID, when set, is copied into every event so that a test can find
 	// exactly its own records.
 	RunID string
+	// DirtyRatio overrides the configured DIRTY_RATIO when not nil.
+	DirtyRatio *float64
 	// Schedule is the schedule's or rule's ARN, for the log.
 	Schedule string
-	// ScheduledTime is when the schedule fired, as the payload wrote it.
+	// ScheduledTime is when the schedule fired, as the payload wrote it,
+	// and ScheduledAt the same time parsed: it picks the world's window.
 	ScheduledTime string
+	ScheduledAt   time.Time
 	// ExecutionID and Attempt identify a Scheduler invocation and its retry.
 	ExecutionID string
 	Attempt     string
@@ -87,7 +95,7 @@ func ParsePayload(data []byte) (Request, error) {
 }
 
 func parseManual(fields map[string]json.RawMessage) (Request, error) {
-	if err := onlyFields(fields, "count", "rate", "run_id"); err != nil {
+	if err := onlyFields(fields, "count", "rate", "run_id", "dirty_ratio"); err != nil {
 		return Request{}, fmt.Errorf("manual payload: %w", err)
 	}
 	req := Request{Trigger: TriggerManual}
@@ -119,7 +127,27 @@ func parseManual(fields map[string]json.RawMessage) (Request, error) {
 			return Request{}, fmt.Errorf("manual payload: %w", err)
 		}
 	}
+	if raw, ok := fields["dirty_ratio"]; ok {
+		if kind := jsonKind(raw); kind != "a number" {
+			return Request{}, fmt.Errorf("manual payload: dirty_ratio is %s, want a share from 0 to 1", kind)
+		}
+		r, err := shareOfOne(string(raw))
+		if err != nil {
+			return Request{}, fmt.Errorf("manual payload: dirty_ratio %w", err)
+		}
+		req.DirtyRatio = &r
+	}
 	return req, nil
+}
+
+// scheduledTime parses the time a schedule fired, which Scheduler and
+// EventBridge write in RFC 3339 (2026-11-27T10:00:00Z).
+func scheduledTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time such as 2026-11-27T10:00:00Z", clip(s))
+	}
+	return t.UTC(), nil
 }
 
 // parseScheduler accepts exactly the Input the CDK schedule sends, with
@@ -142,10 +170,15 @@ func parseScheduler(fields map[string]json.RawMessage) (Request, error) {
 			return Request{}, fmt.Errorf("scheduler payload: field %s is empty", key)
 		}
 	}
+	at, err := scheduledTime(values[2])
+	if err != nil {
+		return Request{}, fmt.Errorf("scheduler payload: scheduled_time %w", err)
+	}
 	return Request{
 		Trigger:       TriggerScheduler,
 		Schedule:      values[1],
 		ScheduledTime: values[2],
+		ScheduledAt:   at,
 		ExecutionID:   values[3],
 		Attempt:       values[4],
 	}, nil
@@ -170,7 +203,11 @@ func parseRule(data []byte) (Request, error) {
 	if ev.DetailType != "Scheduled Event" {
 		return Request{}, fmt.Errorf("rule event: detail-type %q is not %q", clip(ev.DetailType), "Scheduled Event")
 	}
-	req := Request{Trigger: TriggerRule, ScheduledTime: ev.Time}
+	at, err := scheduledTime(ev.Time)
+	if err != nil {
+		return Request{}, fmt.Errorf("rule event: time %w", err)
+	}
+	req := Request{Trigger: TriggerRule, ScheduledTime: ev.Time, ScheduledAt: at}
 	if len(ev.Resources) > 0 {
 		req.Schedule = ev.Resources[0]
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/chatstream/chatstream/lambda/chat"
@@ -27,6 +28,7 @@ func TestParsePayloadSamples(t *testing.T) {
 				Trigger:       TriggerScheduler,
 				Schedule:      "arn:aws:scheduler:eu-west-1:123456789012:schedule/default/chatstream-producer",
 				ScheduledTime: "2026-11-27T10:00:00Z",
+				ScheduledAt:   time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC),
 				ExecutionID:   "c8b9f2a4-6d2e-4b1f-9a57-0d3e5f7a9b11",
 				Attempt:       "1",
 			},
@@ -37,11 +39,16 @@ func TestParsePayloadSamples(t *testing.T) {
 				Trigger:       TriggerRule,
 				Schedule:      "arn:aws:events:eu-west-1:123456789012:rule/chatstream-producer",
 				ScheduledTime: "2026-11-27T10:00:00Z",
+				ScheduledAt:   time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC),
 			},
 		},
 		{
 			file: "manual.json",
 			want: Request{Trigger: TriggerManual, Count: 100, Rate: ptr(50.0), RunID: "manual-example"},
+		},
+		{
+			file: "dirty.json",
+			want: Request{Trigger: TriggerManual, Count: 200, Rate: ptr(100.0), RunID: "dirty-example", DirtyRatio: ptr(0.1)},
 		},
 	}
 	for _, tt := range tests {
@@ -76,10 +83,18 @@ func TestParsePayload(t *testing.T) {
 		{name: "fractional rate", payload: `{"rate": 0.5}`, want: Request{Trigger: TriggerManual, Rate: ptr(0.5)}},
 		{name: "run id", payload: `{"run_id": "smoke-1700000000"}`, want: Request{Trigger: TriggerManual, RunID: "smoke-1700000000"}},
 		{name: "run id with escaped letter", payload: `{"run_id": "\u0061b"}`, want: Request{Trigger: TriggerManual, RunID: "ab"}},
+		{name: "dirty ratio", payload: `{"count": 10, "dirty_ratio": 0.25}`, want: Request{Trigger: TriggerManual, Count: 10, DirtyRatio: ptr(0.25)}},
+		{name: "dirty ratio 0 overrides DIRTY_RATIO", payload: `{"dirty_ratio": 0}`, want: Request{Trigger: TriggerManual, DirtyRatio: ptr(0.0)}},
+		{
+			name:    "scheduler time with a fraction and an offset",
+			payload: strings.Replace(schedulerPayload, `2026-11-27T10:00:00Z`, `2026-11-27T11:00:00.5+01:00`, 1),
+			want: Request{Trigger: TriggerScheduler, Schedule: "arn:s", ScheduledTime: "2026-11-27T11:00:00.5+01:00",
+				ScheduledAt: time.Date(2026, 11, 27, 10, 0, 0, 500_000_000, time.UTC), ExecutionID: "e", Attempt: "1"},
+		},
 		{
 			name:    "rule event with extra envelope fields",
 			payload: `{"source":"aws.events","detail-type":"Scheduled Event","time":"2026-11-27T10:00:00Z","resources":[],"detail":{},"replay-name":"x"}`,
-			want:    Request{Trigger: TriggerRule, ScheduledTime: "2026-11-27T10:00:00Z"},
+			want:    Request{Trigger: TriggerRule, ScheduledTime: "2026-11-27T10:00:00Z", ScheduledAt: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)},
 		},
 	}
 	for _, tt := range tests {
@@ -123,15 +138,22 @@ func TestParsePayloadRefuses(t *testing.T) {
 		{name: "rate negative", payload: `{"rate": -0.5}`, wantErr: "rate -0.5 is negative"},
 		{name: "rate not finite", payload: `{"rate": 1e999}`, wantErr: "rate 1e999 is not a finite number"},
 		{name: "rate as boolean", payload: `{"rate": true}`, wantErr: "rate is a boolean"},
-		{name: "unknown field", payload: `{"cuont": 5}`, wantErr: `manual payload: unknown field "cuont" (allowed: count, rate, run_id)`},
+		{name: "unknown field", payload: `{"cuont": 5}`, wantErr: `manual payload: unknown field "cuont" (allowed: count, rate, run_id, dirty_ratio)`},
 		{name: "unknown fields reported in order", payload: `{"z": 1, "b": 2, "count": 1}`, wantErr: `unknown field "b"`},
 		{name: "run id empty", payload: `{"run_id": ""}`, wantErr: "run id is empty"},
+		{name: "dirty ratio above 1", payload: `{"dirty_ratio": 1.01}`, wantErr: "manual payload: dirty_ratio 1.01 is not a share from 0 to 1"},
+		{name: "dirty ratio negative", payload: `{"dirty_ratio": -0.1}`, wantErr: "dirty_ratio -0.1 is not a share from 0 to 1"},
+		{name: "dirty ratio as a percentage string", payload: `{"dirty_ratio": "5%"}`, wantErr: "dirty_ratio is a string, want a share from 0 to 1"},
+		{name: "dirty ratio huge", payload: `{"dirty_ratio": 1e999}`, wantErr: "dirty_ratio 1e999 is not a share"},
+		{name: "scheduler time not a time", payload: strings.Replace(schedulerPayload, `2026-11-27T10:00:00Z`, `yesterday`, 1), wantErr: `scheduler payload: scheduled_time "yesterday" is not an RFC 3339 time such as 2026-11-27T10:00:00Z`},
+		{name: "scheduler placeholder not filled in", payload: strings.Replace(schedulerPayload, `2026-11-27T10:00:00Z`, `<aws.scheduler.scheduled-time>`, 1), wantErr: `scheduled_time "<aws.scheduler.scheduled-time>" is not an RFC 3339 time`},
+		{name: "rule event without a time", payload: `{"source":"aws.events","detail-type":"Scheduled Event"}`, wantErr: `rule event: time "" is not an RFC 3339 time`},
 		{name: "run id with slash", payload: `{"run_id": "a/b"}`, wantErr: `run id "a/b" has character '/'`},
 		{name: "run id too long", payload: `{"run_id": "` + strings.Repeat("r", 65) + `"}`, wantErr: "65 characters long"},
 		{name: "run id number", payload: `{"run_id": 7}`, wantErr: "run_id: is a number, want a string"},
 		{name: "source not a string", payload: `{"source": 1}`, wantErr: "payload field source: is a number, want a string"},
 		{name: "unknown source", payload: `{"source": "aws.s3"}`, wantErr: `payload source "aws.s3" is unknown`},
-		{name: "scheduler missing field", payload: `{"source":"chatstream.scheduler","schedule_arn":"a","scheduled_time":"t","execution_id":"e"}`, wantErr: "scheduler payload: field attempt is missing"},
+		{name: "scheduler missing field", payload: `{"source":"chatstream.scheduler","schedule_arn":"a","scheduled_time":"2026-11-27T10:00:00Z","execution_id":"e"}`, wantErr: "scheduler payload: field attempt is missing"},
 		{name: "scheduler placeholder left as number", payload: strings.Replace(schedulerPayload, `"1"}`, `1}`, 1), wantErr: "scheduler payload: field attempt: is a number, want a string"},
 		{name: "scheduler empty field", payload: strings.Replace(schedulerPayload, `"e"`, `""`, 1), wantErr: "field execution_id is empty"},
 		{name: "scheduler with count", payload: strings.Replace(schedulerPayload, `{`, `{"count":5,`, 1), wantErr: `scheduler payload: unknown field "count"`},
@@ -157,7 +179,7 @@ func TestParsePayloadRefuses(t *testing.T) {
 func FuzzParsePayload(f *testing.F) {
 	for _, seed := range []string{
 		`{}`, `{"count":5,"rate":1.5,"run_id":"a"}`, schedulerPayload,
-		`{"source":"aws.events","detail-type":"Scheduled Event"}`, `[]`, `{"count":1e3}`, `nul`,
+		`{"source":"aws.events","detail-type":"Scheduled Event","time":"2026-11-27T10:00:00Z"}`, `{"dirty_ratio":0.5}`, `[]`, `{"count":1e3}`, `nul`,
 		`{"count": 0}`, `{"run_id": "a\nb"}`, `{"source": "\u001b[31m"}`, "{\"\x00\": 1}", `[`,
 	} {
 		f.Add([]byte(seed))
@@ -181,6 +203,12 @@ func FuzzParsePayload(f *testing.F) {
 		}
 		if req.Rate != nil && (*req.Rate < 0 || math.IsInf(*req.Rate, 0) || math.IsNaN(*req.Rate)) {
 			t.Errorf("ParsePayload(%q) rate %v", data, *req.Rate)
+		}
+		if req.DirtyRatio != nil && chat.CheckDirtyRatio(*req.DirtyRatio) != nil {
+			t.Errorf("ParsePayload(%q) dirty ratio %v", data, *req.DirtyRatio)
+		}
+		if req.Trigger != TriggerManual && req.ScheduledAt.IsZero() {
+			t.Errorf("ParsePayload(%q) accepted a scheduled payload without a time", data)
 		}
 		if req.RunID != "" {
 			if err := chat.CheckRunID(req.RunID); err != nil {

@@ -9,30 +9,41 @@ import (
 )
 
 // Encoded events are carved out of shared chunks rather than allocated one
-// by one: one allocation serves a few hundred records. A chunk is retired
-// when less than maxEventBytes remain, more than the largest event
-// (20-digit ids and a 64-character run id come to under 300 bytes).
+// by one: one allocation serves a couple of hundred records. A chunk is
+// retired when less than maxEventBytes remain, more than the largest event
+// (20-digit ids, the longest profile, a 4-digit message length and a
+// 64-character run id come to under 400 bytes).
 const (
 	chunkBytes    = 64 << 10
 	maxEventBytes = 512
 )
 
-// records encodes each event as a Kinesis record keyed by its user id,
-// lazily: an event is generated only when its record is pulled.
-func records(events iter.Seq[chat.Event]) iter.Seq[publish.Record] {
+// encoder encodes events as Kinesis records, keyed by their user id, and
+// counts the records malformed on purpose. Its current chunk carries over
+// from one call of records to the next.
+type encoder struct {
+	chunk []byte
+	dirty int
+}
+
+// records encodes each event lazily: an event is generated only when its
+// record is pulled.
+func (e *encoder) records(events iter.Seq[chat.Event]) iter.Seq[publish.Record] {
 	return func(yield func(publish.Record) bool) {
-		var chunk []byte
 		for ev := range events {
-			if cap(chunk)-len(chunk) < maxEventBytes {
-				chunk = make([]byte, 0, chunkBytes)
+			if cap(e.chunk)-len(e.chunk) < maxEventBytes {
+				e.chunk = make([]byte, 0, chunkBytes)
 			}
-			start := len(chunk)
-			chunk = ev.AppendJSON(chunk)
+			start := len(e.chunk)
+			e.chunk = ev.AppendJSON(e.chunk)
+			if ev.Fault != chat.FaultNone {
+				e.dirty++
+			}
 			// The full slice expression stops anyone appending to one
 			// record from overwriting the next.
 			rec := publish.Record{
 				PartitionKey: strconv.FormatInt(ev.UserID, 10),
-				Data:         chunk[start:len(chunk):len(chunk)],
+				Data:         e.chunk[start:len(e.chunk):len(e.chunk)],
 			}
 			if !yield(rec) {
 				return

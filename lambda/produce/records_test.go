@@ -31,7 +31,8 @@ func TestRecords(t *testing.T) {
 	const n = 2000 // several chunks' worth
 	var data [][]byte
 	var keys []string
-	for rec := range records(seededEvents(t, n)) {
+	var enc encoder
+	for rec := range enc.records(seededEvents(t, n)) {
 		if cap(rec.Data) != len(rec.Data) {
 			t.Fatalf("record data has spare capacity %d: an append to it would overwrite the next record", cap(rec.Data)-len(rec.Data))
 		}

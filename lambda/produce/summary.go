@@ -70,6 +70,7 @@ type emfMetric struct {
 
 // summaryDetails is what the summary line reports beyond the Result.
 type summaryDetails struct {
+	mode string // "world" or "burst"
 	seed uint64
 	rate float64
 	err  error
@@ -99,11 +100,15 @@ func (h *Handler) logSummary(ctx context.Context, req Request, res Result, d sum
 		slog.Int(MetricEventsFailed, res.Failed),
 		slog.Int(MetricRetries, res.Retries),
 		slog.String("trigger", string(req.Trigger)),
+		slog.String("mode", d.mode),
 		// A string, because log tools read JSON numbers as float64 and
 		// would round a 64-bit seed.
 		slog.String("seed", strconv.FormatUint(d.seed, 10)),
 		slog.Float64("rate", d.rate),
 		slog.Any("result", res),
+	}
+	if d.mode == "world" {
+		attrs = append(attrs, slog.Int("users", h.cfg.Users), slog.Float64("window_s", h.cfg.Window.Seconds()), slog.String("rhythm", h.cfg.Rhythm.String()))
 	}
 	if req.Schedule != "" {
 		attrs = append(attrs, slog.String("schedule", req.Schedule))

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -15,12 +14,7 @@ import (
 // directives, and every dimension and metric they name present as a
 // top-level member of the right JSON type.
 func TestSummaryIsEmbeddedMetricFormat(t *testing.T) {
-	fake := &fakeKinesis{reject: func(e types.PutRecordsRequestEntry) string {
-		if *e.PartitionKey == "1" {
-			return "InternalFailure"
-		}
-		return ""
-	}}
+	fake := &fakeKinesis{reject: oddUsers("InternalFailure")}
 	h := newTestHandler(testConfig(), fake)
 	res, err := h.Handle(t.Context(), json.RawMessage(`{"count": 400, "run_id": "emf"}`))
 	if err == nil || res.Failed == 0 {

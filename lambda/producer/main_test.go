@@ -63,6 +63,10 @@ func TestBadEnvironmentStopsStartUp(t *testing.T) {
 		{name: "rate negative", env: map[string]string{"STREAM_NAME": "s", "RATE": "-2"}, wantErr: `RATE="-2": -2 is negative`},
 		{name: "users not a number", env: map[string]string{"STREAM_NAME": "s", "USERS": "lots"}, wantErr: `USERS="lots": "lots" is not a number`},
 		{name: "seed out of range", env: map[string]string{"STREAM_NAME": "s", "SEED": "18446744073709551616"}, wantErr: `SEED="18446744073709551616": want a whole number`},
+		{name: "window as a duration", env: map[string]string{"STREAM_NAME": "s", "WINDOW_SECONDS": "1m"}, wantErr: `WINDOW_SECONDS="1m": "1m" is not a number in plain decimal`},
+		{name: "rhythm misspelt", env: map[string]string{"STREAM_NAME": "s", "RHYTHM": "of"}, wantErr: `RHYTHM="of": "of" is not key=value`},
+		{name: "dirty ratio a percentage", env: map[string]string{"STREAM_NAME": "s", "DIRTY_RATIO": "10"}, wantErr: `DIRTY_RATIO="10": 10 is out of range: want 0 to 1`},
+		{name: "a rate one key cannot take", env: map[string]string{"STREAM_NAME": "s", "RATE": "100000"}, wantErr: `the busiest user would send 2571 events/s to one partition key`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,6 +97,7 @@ func TestBadEnvironmentStopsStartUp(t *testing.T) {
 func TestGoodEnvironmentReachesTheRuntime(t *testing.T) {
 	out, code := startProducer(t, map[string]string{
 		"STREAM_NAME": "chat-events", "EVENTS_PER_INVOCATION": "10", "RATE": "5", "USERS": "20", "SEED": "1", "AWS_REGION": "us-east-1",
+		"WINDOW_SECONDS": "60", "RHYTHM": "peak=20,trough=0.3", "DIRTY_RATIO": "0.01",
 	})
 	if code == 0 || strings.Contains(out, "invalid configuration") || !strings.Contains(out, "AWS_LAMBDA_RUNTIME_API") {
 		t.Errorf("exit code %d, output:\n%s\nwant a failure to find the runtime API, not a configuration error", code, out)

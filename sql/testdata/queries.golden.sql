@@ -49,3 +49,19 @@ FROM "chatstream".chat_events
 WHERE arrival_time >= DATEADD(minute, -15, GETDATE())
 GROUP BY 1
 ORDER BY 1 DESC;
+
+-- name: messages_by_platform
+SELECT
+    platform,
+    country,
+    COUNT(*) AS messages,
+    COUNT(DISTINCT user_id) AS senders,
+    AVG(message_length::DECIMAL(10, 1)) AS avg_length,
+    ROUND(100.0 * COUNT(CASE WHEN has_attachment THEN 1 END) / COUNT(*), 1) AS attachment_pct
+FROM "chatstream".chat_events
+WHERE event_name = 'SEND_MESSAGE'
+  AND platform IS NOT NULL
+  AND country IS NOT NULL
+  AND event_time >= DATEADD(hour, -1, GETDATE())
+GROUP BY platform, country
+ORDER BY messages DESC, platform, country;

@@ -14,7 +14,10 @@ DROP VIEW IF EXISTS "chatstream".chat_events;
 -- record without an event_id cannot be deduplicated, so it is left out.
 -- Lags are in milliseconds: arrival_lag_ms from the event to Kinesis,
 -- end_to_end_lag_ms from the event to the start of the refresh that brought
--- it into Redshift (refresh_time), so a lower bound.
+-- it into Redshift (refresh_time), so a lower bound. The columns of schema
+-- version 2 come last: platform, country and app_version on every event,
+-- message_length and has_attachment on SEND_MESSAGE, plan on SUBSCRIBE;
+-- they are NULL for version 1 events and for events that do not carry them.
 CREATE VIEW "chatstream".chat_events AS
 WITH typed AS (
     SELECT
@@ -33,6 +36,18 @@ WITH typed AS (
              THEN payload.run_id::VARCHAR(128) END AS run_id,
         CASE WHEN IS_INTEGER(payload.schema_version)
              THEN payload.schema_version::INTEGER END AS schema_version,
+        CASE WHEN IS_VARCHAR(payload.platform)
+             THEN payload.platform::VARCHAR(16) END AS platform,
+        CASE WHEN IS_VARCHAR(payload.country)
+             THEN payload.country::VARCHAR(8) END AS country,
+        CASE WHEN IS_VARCHAR(payload.app_version)
+             THEN payload.app_version::VARCHAR(32) END AS app_version,
+        CASE WHEN IS_INTEGER(payload.message_length)
+             THEN payload.message_length::INTEGER END AS message_length,
+        CASE WHEN IS_BOOLEAN(payload.has_attachment)
+             THEN payload.has_attachment::BOOLEAN END AS has_attachment,
+        CASE WHEN IS_VARCHAR(payload.plan)
+             THEN payload.plan::VARCHAR(16) END AS plan,
         approximate_arrival_timestamp AS arrival_time,
         refresh_time AS ingest_time,
         shard_id,
@@ -60,6 +75,12 @@ SELECT
     arrival_time,
     ingest_time,
     DATEDIFF(millisecond, event_time, arrival_time) AS arrival_lag_ms,
-    DATEDIFF(millisecond, event_time, ingest_time) AS end_to_end_lag_ms
+    DATEDIFF(millisecond, event_time, ingest_time) AS end_to_end_lag_ms,
+    platform,
+    country,
+    app_version,
+    message_length,
+    has_attachment,
+    plan
 FROM ranked
 WHERE copy_number = 1;
