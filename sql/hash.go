@@ -5,32 +5,35 @@ import (
 	"encoding/hex"
 )
 
-// Hashes fingerprints the rendered DDL, one hash per part that can be rebuilt
-// on its own. A custom resource carries them as properties so that
+// Hashes fingerprints the rendered DDL, one hash per part that can be
+// applied on its own. A custom resource carries them as properties so that
 // CloudFormation sends an Update exactly when the SQL changes, and the runner
-// can tell whether the materialized view must be rebuilt or only the views.
+// can tell whether the materialized view must be rebuilt or only the tables
+// and grants applied. The mode is left out: switching it alters the view in
+// place.
 type Hashes struct {
 	// Stream covers the schemas and the materialized view.
 	Stream string
-	// Views covers the typed views.
-	Views string
+	// Tables covers the tables and the analyst role's grants.
+	Tables string
 }
 
 // hashRoleARN stands in for Params.RoleARN in Hash.
 const hashRoleARN = "arn:aws:iam::000000000000:role/hashed-without-role"
 
-// Hash returns the fingerprints of the DDL rendered with p, leaving the role
-// ARN out: at synthesis time it is an unresolved token, so the runner compares
-// the ARN property itself.
+// Hash returns the fingerprints of the Redshift DDL rendered with p,
+// leaving the role ARN out (at synthesis time it is an unresolved token, so
+// the runner compares the ARN property itself) and the mode.
 func Hash(p Params) (Hashes, error) {
 	p.RoleARN = hashRoleARN
+	p.Engine, p.Mode = Redshift, Realtime
 	byFile, err := renderDDL(p)
 	if err != nil {
 		return Hashes{}, err
 	}
 	return Hashes{
 		Stream: digest(byFile[schemaFile], byFile[streamFile]),
-		Views:  digest(byFile[viewsFile]),
+		Tables: digest(byFile[tablesFile], byFile[accessFile]),
 	}, nil
 }
 

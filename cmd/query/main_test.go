@@ -74,7 +74,7 @@ func TestRunQueryPrintsTable(t *testing.T) {
 		t.Fatalf("ExecuteStatement called %d times, want 1", len(data.Executed))
 	}
 	in := data.Executed[0]
-	want, err := chatsql.Query("busiest_chats", chatsql.DefaultSchema)
+	want, err := chatsql.Query("busiest_chats", chatsql.QueryOptions{Schema: chatsql.DefaultSchema})
 	if err != nil {
 		t.Fatal(err)
 	}
