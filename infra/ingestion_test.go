@@ -71,7 +71,8 @@ func TestIngestionResourceProperties(t *testing.T) {
 				"Schema":         "chatstream",
 				"RetainOnDelete": tt.retain,
 				"StreamSqlHash":  hashes.Stream,
-				"ViewSqlHash":    hashes.Views,
+				"TableSqlHash":   hashes.Tables,
+				"Mode":           "realtime",
 			}
 			if diff := cmp.Diff(want, props(r)); diff != "" {
 				t.Errorf("custom resource properties (-want +got):\n%s", diff)

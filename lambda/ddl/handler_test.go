@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -61,9 +62,25 @@ func pollUntilDone(t *testing.T, h *Handler, e cfn.Event, max int) (polls int, r
 	return max, resp, nil
 }
 
-var applyNames = []string{
-	"create_schema", "drop_events_view", "drop_stream_view", "drop_stream_schema",
-	"create_stream_schema", "create_stream_view", "create_events_view",
+var (
+	createTableNames = []string{"create_landing_table", "create_events_table", "create_rejected_table", "create_load_runs_table"}
+	grantNames       = []string{
+		"define_create_analyst_role", "create_analyst_role", "drop_create_analyst_role",
+		"grant_schema_usage", "grant_select_on_tables", "grant_select_on_future_tables",
+	}
+	rebuildNames = []string{"drop_stream_view", "drop_stream_schema", "create_stream_schema", "create_stream_view"}
+	applyNames   = slices.Concat([]string{"create_schema"}, createTableNames, rebuildNames, grantNames)
+	tablesNames  = slices.Concat([]string{"create_schema"}, createTableNames, grantNames)
+	teardownTail = []string{"drop_landing_table", "drop_events_table", "drop_rejected_table", "drop_load_runs_table",
+		"define_create_analyst_role", "drop_create_analyst_role", "drop_schema"}
+)
+
+// fromFirstDesign turns properties into the first design's: a hash of its
+// typed views, and neither a table hash nor a mode.
+func fromFirstDesign(props map[string]any) {
+	props["ViewSqlHash"] = props["TableSqlHash"]
+	delete(props, "TableSqlHash")
+	delete(props, "Mode")
 }
 
 func TestCreateRunsEveryStatementOnceInOrder(t *testing.T) {
@@ -133,15 +150,15 @@ func TestStatementOutcomes(t *testing.T) {
 				f.messages["create_stream_view"] = `ERROR: Kinesis stream "chat-events-staging" not found`
 			},
 			wantPolls: 2,
-			wantErr:   `Create IngestionDdl: statement 6 of 7 (create_stream_view) FAILED: ERROR: Kinesis stream "chat-events-staging" not found`,
+			wantErr:   `Create IngestionDdl: statement 9 of 15 (create_stream_view) FAILED: ERROR: Kinesis stream "chat-events-staging" not found`,
 		},
 		{
 			name: "aborted without a message",
 			setup: func(f *fakeDataAPI) {
-				f.statuses["create_events_view"] = []types.StatusString{types.StatusStringAborted}
+				f.statuses["grant_select_on_future_tables"] = []types.StatusString{types.StatusStringAborted}
 			},
 			wantPolls: 1,
-			wantErr:   "statement 7 of 7 (create_events_view) ABORTED: no error message from Redshift",
+			wantErr:   "statement 15 of 15 (grant_select_on_future_tables) ABORTED: no error message from Redshift",
 		},
 		{
 			name: "throttled, then fine",
@@ -177,7 +194,7 @@ func TestStatementOutcomes(t *testing.T) {
 				f.execErrs = []error{&types.ValidationException{Message: aws.String("Database dev does not exist")}}
 			},
 			wantPolls: 1,
-			wantErr:   "submit statement 1 of 7 (create_schema): ",
+			wantErr:   "submit statement 1 of 15 (create_schema): ",
 		},
 		{
 			name: "access denied fails at once",
@@ -185,7 +202,7 @@ func TestStatementOutcomes(t *testing.T) {
 				f.descErrs = []error{&smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized"}}
 			},
 			wantPolls: 1,
-			wantErr:   "describe statement 1 of 7 (create_schema) (id stmt-1): ",
+			wantErr:   "describe statement 1 of 15 (create_schema) (id stmt-1): ",
 		},
 	}
 	for _, tt := range tests {
@@ -222,7 +239,7 @@ func TestNeverFinishingStatementIsSubmittedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(applyNames[:6], api.submitted); diff != "" {
+	if diff := cmp.Diff(applyNames[:9], api.submitted); diff != "" {
 		t.Errorf("submitted (-want +got):\n%s", diff)
 	}
 	if got := api.byToken[clientTokenOf(t, api, "create_stream_view")].describes; got != 30 {
@@ -255,9 +272,28 @@ func TestRequestPaths(t *testing.T) {
 			want:  applyNames, wantData: true,
 		},
 		{
-			name:  "update of the views only keeps the materialized view",
+			name:  "update of the tables' SQL only creates what is missing and grants, keeping the materialized view",
 			event: func() cfn.Event { return loadEvent(t, "update.json") },
-			want:  []string{"create_schema", "drop_events_view", "create_events_view"}, wantData: true,
+			want:  tablesNames, wantData: true,
+		},
+		{
+			name: "update of the mode only switches AUTO REFRESH in place",
+			event: func() cfn.Event {
+				e := loadEvent(t, "update.json")
+				e.ResourceProperties["TableSqlHash"] = e.OldResourceProperties["TableSqlHash"]
+				e.ResourceProperties["Mode"] = "scheduled"
+				return e
+			},
+			want: []string{"set_auto_refresh"}, wantData: true,
+		},
+		{
+			name: "update of the mode and the tables does both, the view still kept",
+			event: func() cfn.Event {
+				e := loadEvent(t, "update.json")
+				e.ResourceProperties["Mode"] = "scheduled"
+				return e
+			},
+			want: append(slices.Clone(tablesNames), "set_auto_refresh"), wantData: true,
 		},
 		{
 			name: "update of the stream SQL rebuilds the materialized view",
@@ -269,25 +305,33 @@ func TestRequestPaths(t *testing.T) {
 			want: applyNames, wantData: true,
 		},
 		{
+			name: "update of the stream SQL and the mode rebuilds once, in the new mode",
+			event: func() cfn.Event {
+				e := loadEvent(t, "update.json")
+				e.ResourceProperties["StreamSqlHash"] = strings.Repeat("ab", 32)
+				e.ResourceProperties["Mode"] = "scheduled"
+				return e
+			},
+			want: applyNames, wantData: true,
+		},
+		{
 			name: "update of the role ARN rebuilds the external schema",
 			event: func() cfn.Event {
 				e := loadEvent(t, "update.json")
-				e.ResourceProperties["ViewSqlHash"] = e.OldResourceProperties["ViewSqlHash"]
+				e.ResourceProperties["TableSqlHash"] = e.OldResourceProperties["TableSqlHash"]
 				e.ResourceProperties["RoleArn"] = "arn:aws:iam::123456789012:role/chatstream-staging-streaming-v2"
 				return e
 			},
 			want: applyNames, wantData: true,
 		},
 		{
-			name: "update renaming the schema drops the old objects first",
+			name: "update renaming the schema stops streaming under the old names and keeps the old tables",
 			event: func() cfn.Event {
 				e := loadEvent(t, "update.json")
 				e.ResourceProperties["Schema"] = "analytics"
 				return e
 			},
-			want: append([]string{
-				"old_create_schema", "old_drop_events_view", "old_drop_stream_view", "old_drop_stream_schema", "old_drop_schema",
-			}, applyNames...),
+			want:     slices.Concat([]string{"old_create_schema", "old_drop_stream_view", "old_drop_stream_schema"}, applyNames),
 			wantData: true,
 		},
 		{
@@ -297,9 +341,7 @@ func TestRequestPaths(t *testing.T) {
 				e.ResourceProperties["StreamName"] = "chat-events-staging-v2"
 				return e
 			},
-			want: append([]string{
-				"old_create_schema", "old_drop_events_view", "old_drop_stream_view", "old_drop_stream_schema",
-			}, applyNames...),
+			want:     slices.Concat([]string{"old_create_schema", "old_drop_stream_view", "old_drop_stream_schema"}, applyNames),
 			wantData: true,
 		},
 		{
@@ -313,11 +355,56 @@ func TestRequestPaths(t *testing.T) {
 			want: applyNames, wantData: true,
 		},
 		{
+			name: "update from the first design saves its materialized view's rows and replaces its view with the table",
+			event: func() cfn.Event {
+				e := loadEvent(t, "update.json")
+				fromFirstDesign(e.OldResourceProperties)
+				return e
+			},
+			want: slices.Concat([]string{"create_schema", "drop_legacy_events_view"}, createTableNames,
+				[]string{"save_legacy_stream_rows"}, rebuildNames, grantNames),
+			wantData: true,
+		},
+		{
+			name: "update from the first design in scheduled mode needs no separate switch: the view is rebuilt in it",
+			event: func() cfn.Event {
+				e := loadEvent(t, "update.json")
+				fromFirstDesign(e.OldResourceProperties)
+				e.ResourceProperties["Mode"] = "scheduled"
+				return e
+			},
+			want: slices.Concat([]string{"create_schema", "drop_legacy_events_view"}, createTableNames,
+				[]string{"save_legacy_stream_rows"}, rebuildNames, grantNames),
+			wantData: true,
+		},
+		{
+			name: "update from the first design renaming the schema drops its view and materialized view under the old names",
+			event: func() cfn.Event {
+				e := loadEvent(t, "update.json")
+				fromFirstDesign(e.OldResourceProperties)
+				e.ResourceProperties["Schema"] = "analytics"
+				return e
+			},
+			want:     slices.Concat([]string{"old_create_schema", "old_drop_legacy_events_view", "old_drop_stream_view", "old_drop_stream_schema"}, applyNames),
+			wantData: true,
+		},
+		{
+			name: "rollback to the first design's properties rebuilds in this design rather than failing",
+			event: func() cfn.Event {
+				e := loadEvent(t, "update.json")
+				e.ResourceProperties, e.OldResourceProperties = e.OldResourceProperties, e.ResourceProperties
+				fromFirstDesign(e.ResourceProperties)
+				e.ResourceProperties["StreamSqlHash"] = strings.Repeat("cd", 32)
+				return e
+			},
+			want: applyNames, wantData: true,
+		},
+		{
 			name: "update to another database applies everything there",
 			event: func() cfn.Event {
 				e := loadEvent(t, "update.json")
 				e.ResourceProperties["Database"] = "analytics"
-				e.ResourceProperties["ViewSqlHash"] = e.OldResourceProperties["ViewSqlHash"]
+				e.ResourceProperties["TableSqlHash"] = e.OldResourceProperties["TableSqlHash"]
 				return e
 			},
 			want: applyNames, wantData: true,
@@ -326,7 +413,7 @@ func TestRequestPaths(t *testing.T) {
 			name: "update of the secret only runs nothing",
 			event: func() cfn.Event {
 				e := loadEvent(t, "update.json")
-				e.ResourceProperties["ViewSqlHash"] = e.OldResourceProperties["ViewSqlHash"]
+				e.ResourceProperties["TableSqlHash"] = e.OldResourceProperties["TableSqlHash"]
 				e.ResourceProperties["SecretArn"] = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rotated-XyZ123"
 				e.ResourceProperties["RetainOnDelete"] = "true"
 				return e
@@ -334,9 +421,18 @@ func TestRequestPaths(t *testing.T) {
 			want: nil, wantData: true,
 		},
 		{
-			name:  "delete drops views, materialized view and schemas",
+			name:  "delete drops the materialized view, the tables and the schemas",
 			event: func() cfn.Event { return loadEvent(t, "delete.json") },
-			want:  []string{"create_schema", "drop_events_view", "drop_stream_view", "drop_stream_schema", "drop_schema"},
+			want:  slices.Concat([]string{"create_schema", "drop_stream_view", "drop_stream_schema"}, teardownTail),
+		},
+		{
+			name: "delete of the first design drops its view first",
+			event: func() cfn.Event {
+				e := loadEvent(t, "delete.json")
+				fromFirstDesign(e.ResourceProperties)
+				return e
+			},
+			want: slices.Concat([]string{"create_schema", "drop_legacy_events_view", "drop_stream_view", "drop_stream_schema"}, teardownTail),
 		},
 		{
 			name: "delete in a retained environment runs nothing",
