@@ -108,3 +108,9 @@ func Format(stmts []Statement) string {
 	}
 	return b.String()
 }
+
+// ParseScript reads a script Format wrote, or one written the same way,
+// back into its statements.
+func ParseScript(script string) ([]Statement, error) {
+	return split(script)
+}
