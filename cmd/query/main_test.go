@@ -232,7 +232,9 @@ func TestPrintDDL(t *testing.T) {
 			name:       "placeholder role, realtime by default",
 			args:       []string{"ddl", "-env", "staging", "-settings", repoSettings},
 			newClients: noClients,
-			want:       func(t *testing.T) []chatsql.Statement { return deployAndLoad(t, staging(placeholder, chatsql.Realtime)) },
+			want: func(t *testing.T) []chatsql.Statement {
+				return deployAndLoad(t, staging(placeholder, chatsql.Realtime))
+			},
 			header: "-- chatstream warehouse SQL for staging: stream chat-events-staging, Redshift, realtime mode\n" +
 				"-- placeholder role ARN; pass -role-arn or -from-stack for the real one\n",
 		},
@@ -240,7 +242,9 @@ func TestPrintDDL(t *testing.T) {
 			name:       "scheduled mode refreshes in the load",
 			args:       []string{"ddl", "-env", "staging", "-settings", repoSettings, "-mode", "scheduled"},
 			newClients: noClients,
-			want:       func(t *testing.T) []chatsql.Statement { return deployAndLoad(t, staging(placeholder, chatsql.Scheduled)) },
+			want: func(t *testing.T) []chatsql.Statement {
+				return deployAndLoad(t, staging(placeholder, chatsql.Scheduled))
+			},
 			header: "-- chatstream warehouse SQL for staging: stream chat-events-staging, Redshift, scheduled mode\n" +
 				"-- placeholder role ARN; pass -role-arn or -from-stack for the real one\n",
 		},

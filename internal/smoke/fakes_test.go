@@ -157,8 +157,8 @@ func newFakeWarehouse(t *testing.T, read func(context.Context) ([]localrun.Recor
 	}
 	f := &fakeWarehouse{
 		t: t, read: read, arrival: a, now: time.Now,
-		view:      &fakeViewState{isStale: "f", autorefresh: "t", state: 1},
-		refresh:   &fakeRefresh{kind: "Auto", status: "Refresh successfully updated MV incrementally", start: "2026-11-27 10:00:03.512", ageSeconds: 4},
+		view:    &fakeViewState{isStale: "f", autorefresh: "t", state: 1},
+		refresh: &fakeRefresh{kind: "Auto", status: "Refresh successfully updated MV incrementally", start: "2026-11-27 10:00:03.512", ageSeconds: 4},
 		lastLoad: &fakeLoad{id: "load-20261127T100000Z-0a1b2c3d", at: "2026-11-27 10:00:01.250", ageSeconds: 8,
 			moved: 1210, inserted: 1200, duplicates: 10},
 		stmts:     map[string]chatsql.Statement{},
