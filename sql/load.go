@@ -59,9 +59,31 @@ type loadData struct {
 	StartedAt string
 }
 
+// ValidateLoad reports the first parameter a load cannot be rendered with.
+// A load reads the materialized view, never the stream: it names the
+// schema, the mode and the engine only.
+func (p Params) ValidateLoad() error {
+	_, err := p.loadSchema()
+	return err
+}
+
+func (p Params) loadSchema() (string, error) {
+	if err := p.Engine.valid(); err != nil {
+		return "", err
+	}
+	if err := p.Mode.orRealtime().Validate(); err != nil {
+		return "", err
+	}
+	quoted, err := QuoteIdentifier(p.Schema)
+	if err != nil {
+		return "", fmt.Errorf("schema: %w", err)
+	}
+	return quoted, nil
+}
+
 // Load renders the statements of one load for p's engine and mode.
 func Load(p Params, run LoadRun) (LoadPlan, error) {
-	quoted, err := p.quote()
+	schema, err := p.loadSchema()
 	if err != nil {
 		return LoadPlan{}, err
 	}
@@ -71,7 +93,7 @@ func Load(p Params, run LoadRun) (LoadPlan, error) {
 	if run.Started.IsZero() {
 		return LoadPlan{}, fmt.Errorf("load %s has no start time", run.ID)
 	}
-	data := loadData{Schema: quoted.Schema}
+	data := loadData{Schema: schema}
 	// The pattern and the formats leave nothing to escape.
 	data.LoadID, _ = QuoteLiteral(run.ID)
 	data.Mode, _ = QuoteLiteral(string(p.Mode.orRealtime()))
