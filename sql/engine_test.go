@@ -9,7 +9,7 @@ import (
 )
 
 // renderWith executes a template text with e's functions.
-func renderWith(e Engine, text string) (string, error) {
+func renderText(e Engine, text string) (string, error) {
 	tmpl, err := template.New("t").Funcs(engineFuncs(e, time.Time{})).Parse(text)
 	if err != nil {
 		return "", err
@@ -39,7 +39,7 @@ func TestEngineFuncs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		for e, want := range map[Engine]string{Redshift: tt.redshift, PostgreSQL: tt.pg} {
-			got, err := renderWith(e, tt.text)
+			got, err := renderText(e, tt.text)
 			if err != nil {
 				t.Fatalf("%s %s: %v", e, tt.text, err)
 			}
@@ -58,7 +58,7 @@ func TestEngineFuncsRefuse(t *testing.T) {
 		`{{shift "x" 1 "hour'"}}`:         `interval unit "hour'"`,
 	} {
 		for _, e := range []Engine{Redshift, PostgreSQL} {
-			if got, err := renderWith(e, text); err == nil || !strings.Contains(err.Error(), wantErr) {
+			if got, err := renderText(e, text); err == nil || !strings.Contains(err.Error(), wantErr) {
 				t.Errorf("%s %s = %q, %v; want an error containing %q", e, text, got, err, wantErr)
 			}
 		}

@@ -106,7 +106,7 @@ func Load(p Params, run LoadRun) (LoadPlan, error) {
 		files = append(files, "load/refresh.sql")
 	}
 	for _, file := range files {
-		stmts, err := render(file, funcs, data)
+		stmts, err := renderWith(file, funcs, data)
 		if err != nil {
 			return LoadPlan{}, err
 		}

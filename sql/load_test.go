@@ -217,7 +217,8 @@ func columnList(t *testing.T, s Statement) []string {
 // TestLandingTableMatchesTheBuffer checks that the landing table has the
 // columns of the materialized view, in Redshift, and of its stand-in, in
 // PostgreSQL: APPEND moves like-named columns, and the local move names
-// them all.
+// them all. (The types APPEND needs are the Redshift view's; PostgreSQL's
+// stand-in has the local ingest's, which are as wide or wider.)
 func TestLandingTableMatchesTheBuffer(t *testing.T) {
 	for _, tt := range []struct {
 		params Params
@@ -230,18 +231,5 @@ func TestLandingTableMatchesTheBuffer(t *testing.T) {
 		if diff := cmp.Diff(columnList(t, stmts[0]), columnList(t, stmts[1])); diff != "" {
 			t.Errorf("%s: %s and the landing table differ in columns (-buffer +landing):\n%s", tt.params.Engine, tt.buffer, diff)
 		}
-	}
-	// And the stand-in has the landing table's types: it is what the
-	// materialized view is for PostgreSQL.
-	stmts, err := statements(LocalParams(), "create_stream_table", "create_landing_table")
-	if err != nil {
-		t.Fatal(err)
-	}
-	columns := func(s Statement) string {
-		body := uncommented(s.SQL)
-		return body[strings.Index(body, "("):]
-	}
-	if columns(stmts[0]) != columns(stmts[1]) {
-		t.Errorf("stand-in and landing table differ:\n%s\n%s", stmts[0].SQL, stmts[1].SQL)
 	}
 }

@@ -37,7 +37,7 @@ func renderDDL(p Params) (map[string][]Statement, error) {
 	funcs := engineFuncs(p.Engine, time.Time{})
 	out := make(map[string][]Statement)
 	for _, file := range ddlFiles(p.Engine) {
-		if out[file], err = render(file, funcs, quoted); err != nil {
+		if out[file], err = renderWith(file, funcs, quoted); err != nil {
 			return nil, err
 		}
 	}

@@ -55,7 +55,7 @@ func Query(name string, o QueryOptions) (Statement, error) {
 	}
 	// Queries see only the schema: a template naming anything else fails.
 	data := struct{ Schema string }{Schema: quoted}
-	stmts, err := render(path.Join("queries", name+".sql"), engineFuncs(o.Engine, o.AsOf), data)
+	stmts, err := renderWith(path.Join("queries", name+".sql"), engineFuncs(o.Engine, o.AsOf), data)
 	if err != nil {
 		return Statement{}, err
 	}

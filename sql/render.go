@@ -27,9 +27,14 @@ const maxStatementBytes = 100 * 1024
 // forge one: names and literals with line breaks are refused.
 var markerPattern = regexp.MustCompile(`^-- name: ([a-z][a-z0-9_]*)\s*$`)
 
-// render executes one template file for an engine, with already quoted
-// values, and splits the result into its named statements.
-func render(file string, funcs template.FuncMap, data any) ([]Statement, error) {
+// render executes one template file that needs no engine's functions, with
+// already quoted values, and splits the result into its named statements.
+func render(file string, data any) ([]Statement, error) {
+	return renderWith(file, nil, data)
+}
+
+// renderWith is render with an engine's template functions.
+func renderWith(file string, funcs template.FuncMap, data any) ([]Statement, error) {
 	src, err := files.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("read template %s: %w", file, err)

@@ -1,9 +1,6 @@
 package sql
 
-import (
-	"fmt"
-	"time"
-)
+import "fmt"
 
 // SmokeStatements are the statements `make smoke` runs, from sql/smoke. Values
 // are bound as Data API parameters, named after a colon in the SQL.
@@ -41,7 +38,7 @@ func Smoke(schema string) (SmokeStatements, error) {
 	data := struct{ Schema string }{Schema: quoted}
 	byName := map[string]Statement{}
 	for _, file := range [...]string{"smoke/run.sql", "smoke/diagnose.sql"} {
-		stmts, err := render(file, engineFuncs(Redshift, time.Time{}), data)
+		stmts, err := render(file, data)
 		if err != nil {
 			return SmokeStatements{}, err
 		}

@@ -7,10 +7,10 @@ CREATE SCHEMA IF NOT EXISTS "chatstream";
 -- name: create_stream_table
 CREATE TABLE IF NOT EXISTS "chatstream".chat_events_stream (
     approximate_arrival_timestamp TIMESTAMP,
-    partition_key VARCHAR(256),
-    shard_id CHAR(20),
-    sequence_number VARCHAR(128),
-    refresh_time TIMESTAMP,
+    partition_key VARCHAR(256) NOT NULL,
+    shard_id VARCHAR(128) NOT NULL,
+    sequence_number VARCHAR(129) NOT NULL,
+    refresh_time TIMESTAMP NOT NULL,
     payload JSONB
 );
 
