@@ -93,12 +93,14 @@ without = $(if $(2),$(call without,$(subst $(firstword $(2)),,$(1)),$(wordlist 2
 # $(value ENV) is the text as typed: a $ in it is refused, not expanded.
 env = $(if $(and $(filter 1,$(words $(value ENV))),$(if $(call without,$(value ENV),$(ENV_CHARS)),,ok)),$(value ENV),$(error ENV="$(value ENV)" is not an environment name: use only lower-case letters, digits and hyphens, such as ENV=staging))
 
-# Streaming-ingestion DDL and analytics queries: sql/ and cmd/query.
-Q   ?=
+# The warehouse's SQL and the analytics queries: sql/ and cmd/query.
+Q      ?=
+MODE   ?=
+ENGINE ?=
 
 .PHONY: sql
-sql: ## Print the streaming-ingestion DDL for ENV (FROM_STACK=1: the deployed stack's stream)
-	@$(GO) run ./cmd/query ddl -env '$(env)' $(if $(FROM_STACK),-from-stack)
+sql: ## Print every statement the deploy and the loader run for ENV (MODE=realtime|scheduled; FROM_STACK=1: the deployed stack's stream; ENGINE=postgres: the local warehouse's)
+	@$(GO) run ./cmd/query ddl -env '$(env)' $(if $(MODE),-mode '$(MODE)') $(if $(ENGINE),-engine '$(ENGINE)') $(if $(FROM_STACK),-from-stack)
 
 .PHONY: query
 query: ## Run sql/queries/<Q>.sql on the deployed ENV workgroup and print a table

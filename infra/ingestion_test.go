@@ -73,7 +73,8 @@ func TestIngestionResourceProperties(t *testing.T) {
 				"Schema":         "chatstream",
 				"RetainOnDelete": tt.retain,
 				"StreamSqlHash":  hashes.Stream,
-				"ViewSqlHash":    hashes.Views,
+				"TableSqlHash":   hashes.Tables,
+				"Mode":           "realtime",
 				"TimeoutSeconds": "1800",
 			}
 			if diff := cmp.Diff(want, props(r)); diff != "" {

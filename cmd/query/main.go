@@ -21,8 +21,9 @@ import (
 )
 
 const usage = `usage:
-  query ddl  -env ENV [-from-stack] [-teardown] [-settings cdk.json]
-        print the streaming-ingestion DDL for review
+  query ddl  -env ENV [-from-stack] [-mode realtime|scheduled] [-teardown] [-settings cdk.json]
+  query ddl  -engine postgres [-teardown]
+        print every statement the deploy and the loader run, for review
   query run  -env ENV -q NAME [-schema S] [-timeout D]
         run sql/queries/NAME.sql on the deployed workgroup and print a table
   query list
@@ -86,14 +87,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 		fromStack := fs.Bool("from-stack", false, "take the stream name from the deployed stack's outputs")
 		teardown := fs.Bool("teardown", false, "print what deleting the resource runs instead")
 		settingsFile := fs.String("settings", "cdk.json", "the CDK app's settings, for the environment's stream name")
+		mode := fs.String("mode", string(chatsql.Realtime), "how the environment loads: realtime or scheduled")
+		engine := fs.String("engine", "redshift", "render for redshift, or for postgres, the local warehouse")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
+		}
+		e, err := chatsql.ParseEngine(*engine)
+		if err != nil {
+			return err
+		}
+		if e == chatsql.PostgreSQL {
+			return printSQL(stdout, chatsql.LocalParams(), "local warehouse", "", *teardown)
 		}
 		p, note, err := ddlParams(ctx, *env, *settingsFile, *fromStack, newClients)
 		if err != nil {
 			return err
 		}
-		return printDDL(stdout, p, note, *teardown)
+		if p.Mode, err = chatsql.ParseMode(*mode); err != nil {
+			return err
+		}
+		return printSQL(stdout, p, *env, note, *teardown)
 
 	case "run":
 		name := fs.String("q", "", "query name (query list shows them)")
@@ -109,7 +122,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 		if err != nil {
 			return err
 		}
-		stmt, err := chatsql.Query(*name, *schema)
+		stmt, err := chatsql.Query(*name, chatsql.QueryOptions{Engine: chatsql.Redshift, Schema: *schema})
 		if err != nil {
 			return err
 		}
@@ -173,21 +186,4 @@ func ddlParams(ctx context.Context, env, settingsFile string, fromStack bool, ne
 	}
 	p := chatsql.DefaultParams(streamName)
 	return p, note, p.Validate()
-}
-
-func printDDL(w io.Writer, p chatsql.Params, note string, teardown bool) error {
-	what, plan := "apply", chatsql.Apply
-	if teardown {
-		what, plan = "teardown", chatsql.Teardown
-	}
-	stmts, err := plan(p)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "-- chatstream streaming-ingestion DDL (%s), stream %s\n", what, p.StreamName)
-	if note != "" {
-		fmt.Fprintf(w, "-- %s\n", note)
-	}
-	_, err = fmt.Fprintf(w, "\n%s", chatsql.Format(stmts))
-	return err
 }

@@ -74,7 +74,7 @@ func TestRunQueryPrintsTable(t *testing.T) {
 		t.Fatalf("ExecuteStatement called %d times, want 1", len(data.Executed))
 	}
 	in := data.Executed[0]
-	want, err := chatsql.Query("busiest_chats", chatsql.DefaultSchema)
+	want, err := chatsql.Query("busiest_chats", chatsql.QueryOptions{Schema: chatsql.DefaultSchema})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,64 +186,132 @@ func TestDDLStreamNameFromSettings(t *testing.T) {
 }
 
 func TestPrintDDL(t *testing.T) {
-	// The command adds a header to what the sql package renders, and nothing
-	// else: the DDL's own text is the sql package's golden files' concern.
-	staging := func(t *testing.T) chatsql.Params {
+	// The command prints, in order, every statement the deploy and the
+	// loader run, as the sql package renders them, under a header: the
+	// statements' own text is the sql package's golden files' concern.
+	staging := func(mode chatsql.Mode) chatsql.Params {
+		p := chatsql.DefaultParams("chat-events-staging")
+		p.Mode = mode
+		return p
+	}
+	deployAndLoad := func(t *testing.T, p chatsql.Params) []chatsql.Statement {
 		t.Helper()
-		return chatsql.DefaultParams("chat-events-staging")
+		apply, err := chatsql.Apply(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switchMode, err := chatsql.SetAutoRefresh(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		load, err := chatsql.Load(p, exampleLoad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		legacy, err := chatsql.ApplyFromViews(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var saved []chatsql.Statement
+		for _, s := range legacy {
+			if s.Name == "drop_legacy_events_view" || s.Name == "save_legacy_stream_rows" {
+				saved = append(saved, s)
+			}
+		}
+		return slices.Concat(apply, saved, switchMode, load.All())
 	}
 	tests := []struct {
 		name       string
 		args       []string
 		newClients func(t *testing.T) func(context.Context) (clients, error)
-		params     func(t *testing.T) chatsql.Params
-		plan       func(chatsql.Params) ([]chatsql.Statement, error)
+		want       func(t *testing.T) []chatsql.Statement
 		header     string
 	}{
 		{
-			name:       "from the settings",
+			name:       "from the settings, realtime by default",
 			args:       []string{"ddl", "-env", "staging", "-settings", repoSettings},
 			newClients: noClients,
-			params:     staging,
-			plan:       chatsql.Apply,
-			header:     "-- chatstream streaming-ingestion DDL (apply), stream chat-events-staging\n",
+			want: func(t *testing.T) []chatsql.Statement {
+				return deployAndLoad(t, staging(chatsql.Realtime))
+			},
+			header: "-- chatstream warehouse SQL for staging: stream chat-events-staging, Redshift, realtime mode\n",
+		},
+		{
+			name:       "scheduled mode refreshes in the load",
+			args:       []string{"ddl", "-env", "staging", "-settings", repoSettings, "-mode", "scheduled"},
+			newClients: noClients,
+			want: func(t *testing.T) []chatsql.Statement {
+				return deployAndLoad(t, staging(chatsql.Scheduled))
+			},
+			header: "-- chatstream warehouse SQL for staging: stream chat-events-staging, Redshift, scheduled mode\n",
 		},
 		{
 			name:       "from the deployed stack",
 			args:       []string{"ddl", "-env", "staging", "-from-stack"},
 			newClients: func(*testing.T) func(context.Context) (clients, error) { return fakes(&dataapitest.Statement{}) },
-			params: func(t *testing.T) chatsql.Params {
-				p := staging(t)
+			want: func(t *testing.T) []chatsql.Statement {
+				p := staging(chatsql.Realtime)
 				p.StreamName = stagingStack["chatstream-staging"]["StreamName"]
-				return p
+				return deployAndLoad(t, p)
 			},
-			plan: chatsql.Apply,
-			header: "-- chatstream streaming-ingestion DDL (apply), stream chat-events-staging\n" +
+			header: "-- chatstream warehouse SQL for staging: stream chat-events-staging, Redshift, realtime mode\n" +
 				"-- stream from stack chatstream-staging\n",
 		},
 		{
 			name:       "teardown",
 			args:       []string{"ddl", "-env", "staging", "-settings", repoSettings, "-teardown"},
 			newClients: noClients,
-			params:     staging,
-			plan:       chatsql.Teardown,
-			header:     "-- chatstream streaming-ingestion DDL (teardown), stream chat-events-staging\n",
+			want: func(t *testing.T) []chatsql.Statement {
+				stmts, err := chatsql.Teardown(staging(chatsql.Realtime))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return stmts
+			},
+			header: "-- chatstream warehouse SQL for staging: stream chat-events-staging, Redshift, realtime mode\n",
+		},
+		{
+			name:       "the local warehouse",
+			args:       []string{"ddl", "-engine", "postgres"},
+			newClients: noClients,
+			want: func(t *testing.T) []chatsql.Statement {
+				apply, err := chatsql.Apply(chatsql.LocalParams())
+				if err != nil {
+					t.Fatal(err)
+				}
+				load, err := chatsql.Load(chatsql.LocalParams(), exampleLoad)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return slices.Concat(apply, load.All())
+			},
+			header: "-- chatstream warehouse SQL for local warehouse: PostgreSQL, scheduled mode\n",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stmts, err := tt.plan(tt.params(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := tt.header + "\n" + chatsql.Format(stmts)
-
 			var stdout, stderr bytes.Buffer
 			if err := run(t.Context(), tt.args, &stdout, &stderr, tt.newClients(t), noSleep); err != nil {
 				t.Fatalf("run(%v) = %v; stderr: %s", tt.args, err, stderr.String())
 			}
-			if diff := cmp.Diff(want, stdout.String()); diff != "" {
-				t.Errorf("run(%v) printed (-want +got):\n%s", tt.args, diff)
+			got := stdout.String()
+			if !strings.HasPrefix(got, tt.header+"\n-- ==== ") {
+				t.Errorf("run(%v) printed a header other than\n%s\n%s", tt.args, tt.header, got[:min(len(got), 400)])
+			}
+			// Every statement, in order, and nothing else between them
+			// but the section lines.
+			var body strings.Builder
+			for _, line := range strings.Split(strings.TrimPrefix(got, tt.header), "\n") {
+				if !strings.HasPrefix(line, "-- ==== ") {
+					body.WriteString(line + "\n")
+				}
+			}
+			stmts, err := chatsql.ParseScript(body.String())
+			if err != nil {
+				t.Fatalf("printed SQL does not parse: %v", err)
+			}
+			if diff := cmp.Diff(tt.want(t), stmts); diff != "" {
+				t.Errorf("run(%v) printed statements (-want +got):\n%s", tt.args, diff)
 			}
 		})
 	}
@@ -263,6 +331,8 @@ func TestCommandLineErrors(t *testing.T) {
 		{name: "environment not in the settings", args: []string{"ddl", "-env", "no-such-env", "-settings", repoSettings}, wantErr: `"no-such-env"`},
 		{name: "missing settings file", args: []string{"ddl", "-env", "staging", "-settings", "no-such.json"}, wantErr: "no-such.json"},
 		{name: "role ARN is no longer an input", args: []string{"ddl", "-env", "staging", "-role-arn", "arn:aws:iam::123456789012:role/r"}, wantErr: "flag provided but not defined: -role-arn"},
+		{name: "unknown mode", args: []string{"ddl", "-env", "staging", "-settings", repoSettings, "-mode", "hourly"}, wantErr: `mode "hourly": want realtime or scheduled`},
+		{name: "unknown engine", args: []string{"ddl", "-engine", "duckdb"}, wantErr: `engine "duckdb": want redshift or postgres`},
 		{name: "unknown flag", args: []string{"run", "-env", "staging", "-query", "x"}, wantErr: "flag provided but not defined: -query"},
 	}
 	for _, tt := range tests {
@@ -281,7 +351,7 @@ func TestList(t *testing.T) {
 	if err := run(t.Context(), []string{"list"}, &stdout, &stderr, noClients(t), noSleep); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := stdout.String(), "active_users\nbusiest_chats\nevents_per_minute\ningestion_lag\n"; got != want {
+	if got, want := stdout.String(), "active_users\nbusiest_chats\nevents_per_minute\ningestion_lag\nmessages_by_platform\n"; got != want {
 		t.Errorf("list printed %q, want %q", got, want)
 	}
 }

@@ -186,6 +186,24 @@ func TestFailuresWithoutKinesis(t *testing.T) {
 			args:   []string{"-timeout", "200ms"},
 			golden: "autorefresh_off.golden",
 		},
+		{
+			name: "records reached Redshift but no load moved them",
+			setup: func(m *memSetup) {
+				m.warehouse.loaderStopped = true
+				m.warehouse.lastLoad = nil
+			},
+			args:   []string{"-timeout", "200ms"},
+			golden: "loader_stopped.golden",
+		},
+		{
+			name: "a load rejected some records",
+			setup: func(m *memSetup) {
+				m.warehouse.arrival = func(rank, n int) (time.Duration, bool) { return 0, rank < 48 }
+				m.warehouse.rejected = 2
+			},
+			args:   []string{"-timeout", "200ms"},
+			golden: "rejected.golden",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -33,19 +33,20 @@ type report struct {
 
 	// From the stack's outputs.
 	function, workgroup, database, stream, schedule, role string
-	// view is the typed view the run is looked for in, and streamView the
-	// materialized view under it, both as SQL names them.
-	view, streamView string
+	// view is the events table the run is looked for in, streamView the
+	// materialized view it is loaded from and rejects the table of records
+	// the loads rejected, all as SQL names them.
+	view, streamView, rejects string
 
 	runID    string
 	started  time.Time       // just before the invocation
 	produced *produce.Result // nil until the producer answered
 
-	polls            int   // progress statements answered
-	visible, records int64 // from the last one
-	queryable        time.Duration
-	latency          *latency
-	latencyErr       error
+	polls                      int   // progress statements answered
+	visible, waiting, rejected int64 // from the last one
+	queryable                  time.Duration
+	latency                    *latency
+	latencyErr                 error
 
 	outcome outcome
 	problem error // what failed, when something did
@@ -145,8 +146,11 @@ func (r *report) verdict() string {
 func (r *report) writeNumbers(b *strings.Builder) {
 	row(b, "events produced", "%8d", r.produced.Sent)
 	row(b, "events visible", "%8d", r.visible)
-	if dup := r.records - r.visible; dup >= 0 {
-		row(b, "duplicates seen", "%8d", dup)
+	if r.waiting > 0 {
+		row(b, "records waiting", "%8d   (in the materialized view or the landing table, for a load)", r.waiting)
+	}
+	if r.rejected > 0 {
+		row(b, "records rejected", "%8d   (in %s)", r.rejected, r.rejects)
 	}
 	switch l := r.latency; {
 	case l != nil:
@@ -162,7 +166,7 @@ func (r *report) writeNumbers(b *strings.Builder) {
 	}
 	if r.outcome == passed {
 		row(b, "all queryable after", "%8.1f s from the invocation's start (checked every %s)", r.queryable.Seconds(), r.poll)
-		b.WriteString("\nLatency runs from each event's event_time to the start of the refresh that ingested it (refresh_time), not to when that refresh made it queryable, so it can undershoot.\n")
+		b.WriteString("\nLatency runs from each event's event_time to the load that made it queryable in the table (load_time).\n")
 	}
 }
 
@@ -202,9 +206,18 @@ func (d *diagnosis) write(b *strings.Builder, r *report) {
 	case d.newestErr != nil:
 		row(b, "newest row", "unknown: %v", d.newestErr)
 	case n == nil:
-		row(b, "newest row", "none: the materialized view is empty")
+		row(b, "newest row", "none in the materialized view, the landing table or the last hour of the table")
 	default:
 		row(b, "newest row", "ingested at %s (%s ago)", n.at, ago(n.ageSeconds))
+	}
+	switch l := d.lastLoad; {
+	case d.lastLoadErr != nil:
+		row(b, "last load", "unknown: %v", d.lastLoadErr)
+	case l == nil:
+		row(b, "last load", "none recorded (load_runs)")
+	default:
+		row(b, "last load", "%s at %s (%s ago): moved %d: %d inserted, %d duplicates, %d rejected",
+			l.id, l.at, ago(l.ageSeconds), l.moved, l.inserted, l.duplicates, l.rejected)
 	}
 	switch s := d.schedule; {
 	case d.scheduleErr != nil:
