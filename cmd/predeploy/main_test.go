@@ -202,7 +202,7 @@ func TestCost(t *testing.T) {
 		wantErr  string
 		want     []string
 	}{
-		{name: "YES=1", args: []string{"-yes"}, want: []string{"Estimated cost of staging", "Redshift Serverless compute", "about $2,226 per 30-day month", "YES=1: deploying without asking."}},
+		{name: "YES=1", args: []string{"-yes"}, want: []string{"Estimated cost of staging while it runs, in scheduled mode: a refresh and load every 15 minutes", "Redshift Serverless compute      $0.20 an hour", "about $210 per 30-day month", "YES=1: deploying without asking."}},
 		{name: "confirmed", stdin: "y\n", terminal: true, want: []string{"Deploy chatstream-staging? [y/N] "}},
 		{name: "confirmed in full", stdin: "Yes\n", terminal: true},
 		{name: "declined", stdin: "n\n", terminal: true, wantErr: "not confirmed; nothing was deployed"},

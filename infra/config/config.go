@@ -201,7 +201,8 @@ type Alarms struct {
 	// Email subscribes this address to the alarm topic; empty subscribes nobody.
 	Email string `json:"email"`
 	// IngestionLagSeconds is the stream's iterator age (how far Redshift's reads trail the
-	// newest record) that, held for 15 minutes, raises the ingestion alarm.
+	// newest record) that, held for 15 minutes, raises the ingestion alarm; in scheduled mode more
+	// than the load interval, since a refresh reads an interval's records at once.
 	IngestionLagSeconds int `json:"ingestionLagSeconds"`
 	// ComputeRpuHoursPerHour is the Redshift Serverless compute, in RPU-hours used in one hour,
 	// above which the compute alarm fires; from warehouse.baseCapacity to warehouse.maxCapacity.
@@ -282,7 +283,7 @@ func Defaults(name string) Environment {
 			UsageLimit:         UsageLimit{RpuHours: 24, Period: "daily", BreachAction: BreachDeactivate},
 		},
 		Network: Network{VpcCidr: "10.42.0.0/16"},
-		Alarms:  Alarms{IngestionLagSeconds: 300, ComputeRpuHoursPerHour: 12},
+		Alarms:  Alarms{IngestionLagSeconds: 1800, ComputeRpuHoursPerHour: 2},
 		// The cheap mode unless an environment asks for realtime.
 		Load: Load{Mode: chatsql.Scheduled, IntervalMinutes: 15, MaxRetryAttempts: 2, MaxEventAgeSeconds: 300},
 	}

@@ -217,6 +217,13 @@ func (c *checker) alarms(a Alarms, w Warehouse, l Load) {
 	c.check(a.Email == "" || emailAddress.MatchString(a.Email), "alarms.email", a.Email,
 		"want one e-mail address such as ops@example.com, or empty for no subscription")
 	c.between("alarms.ingestionLagSeconds", a.IngestionLagSeconds, 60, 86400)
+	// In scheduled mode Redshift reads the stream once an interval, so the records it reads are up
+	// to an interval old: the lag alarm must wait longer than that.
+	if l.Mode == chatsql.Scheduled && l.IntervalMinutes > 0 {
+		c.check(a.IngestionLagSeconds > l.IntervalMinutes*60, "alarms.ingestionLagSeconds", a.IngestionLagSeconds,
+			"scheduled mode reads the stream every load.intervalMinutes = %d, so records are that old when read: want more than %d",
+			l.IntervalMinutes, l.IntervalMinutes*60)
+	}
 	low, why := 1, "one RPU-hour"
 	if l.Mode == chatsql.Realtime {
 		low, why = w.BaseCapacity, fmt.Sprintf("warehouse.baseCapacity = %d, an hour busy at base capacity, as realtime mode is", w.BaseCapacity)

@@ -57,17 +57,17 @@ func (k *checker) run(ctx context.Context) {
 		rep.fail(noStack, err)
 		return
 	}
-	// A stack deployed before the EventsView output existed has its tables
+	// A stack deployed before the EventsTable output existed has its tables
 	// in the default schema.
 	k.schema = chatsql.DefaultSchema
-	if v := out[stack.EventsView]; v != "" {
+	if v := out[stack.EventsTable]; v != "" {
 		if k.schema, err = viewSchema(v); err != nil {
 			rep.fail(noStack, err)
 			return
 		}
 	}
 	if k.stmts, err = chatsql.Smoke(k.schema); err != nil {
-		rep.fail(noStack, fmt.Errorf("stack output %s: %w", stack.EventsView, err))
+		rep.fail(noStack, fmt.Errorf("stack output %s: %w", stack.EventsTable, err))
 		return
 	}
 	quoted, _ := chatsql.QuoteIdentifier(k.schema) // Smoke checked it
@@ -94,7 +94,7 @@ func (k *checker) run(ctx context.Context) {
 	}
 }
 
-// viewSchema reads the schema from the stack's EventsView output, which
+// viewSchema reads the schema from the stack's EventsTable output, which
 // names the events table as SQL does: "<schema>".chat_events.
 func viewSchema(view string) (string, error) {
 	prefix, ok := strings.CutSuffix(view, "."+chatsql.EventsTable)
@@ -105,7 +105,7 @@ func viewSchema(view string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("stack output %s = %q: want a quoted schema and .%s, such as \"chatstream\".%s",
-		stack.EventsView, view, chatsql.EventsTable, chatsql.EventsTable)
+		stack.EventsTable, view, chatsql.EventsTable, chatsql.EventsTable)
 }
 
 // produce invokes the producer with a fresh run id and records its result.

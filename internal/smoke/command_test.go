@@ -283,7 +283,7 @@ func TestViewSchema(t *testing.T) {
 	}{
 		{view: `"chatstream".chat_events`, want: "chatstream"},
 		{view: `"odd""name".chat_events`, want: `odd"name`},
-		{view: `chatstream.chat_events`, wantErr: `stack output EventsView = "chatstream.chat_events": want a quoted schema and .chat_events`},
+		{view: `chatstream.chat_events`, wantErr: `stack output EventsTable = "chatstream.chat_events": want a quoted schema and .chat_events`},
 		{view: `"chatstream".other_view`, wantErr: "want a quoted schema"},
 		{view: `"a"b".chat_events`, wantErr: "want a quoted schema"},
 		{view: `".chat_events`, wantErr: "want a quoted schema"},

@@ -193,7 +193,7 @@ func TestCreateSubmitsThePlanOnceAndFollowsItsId(t *testing.T) {
 		t.Errorf("described ids (-want +got):\n%s", diff)
 	}
 	// AND the typed view's name comes back as an attribute
-	want := IsCompleteResponse{IsComplete: true, Data: map[string]any{"EventsView": `"chatstream".chat_events`}}
+	want := IsCompleteResponse{IsComplete: true, Data: map[string]any{"EventsTable": `"chatstream".chat_events`}}
 	if diff := cmp.Diff(want, resp); diff != "" {
 		t.Errorf("final response (-want +got):\n%s", diff)
 	}

@@ -25,6 +25,10 @@ type plan struct {
 	warnings []string
 }
 
+// EventsTableAttribute is the resource attribute holding the events
+// table's schema-qualified name, such as "chatstream".chat_events.
+const EventsTableAttribute = "EventsTable"
+
 // oldPrefix marks, in logs and errors, statements that remove the objects
 // an Update renamed.
 const oldPrefix = "old_"
@@ -55,9 +59,8 @@ func applyPlan(e cfn.Event) (plan, error) {
 	}
 	// parseProperties validated the schema, so quoting it cannot fail.
 	schema, _ := chatsql.QuoteIdentifier(props.Params.Schema)
-	// The events table's qualified name, ready to paste into SQL. The
-	// attribute keeps the name it had when the events were a view.
-	p.data = map[string]any{"EventsView": schema + "." + chatsql.EventsTable}
+	// The events table's qualified name, ready to paste into SQL.
+	p.data = map[string]any{EventsTableAttribute: schema + "." + chatsql.EventsTable}
 	return p, nil
 }
 

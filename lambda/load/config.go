@@ -19,7 +19,11 @@ type Config struct {
 
 var (
 	workgroupPattern = regexp.MustCompile(`^[a-z0-9-]{3,63}$`)
-	secretARNPattern = regexp.MustCompile(`^arn:aws(-[a-z]+)*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$`)
+	// secretARNPattern is a secret ARN. Secret names take letters, digits and /_+=.@-, and
+	// secrets a service manages start with the service's name and "!", as the admin secret
+	// Redshift manages does ("redshift!…"; "Secrets managed by other AWS services", Secrets
+	// Manager User Guide).
+	secretARNPattern = regexp.MustCompile(`^arn:aws(-[a-z]+)*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:([a-z-]+!)?[A-Za-z0-9/_+=.@-]+$`)
 )
 
 // LoadConfig reads the configuration through lookupEnv (os.LookupEnv in

@@ -31,6 +31,20 @@ func TestLoadConfig(t *testing.T) {
 			edit: func(env map[string]string) { env["SCHEMA_NAME"], env["LOAD_MODE"] = "analytics", "realtime" },
 			want: Config{Target: testTarget, Params: chatsql.Params{Schema: "analytics", Mode: chatsql.Realtime, Engine: chatsql.Redshift}},
 		},
+		{
+			name: "the admin secret Redshift manages",
+			edit: func(env map[string]string) {
+				env["ADMIN_SECRET_ARN"] = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:redshift!chatstream-staging-chatstream_admin-AbCdEf"
+			},
+			want: Config{
+				Target: Target{Workgroup: testTarget.Workgroup, Database: testTarget.Database,
+					SecretARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:redshift!chatstream-staging-chatstream_admin-AbCdEf"},
+				Params: chatsql.Params{Schema: "chatstream", Mode: chatsql.Scheduled, Engine: chatsql.Redshift},
+			},
+		},
+		{name: "a bang in the middle of the secret's name", edit: func(env map[string]string) {
+			env["ADMIN_SECRET_ARN"] = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/admin!x-AbCdEf"
+		}, wantErr: "ADMIN_SECRET_ARN="},
 		{name: "no workgroup", edit: func(env map[string]string) { delete(env, "WORKGROUP_NAME") }, wantErr: `WORKGROUP_NAME="": want the workgroup's name`},
 		{name: "workgroup ARN", edit: func(env map[string]string) { env["WORKGROUP_NAME"] = "arn:aws:redshift-serverless:x" }, wantErr: `WORKGROUP_NAME="arn:aws:redshift-serverless:x"`},
 		{name: "no database", edit: func(env map[string]string) { delete(env, "DATABASE_NAME") }, wantErr: `DATABASE_NAME="": identifier is empty`},

@@ -136,8 +136,8 @@ func TestBinaryUnderRuntimeEmulator(t *testing.T) {
 		if got := api.describedIDs(); len(got) != 3 || got[0] != "batch-1" || got[2] != "batch-1" {
 			t.Errorf("described %v; want batch-1 three times", got)
 		}
-		if data["EventsView"] != `"chatstream".chat_events` {
-			t.Errorf("Data = %v; want EventsView \"chatstream\".chat_events", data)
+		if data["EventsTable"] != `"chatstream".chat_events` {
+			t.Errorf("Data = %v; want EventsTable \"chatstream\".chat_events", data)
 		}
 	})
 
