@@ -131,11 +131,11 @@ func NewIngestion(scope constructs.Construct, id string, props *IngestionProps) 
 	resource.Node().AddDependency(w.Ready)
 
 	return &Ingestion{
-		Construct:  c,
-		OnEvent:    onEvent,
-		IsComplete: isComplete,
-		Provider:   provider,
-		Resource:   resource,
+		Construct:   c,
+		OnEvent:     onEvent,
+		IsComplete:  isComplete,
+		Provider:    provider,
+		Resource:    resource,
 		EventsTable: resource.GetAttString(jsii.String(ddl.EventsTableAttribute)),
 	}, nil
 }

@@ -49,7 +49,7 @@ func TestOutputs(t *testing.T) {
 			"QueryEditorUrl":        {"https://${AWS::Region}.console.aws.amazon.com/sqlworkbench/"},
 			"DataApiQueryCommand": {"aws sts assume-role --role-arn ${Role}", "aws redshift-data execute-statement", "--workgroup-name ${Workgroup}",
 				"--database ${Database}", "FROM ${Table} WHERE event_time >= DATEADD(hour, -1, GETDATE()) GROUP BY", "aws redshift-data get-statement-result"},
-			"DashboardUrl":          {"#dashboards:name=${Name}"},
+			"DashboardUrl": {"#dashboards:name=${Name}"},
 		}
 		for id, fragments := range commands {
 			sub, ok := value(id).(map[string]any)["Fn::Sub"]

@@ -45,7 +45,7 @@ func stagingStack(function string) stacktest.Stacks {
 		"StreamName":           testStream,
 		"ScheduleName":         testSchedule,
 		"StreamingRoleArn":     testRole,
-		"EventsTable":           `"chatstream".chat_events`,
+		"EventsTable":          `"chatstream".chat_events`,
 		"DashboardUrl":         "https://eu-west-1.console.aws.amazon.com/cloudwatch/home",
 	}}
 }

@@ -65,11 +65,17 @@ func TestCheck(t *testing.T) {
 		},
 		{
 			name: "mode switch with the tables' SQL: still no rebuild",
-			edit: func(t Template) { set(t, ddl, "Mode", "realtime"); set(t, ddl, "TableSqlHash", strings.Repeat("ab", 32)) },
+			edit: func(t Template) {
+				set(t, ddl, "Mode", "realtime")
+				set(t, ddl, "TableSqlHash", strings.Repeat("ab", 32))
+			},
 		},
 		{
-			name:  "mode switch with a change to the view's SQL: the rebuild is refused",
-			edit:  func(t Template) { set(t, ddl, "Mode", "realtime"); set(t, ddl, "StreamSqlHash", strings.Repeat("cd", 32)) },
+			name: "mode switch with a change to the view's SQL: the rebuild is refused",
+			edit: func(t Template) {
+				set(t, ddl, "Mode", "realtime")
+				set(t, ddl, "StreamSqlHash", strings.Repeat("cd", 32))
+			},
 			rules: []string{"streaming view rebuild"}, refused: true,
 		},
 		{
