@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/chatstream/chatstream/internal/dataapi"
+	"github.com/chatstream/chatstream/internal/loadcall"
 	"github.com/chatstream/chatstream/internal/pause"
 	"github.com/chatstream/chatstream/internal/stack"
 	chatsql "github.com/chatstream/chatstream/sql"
@@ -22,6 +24,7 @@ const statementTimeout = 2 * time.Minute
 var outputKeys = []string{
 	stack.ProducerFunctionName, stack.WorkgroupName, stack.DatabaseName, stack.AdminSecretArn,
 	stack.StreamName, stack.ScheduleName, stack.StreamingRoleArn,
+	stack.LoaderFunctionName, stack.LoadMode, stack.LoadIntervalMinutes,
 }
 
 // checker runs one smoke test and fills in its report.
@@ -76,6 +79,11 @@ func (k *checker) run(ctx context.Context) {
 	rep.function = out[stack.ProducerFunctionName]
 	rep.workgroup, rep.database = out[stack.WorkgroupName], out[stack.DatabaseName]
 	rep.stream, rep.schedule, rep.role = out[stack.StreamName], out[stack.ScheduleName], out[stack.StreamingRoleArn]
+	rep.loader = out[stack.LoaderFunctionName]
+	if rep.mode, rep.interval, err = loadMode(out); err != nil {
+		rep.fail(noStack, err)
+		return
+	}
 	k.runner = &dataapi.Runner{
 		API:    k.c.Data,
 		Target: dataapi.Target{Workgroup: rep.workgroup, Database: rep.database, SecretARN: out[stack.AdminSecretArn]},
@@ -85,6 +93,9 @@ func (k *checker) run(ctx context.Context) {
 	if !k.produce(ctx) {
 		return
 	}
+	if rep.mode.Refreshes() && !k.load(ctx) {
+		return
+	}
 	k.await(ctx)
 	if rep.visible > 0 && ctx.Err() == nil {
 		k.measureLatency(ctx)
@@ -92,6 +103,38 @@ func (k *checker) run(ctx context.Context) {
 	if rep.outcome == statementFailed || rep.outcome == shortfall {
 		rep.diag = k.diagnose(ctx)
 	}
+}
+
+// loadMode reads the stack's load mode and the minutes between its loads.
+func loadMode(out map[string]string) (chatsql.Mode, int, error) {
+	mode, err := chatsql.ParseMode(out[stack.LoadMode])
+	if err != nil {
+		return "", 0, fmt.Errorf("stack output %s: %w", stack.LoadMode, err)
+	}
+	minutes, err := strconv.Atoi(out[stack.LoadIntervalMinutes])
+	if err != nil || minutes < 1 {
+		return "", 0, fmt.Errorf("stack output %s = %q: want a whole number of minutes", stack.LoadIntervalMinutes, out[stack.LoadIntervalMinutes])
+	}
+	return mode, minutes, nil
+}
+
+// load runs one load now, as make load does: in scheduled mode nothing else
+// moves the run's events into the table until the schedule's next tick, up
+// to an interval away.
+func (k *checker) load(ctx context.Context) bool {
+	rep := k.rep
+	fmt.Fprintf(k.progress, "scheduled mode: running one load with %s now rather than waiting up to %d minutes for the schedule\n", rep.loader, rep.interval)
+	res, err := loadcall.Invoke(ctx, k.c.Lambda, rep.loader)
+	switch {
+	case ctx.Err() != nil:
+		rep.fail(interrupted, errors.New("stopped while the load ran; it finishes on its own"))
+		return false
+	case err != nil:
+		rep.fail(loadFailed, err)
+		return false
+	}
+	rep.load = &res
+	return true
 }
 
 // viewSchema reads the schema from the stack's EventsTable output, which

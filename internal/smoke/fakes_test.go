@@ -33,6 +33,7 @@ const (
 	testStream    = "chat-events-staging"
 	testSchedule  = "chatstream-staging-ProducerScheduleABC123"
 	testRole      = "arn:aws:iam::123456789012:role/chatstream-staging-StreamingRole"
+	testLoader    = "chatstream-staging-LoaderFunction-9Z8Y7X"
 )
 
 // stagingStack is a deployed staging stack whose producer is function.
@@ -46,6 +47,9 @@ func stagingStack(function string) stacktest.Stacks {
 		"ScheduleName":         testSchedule,
 		"StreamingRoleArn":     testRole,
 		"EventsTable":          `"chatstream".chat_events`,
+		"LoaderFunctionName":   testLoader,
+		"LoadMode":             "realtime",
+		"LoadIntervalMinutes":  "1",
 		"DashboardUrl":         "https://eu-west-1.console.aws.amazon.com/cloudwatch/home",
 	}}
 }
@@ -488,4 +492,12 @@ func (m *memStream) put(data []byte) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.records = append(m.records, localrun.Record{ShardID: "shardId-000000000000", SequenceNumber: strconv.Itoa(len(m.records)), Data: data})
+}
+
+// startLoads makes the loads run from now on, as a load the test invoked
+// does for what the materialized view holds.
+func (f *fakeWarehouse) startLoads() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.loaderStopped = false
 }

@@ -7,8 +7,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chatstream/chatstream/internal/loadcall"
 	"github.com/chatstream/chatstream/internal/localrun"
+	"github.com/chatstream/chatstream/lambda/load"
 	"github.com/chatstream/chatstream/lambda/produce"
+	chatsql "github.com/chatstream/chatstream/sql"
 )
 
 // outcome is how a smoke test ended.
@@ -22,6 +25,7 @@ const (
 	shortfall               // not every event was visible before the timeout
 	surplus                 // more events visible than the producer sent
 	interrupted             // ctx ended: Ctrl-C
+	loadFailed              // the load the test ran in scheduled mode stopped
 )
 
 // report is everything a smoke test learned, in the order it learned it.
@@ -33,6 +37,11 @@ type report struct {
 
 	// From the stack's outputs.
 	function, workgroup, database, stream, schedule, role string
+	// loader is the loader function; mode and interval say how, and how
+	// often, it loads.
+	loader   string
+	mode     chatsql.Mode
+	interval int
 	// view is the events table the run is looked for in, streamView the
 	// materialized view it is loaded from and rejects the table of records
 	// the loads rejected, all as SQL names them.
@@ -41,6 +50,7 @@ type report struct {
 	runID    string
 	started  time.Time       // just before the invocation
 	produced *produce.Result // nil until the producer answered
+	load     *load.Result    // the load the test ran, in scheduled mode
 
 	polls                      int   // progress statements answered
 	visible, waiting, rejected int64 // from the last one
@@ -79,10 +89,14 @@ func (r *report) Write(w io.Writer) error {
 	if r.function != "" {
 		row(&b, "producer", "%s", r.function)
 		row(&b, "events read from", "%s in database %s on workgroup %s", r.view, r.database, r.workgroup)
+		row(&b, "load mode", "%s", r.modeText())
 	}
 	if p := r.produced; p != nil {
 		row(&b, "producer sent", "%d of %d events in %.2f s (%s, %s)", p.Sent, p.Requested,
 			float64(p.DurationMS)/1000, plural(p.Requests, "request"), plural(p.Retries, "retry"))
+	}
+	if l := r.load; l != nil {
+		row(&b, "load run by this test", "%s", loadcall.Summary(*l))
 	}
 	fmt.Fprintf(&b, "\n%s\n", r.verdict())
 	if r.problem != nil {
@@ -101,6 +115,16 @@ func (r *report) Write(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// modeText says how the environment loads and the latency a person should
+// expect from it.
+func (r *report) modeText() string {
+	if !r.mode.Refreshes() {
+		return fmt.Sprintf("%s: AUTO REFRESH and a load every minute; expect events in the table about a minute after they are sent", r.mode)
+	}
+	return fmt.Sprintf("%s: a refresh and load every %d minutes; expect events in the table up to %d minutes after they are sent "+
+		"(this test runs a load itself)", r.mode, r.interval, r.interval)
 }
 
 // problemText words what failed. A function error reads as its type and
@@ -138,6 +162,8 @@ func (r *report) verdict() string {
 		return fmt.Sprintf("FAIL: %d events of the run are visible, but the producer sent %d.", r.visible, r.produced.Sent)
 	case interrupted:
 		return "STOPPED: interrupted before every event was seen."
+	case loadFailed:
+		return "FAIL: the load this test ran stopped; the run's events wait for the next load."
 	}
 	return fmt.Sprintf("FAIL: outcome %d", r.outcome)
 }
