@@ -1,10 +1,6 @@
-//go:build localpg
-
-// The SQL of the warehouse, rendered for PostgreSQL, run for real. Until
-// the repository's own PostgreSQL server package is in this tree, these
-// tests take a server from CHATSTREAM_TEST_DATABASE_URL and build only with
-// the localpg tag (go test -tags localpg ./internal/pgload); see
-// TestMain.
+// The SQL of the warehouse, rendered for PostgreSQL, run for real on the
+// repository's own PostgreSQL server (internal/pgserver), one per test
+// binary; see TestMain.
 
 package pgload
 
@@ -23,6 +19,7 @@ import (
 	"time"
 
 	"github.com/chatstream/chatstream/internal/golden"
+	"github.com/chatstream/chatstream/internal/pgserver/pgservertest"
 	"github.com/chatstream/chatstream/lambda/load"
 	chatsql "github.com/chatstream/chatstream/sql"
 	"github.com/google/go-cmp/cmp"
@@ -33,20 +30,10 @@ import (
 // schema of its own.
 var pool *pgxpool.Pool
 
+// TestMain shares one server among the package's tests: initdb is most of
+// the time a start takes.
 func TestMain(m *testing.M) {
-	url := os.Getenv("CHATSTREAM_TEST_DATABASE_URL")
-	if url == "" {
-		fmt.Fprintln(os.Stderr, "CHATSTREAM_TEST_DATABASE_URL is not set: the URL of a PostgreSQL server the tests may use")
-		os.Exit(1)
-	}
-	var err error
-	if pool, err = pgxpool.New(context.Background(), url); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	pool.Close()
-	os.Exit(code)
+	os.Exit(pgservertest.RunWithPool(m, func(p *pgxpool.Pool) { pool = p }))
 }
 
 // asOf is the seeded world's "now".

@@ -1,12 +1,19 @@
--- PostgreSQL only: the local stand-in for streaming ingestion. The local
--- ingest reads the stream and writes here what a refresh writes into the
--- streaming materialized view: the same columns, the payload as JSONB, and
--- a NULL payload for a record that is not JSON. The definition is the one
--- the local ingest creates (sql/local/ingest.sql); whichever runs first
--- creates the table. Its text lengths are the Kinesis API's limits, at
--- least those of the landing table, which has the Redshift view's.
+-- PostgreSQL only: the local stand-in for streaming ingestion, defined here
+-- and nowhere else. The local ingest (sql/local/ingest.sql) runs this
+-- statement in its setup, then reads the stream and writes here what a
+-- refresh writes into the streaming materialized view; the local
+-- warehouse's DDL runs it too, and whichever runs first creates the table.
 
 -- name: create_stream_table
+-- The columns of the streaming materialized view, in its order, so that the
+-- SQL reading it runs on both engines. payload is JSONB where Redshift has
+-- SUPER, and NULL for a record that is not JSON, as the view's
+-- CASE WHEN CAN_JSON_PARSE(kinesis_data) THEN JSON_PARSE(kinesis_data) END
+-- leaves it. Text lengths are the Kinesis API's limits (API Reference, Record
+-- and Shard), at least those of the landing table, which has the Redshift
+-- view's; ApproximateArrivalTimestamp is optional there, so the column may
+-- be NULL. Like the view, the table has no key: Kinesis stores a retried
+-- record twice, with two sequence numbers, and both copies land here.
 CREATE TABLE IF NOT EXISTS {{.Schema}}.chat_events_stream (
     approximate_arrival_timestamp TIMESTAMP,
     partition_key VARCHAR(256) NOT NULL,
