@@ -20,7 +20,8 @@ func NewHandler(loader *Loader, logger *slog.Logger) *Handler {
 
 // Handle runs one load and returns what it did. A load that stops returns
 // its error, which says what it left and that the next run loads it, so
-// that the schedule's retries and its dead-letter queue see the failure.
+// that Lambda counts it in the function's Errors metric (which the stack's
+// LoaderErrors alarm watches) and a synchronous caller, make load, reads it.
 func (h *Handler) Handle(ctx context.Context, _ json.RawMessage) (Result, error) {
 	res, err := h.loader.Run(ctx)
 	if err != nil {
