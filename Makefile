@@ -14,10 +14,11 @@ help: ## Show this help
 	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
-build: ## Build both Lambdas for linux (GOARCH, default arm64) as producer/bootstrap and sqlrunner/bootstrap in BIN_DIR (default bin)
+build: ## Build the three Lambdas for linux (GOARCH, default arm64) as producer/, sqlrunner/ and loader/bootstrap in BIN_DIR (default bin)
 	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(GOFLAGS_LAMBDA) -o $(BIN_DIR)/producer/bootstrap ./lambda/producer
 	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(GOFLAGS_LAMBDA) -o $(BIN_DIR)/sqlrunner/bootstrap ./lambda/sqlrunner
-	@ls -l $(BIN_DIR)/producer/bootstrap $(BIN_DIR)/sqlrunner/bootstrap | awk '{printf "%s: %.1f MiB\n", $$NF, $$5/1048576}'
+	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(GOFLAGS_LAMBDA) -o $(BIN_DIR)/loader/bootstrap ./lambda/loader
+	@ls -l $(BIN_DIR)/producer/bootstrap $(BIN_DIR)/sqlrunner/bootstrap $(BIN_DIR)/loader/bootstrap | awk '{printf "%s: %.1f MiB\n", $$NF, $$5/1048576}'
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -93,17 +94,23 @@ without = $(if $(2),$(call without,$(subst $(firstword $(2)),,$(1)),$(wordlist 2
 # $(value ENV) is the text as typed: a $ in it is refused, not expanded.
 env = $(if $(and $(filter 1,$(words $(value ENV))),$(if $(call without,$(value ENV),$(ENV_CHARS)),,ok)),$(value ENV),$(error ENV="$(value ENV)" is not an environment name: use only lower-case letters, digits and hyphens, such as ENV=staging))
 
-# Streaming-ingestion DDL and analytics queries: sql/ and cmd/query.
-Q   ?=
+# The warehouse's SQL and the analytics queries: sql/ and cmd/query.
+Q      ?=
+MODE   ?=
+ENGINE ?=
 
 .PHONY: sql
-sql: ## Print the streaming-ingestion DDL for ENV (FROM_STACK=1: the deployed stack's stream)
-	@$(GO) run ./cmd/query ddl -env '$(env)' $(if $(FROM_STACK),-from-stack)
+sql: ## Print every statement the deploy and the loader run for ENV (MODE=realtime|scheduled; FROM_STACK=1: the deployed stack's stream; ENGINE=postgres: the local warehouse's)
+	@$(GO) run ./cmd/query ddl -env '$(env)' $(if $(MODE),-mode '$(MODE)') $(if $(ENGINE),-engine '$(ENGINE)') $(if $(FROM_STACK),-from-stack)
 
 .PHONY: query
-query: ## Run sql/queries/<Q>.sql on the deployed ENV workgroup and print a table
+query: ## Run sql/queries/<Q>.sql on the deployed ENV workgroup as an analyst (read-only role, no secret) and print a table
 	@if [ -z '$(Q)' ]; then echo "usage: make query ENV=$(env) Q=<name>, one of:"; $(GO) run ./cmd/query list; exit 2; fi
 	@$(GO) run ./cmd/query run -env '$(env)' -q '$(Q)'
+
+.PHONY: load
+load: ## Run one load in the deployed ENV now, the one its schedule runs, and print what it moved
+	@$(GO) run ./cmd/query load -env '$(env)'
 
 # The producer side on this machine, no AWS account (cmd/local): kinesis-local and the
 # Lambda Runtime Interface Emulator on 127.0.0.1, the real producer, a read-back check.

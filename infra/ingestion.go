@@ -47,6 +47,9 @@ type IngestionProps struct {
 	// StreamName is the configured stream name as a literal, not a token: the SQL hashes that
 	// make CloudFormation send an Update are computed from it at synthesis.
 	StreamName string
+	// Mode sets the streaming view's AUTO REFRESH: YES in realtime mode, NO in scheduled mode. A
+	// change is an ordinary update that alters the view in place.
+	Mode chatsql.Mode
 	// Code is the sqlrunner bootstrap binary, usually from GoBundler.Code; both handlers run it.
 	Code awslambda.Code
 	// LogRetentionDays is the retention of the handlers' and the framework's log groups.
@@ -67,8 +70,9 @@ type Ingestion struct {
 	Provider customresources.Provider
 	// Resource is the custom resource; CloudFormation finishes it only once the DDL has run.
 	Resource awscdk.CustomResource
-	// EventsView is the schema-qualified typed view the DDL created, the resource's EventsView attribute.
-	EventsView *string
+	// EventsTable is the schema-qualified events table the DDL created, ready to paste into SQL:
+	// the resource's EventsTable attribute.
+	EventsTable *string
 }
 
 // NewIngestion defines the custom resource that runs the DDL of package sql through the Redshift
@@ -76,8 +80,10 @@ type Ingestion struct {
 // admin secret; isComplete may only describe and cancel the statements onEvent's role submitted.
 func NewIngestion(scope constructs.Construct, id string, props *IngestionProps) (*Ingestion, error) {
 	w := props.Warehouse
+	params := chatsql.DefaultParams(props.StreamName)
+	params.Mode = props.Mode
 	properties, err := ddl.ResourceProperties(*w.WorkgroupName, *w.DatabaseName, *w.AdminSecretArn,
-		chatsql.DefaultParams(props.StreamName), props.Retain, ingestionTotalTimeout*time.Minute)
+		params, props.Retain, ingestionTotalTimeout*time.Minute)
 	if err != nil {
 		return nil, fmt.Errorf("ingestion DDL properties: %w", err)
 	}
@@ -125,12 +131,12 @@ func NewIngestion(scope constructs.Construct, id string, props *IngestionProps) 
 	resource.Node().AddDependency(w.Ready)
 
 	return &Ingestion{
-		Construct:  c,
-		OnEvent:    onEvent,
-		IsComplete: isComplete,
-		Provider:   provider,
-		Resource:   resource,
-		EventsView: resource.GetAttString(jsii.String("EventsView")),
+		Construct:   c,
+		OnEvent:     onEvent,
+		IsComplete:  isComplete,
+		Provider:    provider,
+		Resource:    resource,
+		EventsTable: resource.GetAttString(jsii.String(ddl.EventsTableAttribute)),
 	}, nil
 }
 

@@ -41,9 +41,10 @@ func TestIngestionResourceProperties(t *testing.T) {
 		name   string
 		env    string
 		retain string
+		mode   string
 	}{
-		{name: "staging drops the objects on delete", env: "staging", retain: "false"},
-		{name: "production retains them", env: "production", retain: "true"},
+		{name: "staging drops the objects on delete and loads on a schedule", env: "staging", retain: "false", mode: "scheduled"},
+		{name: "production retains them and loads in realtime", env: "production", retain: "true", mode: "realtime"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -57,8 +58,8 @@ func TestIngestionResourceProperties(t *testing.T) {
 			}
 			// THEN the custom resource carries exactly the runner's properties: the literal stream
 			// name, references to the warehouse and the secret Redshift manages, the environment's
-			// retention, those hashes, and the Provider's total timeout; no role ARN, as the SQL
-			// names IAM_ROLE default
+			// retention, those hashes, the mode (which sets the streaming view's AUTO REFRESH) and
+			// the Provider's total timeout; no role ARN, as the SQL names IAM_ROLE default
 			r := s.resource(t, s.stack.Ingestion.Resource)
 			if r["Type"] != IngestionResourceType {
 				t.Errorf("Type = %v, want %s", r["Type"], IngestionResourceType)
@@ -73,7 +74,8 @@ func TestIngestionResourceProperties(t *testing.T) {
 				"Schema":         "chatstream",
 				"RetainOnDelete": tt.retain,
 				"StreamSqlHash":  hashes.Stream,
-				"ViewSqlHash":    hashes.Views,
+				"TableSqlHash":   hashes.Tables,
+				"Mode":           tt.mode,
 				"TimeoutSeconds": "1800",
 			}
 			if diff := cmp.Diff(want, props(r)); diff != "" {
@@ -261,8 +263,10 @@ func TestIngestionRolesMayOnlySubmitFollowAndCancelTheirStatements(t *testing.T)
 		if diff := cmp.Diff(want, policyStatementsOf(t, s, isCompleteRole), cmpSortBy(text)); diff != "" {
 			t.Errorf("isComplete policy statements (-want +got):\n%s", diff)
 		}
-		// AND no other policy in the stack allows any Data API or Secrets Manager action
-		mine := []string{s.id(defaultPolicy(i.OnEvent.Role())), s.id(defaultPolicy(i.IsComplete.Role()))}
+		// AND no other policy in the stack allows any Data API or Secrets Manager action but the
+		// loader's and the analysts', which their own tests hold to their exact statements
+		mine := []string{s.id(defaultPolicy(i.OnEvent.Role())), s.id(defaultPolicy(i.IsComplete.Role())),
+			s.id(defaultPolicy(s.stack.Loader.Role)), s.id(defaultPolicy(s.stack.Analyst.Role))}
 		for id, r := range s.ofType("AWS::IAM::Policy") {
 			if slices.Contains(mine, id) {
 				continue

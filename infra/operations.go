@@ -3,6 +3,7 @@ package main
 import (
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -30,6 +31,10 @@ type OperationsProps struct {
 	Alarms config.Alarms
 	// Producer is the function whose invocations, errors and duration are shown and alarmed on.
 	Producer awslambda.IFunction
+	// Loader is the loader function, whose errors are shown and alarmed on.
+	Loader awslambda.IFunction
+	// LoadInterval is how often the loader runs.
+	LoadInterval time.Duration
 	// Stream is the stream whose incoming records, write throttles and read lag are shown and
 	// alarmed on.
 	Stream awskinesis.IStream
@@ -47,8 +52,8 @@ type Operations struct {
 	constructs.Construct
 	// Dashboard shows the producer, the stream, the warehouse's compute and the dead-letter queues.
 	Dashboard awscloudwatch.Dashboard
-	// Alarms fire on producer errors, dead-lettered messages, stream write throttling, ingestion
-	// lag and compute usage.
+	// Alarms fire on producer errors, loader errors, dead-lettered messages, stream write
+	// throttling, ingestion lag and compute usage.
 	Alarms []awscloudwatch.Alarm
 	// Topic receives every alarm's state changes; subscribe what pages you.
 	Topic awssns.Topic
@@ -79,6 +84,18 @@ func NewOperations(scope constructs.Construct, id string, props *OperationsProps
 	specs := []alarmSpec{
 		atLeastOne("ProducerErrors", "The producer returned errors: events failed after retries or the function crashed.",
 			props.Producer.MetricErrors(sum)),
+		{
+			// One failed load is completed by the next, so only a failure in two intervals in a
+			// row (at least five minutes each) says the loads are stuck.
+			id:          "LoaderErrors",
+			description: "Loads failed in two intervals in a row: rows wait in the streaming view and the landing table; the loader's log says where each stopped.",
+			metric: props.Loader.MetricErrors(&awscloudwatch.MetricOptions{
+				Statistic: jsii.String("Sum"), Period: awscdk.Duration_Minutes(jsii.Number(max(5, props.LoadInterval.Minutes()))),
+			}),
+			threshold:  1,
+			comparison: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+			periods:    2,
+		},
 		atLeastOne("StreamWriteThrottles", "Kinesis throttled producer writes; the producer retries them, but sustained throttling loses ticks.",
 			props.Stream.MetricPutRecordsThrottledRecords(sum)),
 		{
@@ -180,6 +197,14 @@ func NewOperations(scope constructs.Construct, id string, props *OperationsProps
 					DimensionsMap: &map[string]*string{"Workgroup": jsii.String(props.WorkgroupName)},
 					Statistic:     jsii.String("Sum"), Period: awscdk.Duration_Minutes(jsii.Number(1)),
 				})),
+				awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+					Title: jsii.String("Loads: invocations and errors (left), longest duration in ms (right)"),
+					Left:  &[]awscloudwatch.IMetric{props.Loader.MetricInvocations(perMinute), props.Loader.MetricErrors(perMinute)},
+					Right: &[]awscloudwatch.IMetric{props.Loader.MetricDuration(&awscloudwatch.MetricOptions{
+						Statistic: jsii.String("Maximum"), Period: awscdk.Duration_Minutes(jsii.Number(1)),
+					})},
+					Width: jsii.Number(8), Height: jsii.Number(6),
+				}),
 			},
 			{
 				awscloudwatch.NewAlarmStatusWidget(&awscloudwatch.AlarmStatusWidgetProps{

@@ -31,7 +31,7 @@ func TestAlarms(t *testing.T) {
 				Comparison: text(p["ComparisonOperator"]), Dimensions: p["Dimensions"], Period: p["Period"].(float64),
 				Threshold: p["Threshold"].(float64), Periods: p["EvaluationPeriods"].(float64)})
 		}
-		// AND together they watch producer errors, both dead-letter queues, stream write
+		// AND together they watch producer and loader errors, the three dead-letter queues, stream write
 		// throttling, ingestion lag (the age of what Redshift reads, 15 minutes above the
 		// configured lag) and the workgroup's compute (an hour above the configured RPU-hours)
 		dims := func(name string, value any) any { return []any{map[string]any{"Name": name, "Value": value}} }
@@ -39,6 +39,9 @@ func TestAlarms(t *testing.T) {
 		a := s.env.Alarms
 		want := []alarm{
 			{"AWS/Lambda", "Errors", "Sum", atLeast, dims("FunctionName", ref(s.id(s.stack.Producer.Function))), 300, 1, 1},
+			// A failed load in two intervals (at least five minutes) in a row: the next load did not complete it.
+			{"AWS/Lambda", "Errors", "Sum", atLeast, dims("FunctionName", ref(s.id(s.stack.Loader.Function))), float64(max(300, s.env.Load.IntervalMinutes*60)), 1, 2},
+			{"AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", atLeast, dims("QueueName", getAtt(s.id(s.stack.Loader.Schedule.DeadLetterQueue), "QueueName")), 300, 1, 1},
 			{"AWS/Kinesis", "PutRecords.ThrottledRecords", "Sum", atLeast, dims("StreamName", ref(s.id(s.stack.Stream))), 300, 1, 1},
 			{"AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", atLeast, dims("QueueName", getAtt(s.id(s.stack.Producer.FailureQueue), "QueueName")), 300, 1, 1},
 			{"AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", atLeast, dims("QueueName", getAtt(s.id(s.stack.Schedule.DeadLetterQueue), "QueueName")), 300, 1, 1},

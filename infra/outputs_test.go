@@ -2,6 +2,7 @@ package main
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -27,7 +28,11 @@ func TestOutputs(t *testing.T) {
 			"AdminSecretArn":       adminSecretArn(s),
 			"AlarmTopicArn":        ref(s.id(s.stack.Operations.Topic)),
 			"StreamingRoleArn":     getAtt(s.id(w.StreamingRole), "Arn"),
-			"EventsView":           getAtt(s.id(s.stack.Ingestion.Resource), "EventsView"),
+			"EventsTable":          getAtt(s.id(s.stack.Ingestion.Resource), "EventsTable"),
+			"LoaderFunctionName":   ref(s.id(s.stack.Loader.Function)),
+			"LoadMode":             string(s.env.Load.Mode),
+			"LoadIntervalMinutes":  strconv.Itoa(s.env.Load.IntervalMinutes),
+			"AnalystRoleArn":       getAtt(s.id(s.stack.Analyst.Role), "Arn"),
 		}
 		for id, v := range want {
 			if _, ok := outputs[id]; !ok {
@@ -42,8 +47,9 @@ func TestOutputs(t *testing.T) {
 		commands := map[string][]string{
 			"InvokeProducerCommand": {"aws lambda invoke", "--function-name ${Function}", `--payload '{"count":100,"rate":0}'`},
 			"QueryEditorUrl":        {"https://${AWS::Region}.console.aws.amazon.com/sqlworkbench/"},
-			"DataApiQueryCommand":   {"aws redshift-data execute-statement", "--workgroup-name ${Workgroup}", "--database ${Database}", "--secret-arn ${Secret}", "FROM ${View} GROUP BY", "aws redshift-data get-statement-result"},
-			"DashboardUrl":          {"#dashboards:name=${Name}"},
+			"DataApiQueryCommand": {"aws sts assume-role --role-arn ${Role}", "aws redshift-data execute-statement", "--workgroup-name ${Workgroup}",
+				"--database ${Database}", "FROM ${Table} WHERE event_time >= DATEADD(hour, -1, GETDATE()) GROUP BY", "aws redshift-data get-statement-result"},
+			"DashboardUrl": {"#dashboards:name=${Name}"},
 		}
 		for id, fragments := range commands {
 			sub, ok := value(id).(map[string]any)["Fn::Sub"]
@@ -60,6 +66,10 @@ func TestOutputs(t *testing.T) {
 					t.Errorf("output %s = %q, want it to contain %q", id, text, f)
 				}
 			}
+			// AND none signs in with the admin secret: that is for the DDL runner and the loader
+			if strings.Contains(text, "secret") {
+				t.Errorf("output %s = %q names a secret", id, text)
+			}
 		}
 		// AND nothing else is published, so every output stays deliberate
 		var got []string
@@ -67,7 +77,8 @@ func TestOutputs(t *testing.T) {
 			got = append(got, id)
 		}
 		slices.Sort(got)
-		wantIDs := []string{"AdminSecretArn", "AlarmTopicArn", "DashboardUrl", "DataApiQueryCommand", "DatabaseName", "EventsView", "InvokeProducerCommand", "NamespaceName",
+		wantIDs := []string{"AdminSecretArn", "AlarmTopicArn", "AnalystRoleArn", "DashboardUrl", "DataApiQueryCommand", "DatabaseName", "EventsTable",
+			"InvokeProducerCommand", "LoadIntervalMinutes", "LoadMode", "LoaderFunctionName", "NamespaceName",
 			"ProducerFunctionName", "QueryEditorUrl", "ScheduleName", "StreamArn", "StreamName", "StreamingRoleArn", "WorkgroupEndpoint", "WorkgroupName"}
 		if diff := cmp.Diff(wantIDs, got); diff != "" {
 			t.Errorf("output ids (-want +got):\n%s", diff)
@@ -86,10 +97,10 @@ func TestCommandOutputsSubstituteTheRightResources(t *testing.T) {
 		t.Errorf("InvokeProducerCommand variables (-want +got):\n%s", diff)
 	}
 	want := map[string]any{
+		"Role":      getAtt(s.id(s.stack.Analyst.Role), "Arn"),
 		"Workgroup": getAtt(s.id(w.Workgroup), "Workgroup.WorkgroupName"),
 		"Database":  s.env.Warehouse.DatabaseName,
-		"Secret":    adminSecretArn(s),
-		"View":      getAtt(s.id(s.stack.Ingestion.Resource), "EventsView"),
+		"Table":     getAtt(s.id(s.stack.Ingestion.Resource), "EventsTable"),
 	}
 	if diff := cmp.Diff(want, vars("DataApiQueryCommand")); diff != "" {
 		t.Errorf("DataApiQueryCommand variables (-want +got):\n%s", diff)

@@ -116,9 +116,14 @@ func TestProducerPermissionsComeOnlyFromGrants(t *testing.T) {
 func TestAsyncFailuresLandInAnEncryptedQueue(t *testing.T) {
 	eachEnv(t, func(t *testing.T, s *synthesis) {
 		// GIVEN the producer's asynchronous invocation config
-		configs := s.ofType("AWS::Lambda::EventInvokeConfig")
+		configs := map[string]map[string]any{}
+		for id, r := range s.ofType("AWS::Lambda::EventInvokeConfig") {
+			if cmp.Equal(props(r)["FunctionName"], ref(s.id(s.stack.Producer.Function))) {
+				configs[id] = r
+			}
+		}
 		if len(configs) != 1 {
-			t.Fatalf("got %d EventInvokeConfig resources, want 1", len(configs))
+			t.Fatalf("got %d EventInvokeConfig resources of the producer, want 1", len(configs))
 		}
 		for _, r := range configs {
 			// THEN failures after the configured retries, and ticks older than the configured age,

@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskinesis"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -35,13 +36,19 @@ type ChatstreamStack struct {
 	// Producer is the producer function.
 	Producer *Producer
 	// Schedule invokes the producer.
-	Schedule *ProducerSchedule
+	Schedule *InvokeSchedule
 	// Network holds the workgroup's subnets and security groups.
 	Network *Network
 	// Warehouse is Redshift Serverless.
 	Warehouse *Warehouse
 	// Ingestion applies the streaming-ingestion DDL in the warehouse during the deploy.
 	Ingestion *Ingestion
+	// Loader moves the streaming view's rows into the events table on its schedule.
+	Loader *Loader
+	// UsageLimit caps the workgroup's RPU-hours per period.
+	UsageLimit customresources.AwsCustomResource
+	// Analyst is the role analysts assume to query read-only.
+	Analyst *Analyst
 	// Operations is the dashboard, the alarms and the topic they notify.
 	Operations *Operations
 }
@@ -62,8 +69,9 @@ func AddStack(app awscdk.App, moduleRoot string) (*ChatstreamStack, error) {
 }
 
 // NewChatstreamStack defines the stack chatstream-<env>: stream, scheduled producer, Redshift
-// Serverless with the streaming-ingestion DDL, dashboard, alarms with their topic, and outputs,
-// checked by the cdk-nag AwsSolutions rules.
+// Serverless with the streaming-ingestion DDL, the scheduled loader, an RPU-hour usage limit,
+// the analysts' role, dashboard, alarms with their topic, and outputs, checked by the cdk-nag
+// AwsSolutions rules.
 func NewChatstreamStack(scope constructs.Construct, props *ChatstreamStackProps) (*ChatstreamStack, error) {
 	env := props.Env
 	stackProps := &awscdk.StackProps{
@@ -92,8 +100,8 @@ func NewChatstreamStack(scope constructs.Construct, props *ChatstreamStackProps)
 		Settings: env.Producer, Stream: s.Stream, Code: code, LogRetentionDays: env.LogRetentionDays, Retain: env.Retain(),
 		Window: window,
 	})
-	s.Schedule = NewProducerSchedule(stack, "ProducerSchedule", &ScheduleProps{
-		Settings: env.Schedule, Target: s.Producer.Function, Retain: env.Retain(),
+	s.Schedule = NewInvokeSchedule(stack, "ProducerSchedule", &ScheduleProps{
+		Settings: env.Schedule, Target: s.Producer.Function, What: "producer", Input: ScheduleInput, Retain: env.Retain(),
 	})
 	s.Network = NewNetwork(stack, "Network", &NetworkProps{
 		Settings: env.Network, Stream: s.Stream, LogRetentionDays: env.LogRetentionDays, Retain: env.Retain(),
@@ -107,20 +115,35 @@ func NewChatstreamStack(scope constructs.Construct, props *ChatstreamStackProps)
 		return nil, fmt.Errorf("sqlrunner code: %w", err)
 	}
 	s.Ingestion, err = NewIngestion(stack, "Ingestion", &IngestionProps{
-		Warehouse: s.Warehouse, StreamName: env.Stream.Name, Code: runner,
+		Warehouse: s.Warehouse, StreamName: env.Stream.Name, Mode: env.Load.Mode, Code: runner,
 		LogRetentionDays: env.LogRetentionDays, Retain: env.Retain(),
 	})
 	if err != nil {
 		return nil, err
 	}
+	loader, err := (&GoBundler{Root: props.ModuleRoot, Package: LoaderPackage}).Code()
+	if err != nil {
+		return nil, fmt.Errorf("loader code: %w", err)
+	}
+	s.Loader = NewLoader(stack, "Loader", &LoaderProps{
+		Settings: env.Load, Warehouse: s.Warehouse, Code: loader,
+		LogRetentionDays: env.LogRetentionDays, Retain: env.Retain(),
+	})
+	// The first tick must find the tables the DDL creates, with AUTO REFRESH set for the mode.
+	s.Loader.Schedule.Schedule.Node().AddDependency(s.Ingestion.Resource)
+	s.UsageLimit = NewUsageLimit(stack, &UsageLimitProps{Settings: env.Warehouse.UsageLimit, Warehouse: s.Warehouse})
+	s.Analyst = NewAnalyst(stack, "Analyst", &AnalystProps{Warehouse: s.Warehouse})
 	s.Operations = NewOperations(stack, "Operations", &OperationsProps{
 		DashboardName: env.StackName(),
 		Alarms:        env.Alarms,
 		Producer:      s.Producer.Function,
+		Loader:        s.Loader.Function,
+		LoadInterval:  env.Load.Interval(),
 		Stream:        s.Stream,
 		DeadLetterQueues: map[string]awssqs.IQueue{
-			"ScheduleDeadLetter": s.Schedule.DeadLetterQueue,
-			"ProducerFailure":    s.Producer.FailureQueue,
+			"ScheduleDeadLetter":       s.Schedule.DeadLetterQueue,
+			"ProducerFailure":          s.Producer.FailureQueue,
+			"LoaderScheduleDeadLetter": s.Loader.Schedule.DeadLetterQueue,
 		},
 		WorkgroupName: env.Warehouse.WorkgroupName,
 		Retain:        env.Retain(),

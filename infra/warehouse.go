@@ -58,6 +58,12 @@ type Warehouse struct {
 	AdminSecretArn *string
 	// AdminSecretLookup is the custom resource that reads the admin secret's ARN.
 	AdminSecretLookup customresources.AwsCustomResource
+	// SdkCallRole is the role of the function that runs every AwsCustomResource of the stack:
+	// CDK defines that function once per stack (a singleton), so each such resource's policy is
+	// attached to this one role. Pass it as the Role of any later AwsCustomResource.
+	SdkCallRole awsiam.IRole
+	// SdkCallLogGroup is that function's log group.
+	SdkCallLogGroup awslogs.ILogGroup
 	// StreamingRole is the namespace's default role, which CREATE EXTERNAL SCHEMA ... FROM KINESIS
 	// IAM_ROLE default reads the stream with.
 	StreamingRole awsiam.Role
@@ -147,7 +153,7 @@ func NewWarehouse(scope constructs.Construct, id string, props *WarehouseProps) 
 		workgroup.Node().AddDependency(props.Network.KinesisEndpoint)
 	}
 
-	lookup := newAdminSecretLookup(c, namespace, s.NamespaceName, props)
+	lookup, lookupRole, lookupLogs := newAdminSecretLookup(c, namespace, s.NamespaceName, props)
 	secretArn := lookup.GetResponseField(jsii.String(adminSecretArnPath))
 	return &Warehouse{
 		Construct:         c,
@@ -156,6 +162,8 @@ func NewWarehouse(scope constructs.Construct, id string, props *WarehouseProps) 
 		AdminSecret:       awssecretsmanager.Secret_FromSecretCompleteArn(c, jsii.String("AdminSecret"), secretArn),
 		AdminSecretArn:    secretArn,
 		AdminSecretLookup: lookup,
+		SdkCallRole:       lookupRole,
+		SdkCallLogGroup:   lookupLogs,
 		StreamingRole:     role,
 		WorkgroupName:     workgroup.AttrWorkgroupWorkgroupName(),
 		DatabaseName:      jsii.String(s.DatabaseName),
@@ -173,8 +181,9 @@ const adminSecretArnPath = "namespace.adminPasswordSecretArn"
 // custom resource calls redshift-serverless:GetNamespace, with the Lambda runtime's AWS SDK for
 // JavaScript v3 (@aws-sdk/client-redshift-serverless, GetNamespaceCommand), and keeps only that
 // one field of the answer. Its function's role may call GetNamespace on this namespace and write
-// its own log group, nothing else.
-func newAdminSecretLookup(c constructs.Construct, namespace awsredshiftserverless.CfnNamespace, name string, props *WarehouseProps) customresources.AwsCustomResource {
+// its own log group; the function is the stack's one AwsCustomResource function, so later ones
+// (the usage limit) add their own policies to the same role.
+func newAdminSecretLookup(c constructs.Construct, namespace awsredshiftserverless.CfnNamespace, name string, props *WarehouseProps) (customresources.AwsCustomResource, awsiam.Role, awslogs.LogGroup) {
 	logGroup := awslogs.NewLogGroup(c, jsii.String("AdminSecretLookupLogGroup"), &awslogs.LogGroupProps{
 		Retention:     retentionDays(props.LogRetentionDays),
 		RemovalPolicy: removalPolicy(props.Retain),
@@ -182,7 +191,7 @@ func newAdminSecretLookup(c constructs.Construct, namespace awsredshiftserverles
 	// Our own role keeps the AWS managed AWSLambdaBasicExecutionRole (logs on every group) off.
 	role := awsiam.NewRole(c, jsii.String("AdminSecretLookupRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String("chatstream: reads the namespace's admin secret ARN with GetNamespace during the deploy"),
+		Description: jsii.String("chatstream: the stack's AWS SDK calls during the deploy (the admin secret's ARN, the usage limit)"),
 	})
 	logGroup.GrantWrite(role)
 	call := &customresources.AwsSdkCall{
@@ -205,7 +214,7 @@ func newAdminSecretLookup(c constructs.Construct, namespace awsredshiftserverles
 	})
 	// GetNamespace answers only once the namespace exists, with its secret.
 	lookup.Node().AddDependency(namespace)
-	return lookup
+	return lookup, role, logGroup
 }
 
 // anys converts string pointers to the []any that L1 list properties take.

@@ -170,7 +170,9 @@ func TestAdminSecretArnIsReadWithGetNamespace(t *testing.T) {
 		if deps, _ := r["DependsOn"].([]any); !slices.Contains(deps, any(s.id(w.Namespace))) {
 			t.Errorf("lookup DependsOn = %v, want the namespace", deps)
 		}
-		// AND its function's role may call GetNamespace on this namespace and write its own logs, nothing more
+		// AND its function's role may call GetNamespace on this namespace, manage usage limits (the
+		// stack's one AwsCustomResource function runs the usage limit too) and write its own logs,
+		// nothing more
 		role := s.id(w.Node().FindChild(jsii.String("AdminSecretLookupRole")))
 		if got := props(s.resources[role])["ManagedPolicyArns"]; got != nil {
 			t.Errorf("ManagedPolicyArns = %v, want none", got)
@@ -184,6 +186,7 @@ func TestAdminSecretArnIsReadWithGetNamespace(t *testing.T) {
 		want := []any{
 			statement([]string{"logs:CreateLogStream", "logs:PutLogEvents"}, getAtt(s.id(w.Node().FindChild(jsii.String("AdminSecretLookupLogGroup"))), "Arn")),
 			statement([]string{"redshift-serverless:GetNamespace"}, getAtt(s.id(w.Namespace), "Namespace.NamespaceArn")),
+			statement([]string{"redshift-serverless:CreateUsageLimit", "redshift-serverless:DeleteUsageLimit", "redshift-serverless:UpdateUsageLimit"}, "*"),
 		}
 		if diff := cmp.Diff(want, got, cmpSortBy(text)); diff != "" {
 			t.Errorf("lookup role statements (-want +got):\n%s", diff)

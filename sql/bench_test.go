@@ -12,3 +12,15 @@ func BenchmarkApply(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLoad measures rendering one load's statements, which the loader
+// does at the start of every run.
+func BenchmarkLoad(b *testing.B) {
+	p := DefaultParams("chat-events-staging")
+	p.Mode = Scheduled
+	for b.Loop() {
+		if _, err := Load(p, exampleRun); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -6,28 +6,31 @@ import (
 	"strings"
 )
 
-// Hashes fingerprints the rendered DDL, one hash per part that can be rebuilt
-// on its own. A custom resource carries them as properties so that
+// Hashes fingerprints the rendered DDL, one hash per part that can be
+// applied on its own. A custom resource carries them as properties so that
 // CloudFormation sends an Update exactly when the SQL changes, and the runner
-// can tell whether the materialized view must be rebuilt or only the views.
-// Comments and the amount of whitespace are left out, so editing a comment
-// or reflowing a statement changes neither hash.
+// can tell whether the materialized view must be rebuilt or only the tables
+// and grants applied. The mode is left out: switching it alters the view in
+// place. Comments and the amount of whitespace are left out too, so editing
+// a comment or reflowing a statement changes neither hash.
 type Hashes struct {
 	// Stream covers the schemas and the materialized view.
 	Stream string
-	// Views covers the typed views.
-	Views string
+	// Tables covers the tables and the analyst role's grants.
+	Tables string
 }
 
-// Hash returns the fingerprints of the DDL rendered with p.
+// Hash returns the fingerprints of the Redshift DDL rendered with p,
+// whatever p's engine and mode.
 func Hash(p Params) (Hashes, error) {
+	p.Engine, p.Mode = Redshift, Realtime
 	byFile, err := renderDDL(p)
 	if err != nil {
 		return Hashes{}, err
 	}
 	return Hashes{
 		Stream: digest(byFile[schemaFile], byFile[streamFile]),
-		Views:  digest(byFile[viewsFile]),
+		Tables: digest(byFile[tablesFile], byFile[accessFile]),
 	}, nil
 }
 

@@ -23,7 +23,8 @@ type token struct {
 
 // lex splits SQL the way Redshift's parser sees quoting: it is the
 // independent oracle the quoting tests compare against. Inside a string
-// literal a backslash escapes the next character, as Redshift treats it.
+// literal a backslash escapes the next character, as Redshift treats it;
+// $$ ... $$ quotes a procedure's body, as CREATE PROCEDURE writes it.
 // Whitespace is dropped.
 func lex(src string) ([]token, error) {
 	var toks []token
@@ -45,6 +46,13 @@ func lex(src string) ([]token, error) {
 				return nil, fmt.Errorf("unterminated block comment at byte %d", i)
 			}
 			toks = append(toks, token{tokComment, src[i : i+2+end+2]})
+			i += 2 + end + 2
+		case strings.HasPrefix(src[i:], "$$"):
+			end := strings.Index(src[i+2:], "$$")
+			if end < 0 {
+				return nil, fmt.Errorf("unterminated $$ at byte %d", i)
+			}
+			toks = append(toks, token{tokString, src[i : i+2+end+2]})
 			i += 2 + end + 2
 		case c == '"' || c == '\'':
 			j := i + 1
@@ -77,7 +85,7 @@ func lex(src string) ([]token, error) {
 		default:
 			j := i + 1
 			for j < len(src) && !strings.ContainsRune(" \t\r\n;'\"", rune(src[j])) &&
-				!strings.HasPrefix(src[j:], "--") && !strings.HasPrefix(src[j:], "/*") {
+				!strings.HasPrefix(src[j:], "--") && !strings.HasPrefix(src[j:], "/*") && !strings.HasPrefix(src[j:], "$$") {
 				j++
 			}
 			toks = append(toks, token{tokOther, src[i:j]})

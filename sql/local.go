@@ -1,6 +1,10 @@
 package sql
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+	"time"
+)
 
 // DefaultLocalStateSchema is the local warehouse's schema for what the
 // stand-in for streaming ingestion keeps besides the rows: its place in each
@@ -65,22 +69,29 @@ func LocalIngest(schema, stateSchema string) (LocalIngestStatements, error) {
 		}
 		return out, nil
 	}
-	setup, err := pick("create_landing_schema", "create_landing_table", "comment_landing_table",
+	setup, err := pick("create_stream_schema", "comment_stream_table",
 		"create_state_schema", "create_shard_positions", "comment_shard_positions")
 	if err != nil {
 		return LocalIngestStatements{}, err
 	}
+	// The stand-in's table itself is the local warehouse's DDL: one
+	// definition for both.
+	standIn, err := renderWith(standInFile, engineFuncs(PostgreSQL, time.Time{}), struct{ Schema string }{data.Schema})
+	if err != nil {
+		return LocalIngestStatements{}, err
+	}
+	setup = slices.Insert(setup, 1, standIn[0])
 	rest, err := pick("lock_shard_positions", "read_shard_positions", "insert_records", "save_shard_position")
 	if err != nil {
 		return LocalIngestStatements{}, err
 	}
-	if len(setup)+len(rest) != len(stmts) {
-		return LocalIngestStatements{}, fmt.Errorf("sql/local/ingest.sql has %d statements, want %d", len(stmts), len(setup)+len(rest))
+	if len(setup)-1+len(rest) != len(stmts) {
+		return LocalIngestStatements{}, fmt.Errorf("sql/local/ingest.sql has %d statements, want %d", len(stmts), len(setup)-1+len(rest))
 	}
 	return LocalIngestStatements{Setup: setup, Lock: rest[0], Positions: rest[1], Insert: rest[2], SavePosition: rest[3]}, nil
 }
 
-// All returns the statements in the order of the file.
+// All returns the statements in the order they run.
 func (s LocalIngestStatements) All() []Statement {
 	return append(append([]Statement(nil), s.Setup...), s.Lock, s.Positions, s.Insert, s.SavePosition)
 }

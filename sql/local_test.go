@@ -77,7 +77,7 @@ func TestLandingTableMatchesStreamView(t *testing.T) {
 		switch s.Name {
 		case "create_stream_view":
 			view = s.SQL
-		case "create_landing_table":
+		case "create_stream_table":
 			landing = s.SQL
 		}
 	}
@@ -105,6 +105,6 @@ func TestLandingTableMatchesStreamView(t *testing.T) {
 		t.Fatalf("create_stream_view does not select %v in this order; update the landing table with it:\n%s", columns, view)
 	}
 	if !inOrder(landing, func(i int) string { return columns[i].inTable }) {
-		t.Errorf("create_landing_table does not define the view's columns in its order:\n%s", landing)
+		t.Errorf("create_stream_table does not define the view's columns in its order:\n%s", landing)
 	}
 }

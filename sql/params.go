@@ -8,17 +8,34 @@ const (
 	// DefaultStreamSchema is the external schema that maps Kinesis into Redshift.
 	DefaultStreamSchema = "kinesis"
 	// DefaultSchema is the local schema that holds the materialized view and
-	// the typed views.
+	// the tables.
 	DefaultSchema = "chatstream"
 )
 
 // Fixed object names inside Schema, as the templates spell them.
 const (
-	// StreamView is the streaming materialized view.
+	// StreamView is the streaming materialized view, the landing buffer
+	// Redshift refreshes from the stream (in PostgreSQL, a table the local
+	// ingest fills).
 	StreamView = "chat_events_stream"
-	// EventsView is the typed, deduplicated view that queries read.
-	EventsView = "chat_events"
+	// LandingTable is where a load moves the materialized view's rows before
+	// it types them.
+	LandingTable = "chat_events_landing"
+	// EventsTable is the typed, deduplicated table that queries read: the
+	// system of record.
+	EventsTable = "chat_events"
+	// RejectedTable keeps the records a load could not type, with the reason.
+	RejectedTable = "chat_events_rejected"
+	// LoadRunsTable records each load: what it moved, inserted, skipped as a
+	// duplicate and rejected.
+	LoadRunsTable = "load_runs"
 )
+
+// AnalystRole is the database role that may only read the schema. Analysts
+// who sign in through IAM get it from the principal tag RedshiftDbRoles
+// ("Defining database roles to grant to federated users in Amazon Redshift
+// Serverless").
+const AnalystRole = "chatstream_analyst"
 
 // Params names what the DDL creates. The role Redshift reads the stream with
 // is not among them: the external schema names IAM_ROLE default, the
@@ -28,18 +45,34 @@ type Params struct {
 	StreamName string
 	// StreamSchema is the external schema created FROM KINESIS.
 	StreamSchema string
-	// Schema holds the materialized view and the typed views.
+	// Schema holds the materialized view and the tables.
 	Schema string
+	// Mode says who refreshes the materialized view: Redshift on its own
+	// (realtime, also when empty) or the loader (scheduled).
+	Mode Mode
+	// Engine is what the SQL is rendered for. PostgreSQL has no stream:
+	// StreamName and StreamSchema are neither rendered nor checked for it.
+	Engine Engine
 }
 
-// DefaultParams returns the parameters for streamName with the default schema
-// names. It validates nothing; Validate and every renderer do.
+// DefaultParams returns the Redshift parameters for streamName with the
+// default schema names, in realtime mode. It validates nothing; Validate and
+// every renderer do.
 func DefaultParams(streamName string) Params {
 	return Params{
 		StreamName:   streamName,
 		StreamSchema: DefaultStreamSchema,
 		Schema:       DefaultSchema,
+		Mode:         Realtime,
+		Engine:       Redshift,
 	}
+}
+
+// LocalParams returns the parameters of the local PostgreSQL warehouse:
+// the default schema, loaded the way scheduled mode loads (the local
+// ingest stands in for the refresh).
+func LocalParams() Params {
+	return Params{Schema: DefaultSchema, Mode: Scheduled, Engine: PostgreSQL}
 }
 
 // quotedNames holds the already quoted and escaped values the templates insert;
@@ -48,22 +81,34 @@ type quotedNames struct {
 	Stream       string
 	StreamSchema string
 	Schema       string
+	// AutoRefresh is the materialized view's AUTO REFRESH setting, YES or NO.
+	AutoRefresh string
 }
 
 func (p Params) quote() (quotedNames, error) {
 	var n quotedNames
 	var err error
+	if err := p.Engine.valid(); err != nil {
+		return quotedNames{}, err
+	}
+	if err := p.Mode.orRealtime().Validate(); err != nil {
+		return quotedNames{}, err
+	}
+	n.AutoRefresh = p.Mode.orRealtime().autoRefresh()
+	if n.Schema, err = QuoteIdentifier(p.Schema); err != nil {
+		return quotedNames{}, fmt.Errorf("schema: %w", err)
+	}
+	if p.Engine != Redshift {
+		return n, nil
+	}
 	if n.Stream, err = QuoteStreamName(p.StreamName); err != nil {
 		return quotedNames{}, err
 	}
 	if n.StreamSchema, err = QuoteIdentifier(p.StreamSchema); err != nil {
 		return quotedNames{}, fmt.Errorf("stream schema: %w", err)
 	}
-	if n.Schema, err = QuoteIdentifier(p.Schema); err != nil {
-		return quotedNames{}, fmt.Errorf("schema: %w", err)
-	}
 	if foldASCII(p.StreamSchema) == foldASCII(p.Schema) {
-		return quotedNames{}, fmt.Errorf("stream schema and schema are both %q: the external schema cannot hold views", foldASCII(p.Schema))
+		return quotedNames{}, fmt.Errorf("stream schema and schema are both %q: the external schema cannot hold tables", foldASCII(p.Schema))
 	}
 	return n, nil
 }

@@ -50,7 +50,8 @@ func FuzzPlansKeepTheirShape(f *testing.F) {
 	plans := []struct {
 		name string
 		plan func(Params) ([]Statement, error)
-	}{{"Apply", Apply}, {"ApplyViews", ApplyViews}, {"Drop", Drop}, {"Teardown", Teardown}}
+	}{{"Apply", Apply}, {"ApplyFromViews", ApplyFromViews}, {"ApplyTables", ApplyTables}, {"SetAutoRefresh", SetAutoRefresh},
+		{"Drop", Drop}, {"DropFromViews", DropFromViews}, {"Teardown", Teardown}, {"TeardownFromViews", TeardownFromViews}}
 	base := Params{StreamName: "chat-events-staging", StreamSchema: "kinesis", Schema: "chatstream"}
 
 	f.Fuzz(func(t *testing.T, stream, streamSchema, schema string) {

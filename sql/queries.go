@@ -6,7 +6,20 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 )
+
+// QueryOptions say how to render an analytics query.
+type QueryOptions struct {
+	// Engine is the engine the query runs on.
+	Engine Engine
+	// Schema holds the events table.
+	Schema string
+	// AsOf, when set, is the time the query's windows end at instead of the
+	// current time, so that a test's result does not depend on when it
+	// runs.
+	AsOf time.Time
+}
 
 // Queries returns the names of the analytics queries in sql/queries, sorted.
 func Queries() ([]string, error) {
@@ -24,8 +37,8 @@ func Queries() ([]string, error) {
 	return names, nil
 }
 
-// Query renders the analytics query called name against the views in schema.
-func Query(name, schema string) (Statement, error) {
+// Query renders the analytics query called name.
+func Query(name string, o QueryOptions) (Statement, error) {
 	available, err := Queries()
 	if err != nil {
 		return Statement{}, err
@@ -33,13 +46,16 @@ func Query(name, schema string) (Statement, error) {
 	if !slices.Contains(available, name) {
 		return Statement{}, fmt.Errorf("no query named %q; have %s", name, strings.Join(available, ", "))
 	}
-	quoted, err := QuoteIdentifier(schema)
+	if err := o.Engine.valid(); err != nil {
+		return Statement{}, err
+	}
+	quoted, err := QuoteIdentifier(o.Schema)
 	if err != nil {
 		return Statement{}, fmt.Errorf("schema: %w", err)
 	}
 	// Queries see only the schema: a template naming anything else fails.
 	data := struct{ Schema string }{Schema: quoted}
-	stmts, err := render(path.Join("queries", name+".sql"), data)
+	stmts, err := renderWith(path.Join("queries", name+".sql"), engineFuncs(o.Engine, o.AsOf), data)
 	if err != nil {
 		return Statement{}, err
 	}

@@ -3,6 +3,7 @@ package sql
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chatstream/chatstream/internal/golden"
 	"github.com/google/go-cmp/cmp"
@@ -17,19 +18,41 @@ func TestQueries(t *testing.T) {
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Fatalf("Queries() (-want +got):\n%s", diff)
 	}
-	var all []Statement
-	for _, name := range names {
-		q, err := Query(name, DefaultSchema)
-		if err != nil {
-			t.Fatalf("Query(%s) = %v", name, err)
+	for _, engine := range []Engine{Redshift, PostgreSQL} {
+		var all []Statement
+		for _, name := range names {
+			q, err := Query(name, QueryOptions{Engine: engine, Schema: DefaultSchema})
+			if err != nil {
+				t.Fatalf("Query(%s, %s) = %v", name, engine, err)
+			}
+			assertOneStatement(t, q)
+			if !strings.Contains(q.SQL, `FROM "chatstream".chat_events`+"\n") {
+				t.Errorf("Query(%s) does not read the table:\n%s", name, q.SQL)
+			}
+			// Each query reads a range of the sort key, and says which.
+			if !strings.Contains(q.SQL, "-- Reads event_time from ") || !strings.Contains(uncommented(q.SQL), "event_time >= ") {
+				t.Errorf("Query(%s) does not bound event_time, or does not say so:\n%s", name, q.SQL)
+			}
+			all = append(all, q)
 		}
-		assertOneStatement(t, q)
-		if !strings.Contains(q.SQL, `FROM "chatstream".chat_events`) {
-			t.Errorf("Query(%s) does not read the typed view:\n%s", name, q.SQL)
-		}
-		all = append(all, q)
+		golden.Check(t, "testdata/queries_"+strings.ToLower(engine.String())+".golden.sql", Format(all))
 	}
-	golden.Check(t, "testdata/queries.golden.sql", Format(all))
+}
+
+func TestQueryAsOf(t *testing.T) {
+	at := time.Date(2026, 11, 27, 10, 15, 0, 0, time.UTC)
+	for engine, want := range map[Engine]string{
+		Redshift:   "DATEADD(hour, -1, CAST('2026-11-27 10:15:00.000000' AS TIMESTAMP))",
+		PostgreSQL: "(CAST('2026-11-27 10:15:00.000000' AS TIMESTAMP) + INTERVAL '-1 hour')",
+	} {
+		q, err := Query("busiest_chats", QueryOptions{Engine: engine, Schema: DefaultSchema, AsOf: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(q.SQL, "event_time >= "+want) {
+			t.Errorf("%s busiest_chats as of %s does not read from %s:\n%s", engine, at, want, q.SQL)
+		}
+	}
 }
 
 func TestQueryRefuses(t *testing.T) {
@@ -42,7 +65,7 @@ func TestQueryRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := Query(tt.query, tt.schema); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			if _, err := Query(tt.query, QueryOptions{Schema: tt.schema}); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("Query(%q, %q) = %v; want an error containing %q", tt.query, tt.schema, err, tt.wantErr)
 			}
 		})
@@ -50,7 +73,7 @@ func TestQueryRefuses(t *testing.T) {
 }
 
 func TestQueryQuotesSchema(t *testing.T) {
-	q, err := Query("busiest_chats", `x"; DROP TABLE t; --`)
+	q, err := Query("busiest_chats", QueryOptions{Schema: `x"; DROP TABLE t; --`})
 	if err != nil {
 		t.Fatal(err)
 	}

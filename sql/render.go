@@ -9,7 +9,7 @@ import (
 	"text/template"
 )
 
-//go:embed ddl/*.sql queries/*.sql smoke/*.sql local/*.sql
+//go:embed ddl/*.sql load/*.sql queries/*.sql smoke/*.sql local/*.sql
 var files embed.FS
 
 // Statement is one SQL statement and the name the runner reports it by.
@@ -27,14 +27,19 @@ const maxStatementBytes = 100 * 1024
 // forge one: names and literals with line breaks are refused.
 var markerPattern = regexp.MustCompile(`^-- name: ([a-z][a-z0-9_]*)\s*$`)
 
-// render executes one template file with already quoted values and splits the
-// result into its named statements.
+// render executes one template file that needs no engine's functions, with
+// already quoted values, and splits the result into its named statements.
 func render(file string, data any) ([]Statement, error) {
+	return renderWith(file, nil, data)
+}
+
+// renderWith is render with an engine's template functions.
+func renderWith(file string, funcs template.FuncMap, data any) ([]Statement, error) {
 	src, err := files.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("read template %s: %w", file, err)
 	}
-	tmpl, err := template.New(file).Option("missingkey=error").Parse(string(src))
+	tmpl, err := template.New(file).Option("missingkey=error").Funcs(funcs).Parse(string(src))
 	if err != nil {
 		return nil, fmt.Errorf("parse template %s: %w", file, err)
 	}
@@ -107,4 +112,10 @@ func Format(stmts []Statement) string {
 		fmt.Fprintf(&b, "-- name: %s\n%s;\n", s.Name, s.SQL)
 	}
 	return b.String()
+}
+
+// ParseScript reads a script Format wrote, or one written the same way,
+// back into its statements.
+func ParseScript(script string) ([]Statement, error) {
+	return split(script)
 }

@@ -1,6 +1,8 @@
 package sql
 
 import (
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,34 +16,79 @@ func stagingParams(t *testing.T) Params {
 }
 
 func TestPlansGolden(t *testing.T) {
-	p := stagingParams(t)
+	staging := stagingParams(t)
+	scheduled := staging
+	scheduled.Mode = Scheduled
+	local := LocalParams()
+	rsCreate := []string{"create_schema", "create_landing_table", "create_events_table", "create_rejected_table", "create_load_runs_table"}
+	grants := []string{"define_create_analyst_role", "create_analyst_role", "drop_create_analyst_role",
+		"grant_schema_usage", "grant_select_on_tables", "grant_select_on_future_tables"}
+	rebuild := []string{"drop_stream_view", "drop_stream_schema", "create_stream_schema", "create_stream_view"}
+	drops := []string{"drop_landing_table", "drop_events_table", "drop_rejected_table", "drop_load_runs_table"}
 	tests := []struct {
 		name      string
+		params    Params
 		plan      func(Params) ([]Statement, error)
 		wantNames []string
 	}{
 		{
-			name: "apply", plan: Apply,
-			wantNames: []string{"create_schema", "drop_events_view", "drop_stream_view", "drop_stream_schema", "create_stream_schema", "create_stream_view", "create_events_view"},
+			name: "staging_apply", params: staging, plan: Apply,
+			wantNames: join(rsCreate, rebuild, grants),
 		},
 		{
-			name: "apply_views", plan: ApplyViews,
-			wantNames: []string{"create_schema", "drop_events_view", "create_events_view"},
+			name: "staging_scheduled_apply", params: scheduled, plan: Apply,
+			wantNames: join(rsCreate, rebuild, grants),
 		},
 		{
-			name: "drop", plan: Drop,
-			wantNames: []string{"create_schema", "drop_events_view", "drop_stream_view", "drop_stream_schema"},
+			name: "staging_apply_from_views", params: staging, plan: ApplyFromViews,
+			wantNames: join([]string{"create_schema", "drop_legacy_events_view"}, rsCreate[1:],
+				[]string{"save_legacy_stream_rows"}, rebuild, grants),
 		},
 		{
-			name: "teardown", plan: Teardown,
-			wantNames: []string{"create_schema", "drop_events_view", "drop_stream_view", "drop_stream_schema", "drop_schema"},
+			name: "staging_apply_tables", params: staging, plan: ApplyTables,
+			wantNames: join(rsCreate, grants),
+		},
+		{
+			name: "staging_realtime_set_auto_refresh", params: staging, plan: SetAutoRefresh,
+			wantNames: []string{"set_auto_refresh"},
+		},
+		{
+			name: "staging_scheduled_set_auto_refresh", params: scheduled, plan: SetAutoRefresh,
+			wantNames: []string{"set_auto_refresh"},
+		},
+		{
+			name: "staging_drop", params: staging, plan: Drop,
+			wantNames: []string{"create_schema", "drop_stream_view", "drop_stream_schema"},
+		},
+		{
+			name: "staging_drop_from_views", params: staging, plan: DropFromViews,
+			wantNames: []string{"create_schema", "drop_legacy_events_view", "drop_stream_view", "drop_stream_schema"},
+		},
+		{
+			name: "staging_teardown", params: staging, plan: Teardown,
+			wantNames: join([]string{"create_schema", "drop_stream_view", "drop_stream_schema"}, drops,
+				[]string{"define_create_analyst_role", "drop_create_analyst_role", "drop_schema"}),
+		},
+		{
+			name: "staging_teardown_from_views", params: staging, plan: TeardownFromViews,
+			wantNames: join([]string{"create_schema", "drop_legacy_events_view", "drop_stream_view", "drop_stream_schema"}, drops,
+				[]string{"define_create_analyst_role", "drop_create_analyst_role", "drop_schema"}),
+		},
+		{
+			name: "postgres_apply", params: local, plan: Apply,
+			wantNames: join([]string{"create_schema", "create_stream_table"}, rsCreate[1:], grants),
+		},
+		{
+			name: "postgres_teardown", params: local, plan: Teardown,
+			wantNames: join([]string{"create_schema", "drop_stream_table"}, drops,
+				[]string{"define_create_analyst_role", "drop_create_analyst_role", "drop_schema"}),
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stmts, err := tt.plan(p)
+			stmts, err := tt.plan(tt.params)
 			if err != nil {
-				t.Fatalf("%s(staging) = %v", tt.name, err)
+				t.Fatalf("%s = %v", tt.name, err)
 			}
 			var names []string
 			for _, s := range stmts {
@@ -51,8 +98,19 @@ func TestPlansGolden(t *testing.T) {
 			if diff := cmp.Diff(tt.wantNames, names); diff != "" {
 				t.Errorf("%s statement names (-want +got):\n%s", tt.name, diff)
 			}
-			golden.Check(t, "testdata/staging_"+tt.name+".golden.sql", Format(stmts))
+			golden.Check(t, "testdata/"+tt.name+".golden.sql", Format(stmts))
 		})
+	}
+}
+
+func TestRedshiftOnlyPlansRefusePostgreSQL(t *testing.T) {
+	for name, plan := range map[string]func(Params) ([]Statement, error){
+		"ApplyFromViews": ApplyFromViews, "SetAutoRefresh": SetAutoRefresh, "Drop": Drop,
+		"DropFromViews": DropFromViews, "TeardownFromViews": TeardownFromViews,
+	} {
+		if got, err := plan(LocalParams()); err == nil || !strings.Contains(err.Error(), "PostgreSQL") {
+			t.Errorf("%s(local) = %d statements, %v; want an error naming PostgreSQL", name, len(got), err)
+		}
 	}
 }
 
@@ -72,26 +130,42 @@ func assertOneStatement(t *testing.T, s Statement) {
 }
 
 func TestStreamViewReadsDocumentedColumns(t *testing.T) {
-	stmts, err := Apply(stagingParams(t))
+	for mode, auto := range map[Mode]string{Realtime: "AUTO REFRESH YES", Scheduled: "AUTO REFRESH NO", "": "AUTO REFRESH YES"} {
+		p := stagingParams(t)
+		p.Mode = mode
+		stmts, err := statements(p, "create_stream_view")
+		if err != nil {
+			t.Fatal(err)
+		}
+		mv := stmts[0].SQL
+		for _, want := range []string{
+			auto, "BACKUP NO", "DISTKEY (sequence_number)", "SORTKEY (approximate_arrival_timestamp)",
+			"approximate_arrival_timestamp", "partition_key", "shard_id", "sequence_number", "refresh_time",
+			"CASE WHEN CAN_JSON_PARSE(kinesis_data) THEN JSON_PARSE(kinesis_data) END AS payload",
+			`FROM "kinesis"."chat-events-staging"`,
+		} {
+			if !strings.Contains(mv, want) {
+				t.Errorf("mode %q: create_stream_view lacks %q:\n%s", mode, want, mv)
+			}
+		}
+		if strings.Contains(uncommented(mv), "WHERE") {
+			t.Errorf("create_stream_view filters records, which would drop malformed ones unseen:\n%s", mv)
+		}
+	}
+}
+
+// TestAppendKeysMatch checks what ALTER TABLE APPEND needs of the
+// materialized view and the landing table besides their columns: the same
+// distribution key and the same sort key, both named, not AUTO.
+func TestAppendKeysMatch(t *testing.T) {
+	stmts, err := statements(stagingParams(t), "create_stream_view", "create_landing_table")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mv string
-	for _, s := range stmts {
-		if s.Name == "create_stream_view" {
-			mv = s.SQL
-		}
-	}
-	for _, want := range []string{
-		"AUTO REFRESH YES",
-		"approximate_arrival_timestamp", "partition_key", "shard_id", "sequence_number", "refresh_time",
-		"JSON_PARSE(kinesis_data) AS payload",
-		"WHERE CAN_JSON_PARSE(kinesis_data)",
-		`FROM "kinesis"."chat-events-staging"`,
-	} {
-		if !strings.Contains(mv, want) {
-			t.Errorf("create_stream_view lacks %q:\n%s", want, mv)
-		}
+	keys := regexp.MustCompile(`(?m)^(DISTKEY|SORTKEY|DISTSTYLE) .*$`)
+	view, landing := keys.FindAllString(stmts[0].SQL, -1), keys.FindAllString(stmts[1].SQL, -1)
+	if len(view) != 2 || !slices.Equal(view, landing) {
+		t.Errorf("materialized view keys %q, landing table keys %q; want the same two", view, landing)
 	}
 }
 
@@ -176,7 +250,7 @@ func TestParamsRefused(t *testing.T) {
 
 func TestDefaultParams(t *testing.T) {
 	got := DefaultParams("chat-events-production")
-	want := Params{StreamName: "chat-events-production", StreamSchema: "kinesis", Schema: "chatstream"}
+	want := Params{StreamName: "chat-events-production", StreamSchema: "kinesis", Schema: "chatstream", Mode: Realtime, Engine: Redshift}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("DefaultParams(chat-events-production) (-want +got):\n%s", diff)
 	}
@@ -222,7 +296,7 @@ func TestHash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{h.Stream, h.Views} {
+	for _, s := range []string{h.Stream, h.Tables} {
 		if len(s) != 64 {
 			t.Fatalf("Hash = %+v; want two 64-digit hex SHA-256 sums", h)
 		}
@@ -231,13 +305,15 @@ func TestHash(t *testing.T) {
 		name        string
 		edit        func(*Params)
 		wantStream  bool // whether Stream changes
-		wantViews   bool // whether Views changes
+		wantTables  bool // whether Tables changes
 		wantErrText string
 	}{
 		{name: "same params", edit: func(*Params) {}},
+		{name: "mode is left out: switching it alters the view in place", edit: func(p *Params) { p.Mode = Scheduled }},
+		{name: "engine is left out: the hash is of what Redshift runs", edit: func(p *Params) { p.Engine = PostgreSQL }},
 		{name: "stream name", edit: func(p *Params) { p.StreamName = "chat-events-production" }, wantStream: true},
 		{name: "stream schema", edit: func(p *Params) { p.StreamSchema = "kds" }, wantStream: true},
-		{name: "schema", edit: func(p *Params) { p.Schema = "analytics" }, wantStream: true, wantViews: true},
+		{name: "schema", edit: func(p *Params) { p.Schema = "analytics" }, wantStream: true, wantTables: true},
 		{name: "invalid stream name", edit: func(p *Params) { p.StreamName = "${Token[TOKEN.9]}" }, wantErrText: "stream name"},
 	}
 	for _, tt := range tests {
@@ -257,8 +333,8 @@ func TestHash(t *testing.T) {
 			if changed := got.Stream != h.Stream; changed != tt.wantStream {
 				t.Errorf("Stream hash changed = %v, want %v", changed, tt.wantStream)
 			}
-			if changed := got.Views != h.Views; changed != tt.wantViews {
-				t.Errorf("Views hash changed = %v, want %v", changed, tt.wantViews)
+			if changed := got.Tables != h.Tables; changed != tt.wantTables {
+				t.Errorf("Views hash changed = %v, want %v", changed, tt.wantTables)
 			}
 		})
 	}

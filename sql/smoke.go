@@ -5,11 +5,13 @@ import "fmt"
 // SmokeStatements are the statements `make smoke` runs, from sql/smoke. Values
 // are bound as Data API parameters, named after a colon in the SQL.
 type SmokeStatements struct {
-	// Progress counts a run's events in the typed view and its records in
-	// the materialized view. Parameter: run_id.
+	// Progress counts a run's events in the table, and its records waiting
+	// for a load or rejected by one. Parameters: run_id, and since, a
+	// timestamp no later than the run's first event.
 	Progress Statement
-	// Latency gives the percentiles of a run's end-to-end latency, in
-	// milliseconds. Parameter: run_id.
+	// Latency gives the percentiles of a run's latency from each event to
+	// the load that made it queryable, in milliseconds. Parameters: run_id,
+	// since.
 	Latency Statement
 	// ScanErrors lists the last hour's ingestion errors by reason.
 	// Parameter: stream, the Kinesis stream name.
@@ -20,11 +22,13 @@ type SmokeStatements struct {
 	// LastRefresh is the materialized view's latest refresh. Parameter:
 	// schema.
 	LastRefresh Statement
-	// NewestRow is when the materialized view last received a row.
+	// NewestRow is when Redshift last ingested a row.
 	NewestRow Statement
+	// LastLoad is the latest load's row in load_runs; none before the first.
+	LastLoad Statement
 }
 
-// Smoke renders the smoke-test statements against the views in schema.
+// Smoke renders the smoke-test statements against the tables in schema.
 func Smoke(schema string) (SmokeStatements, error) {
 	quoted, err := QuoteIdentifier(schema)
 	if err != nil {
@@ -50,6 +54,7 @@ func Smoke(schema string) (SmokeStatements, error) {
 		"smoke_view_state":   &s.ViewState,
 		"smoke_last_refresh": &s.LastRefresh,
 		"smoke_newest_row":   &s.NewestRow,
+		"smoke_last_load":    &s.LastLoad,
 	} {
 		stmt, ok := byName[name]
 		if !ok {
@@ -63,5 +68,5 @@ func Smoke(schema string) (SmokeStatements, error) {
 // All returns the statements in a fixed order: the run's, then the
 // diagnosis's.
 func (s SmokeStatements) All() []Statement {
-	return []Statement{s.Progress, s.Latency, s.ScanErrors, s.ViewState, s.LastRefresh, s.NewestRow}
+	return []Statement{s.Progress, s.Latency, s.ScanErrors, s.ViewState, s.LastRefresh, s.NewestRow, s.LastLoad}
 }

@@ -11,20 +11,30 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	settings "github.com/chatstream/chatstream/infra/config"
 	"github.com/chatstream/chatstream/internal/dataapi"
+	"github.com/chatstream/chatstream/internal/loadcall"
 	"github.com/chatstream/chatstream/internal/stack"
 	chatsql "github.com/chatstream/chatstream/sql"
 )
 
 const usage = `usage:
-  query ddl  -env ENV [-from-stack] [-teardown] [-settings cdk.json]
-        print the streaming-ingestion DDL for review
+  query ddl  -env ENV [-from-stack] [-mode realtime|scheduled] [-teardown] [-settings cdk.json]
+  query ddl  -engine postgres [-teardown]
+        print every statement the deploy and the loader run, for review
+        (the mode is the environment's, from the settings or the stack)
   query run  -env ENV -q NAME [-schema S] [-timeout D]
-        run sql/queries/NAME.sql on the deployed workgroup and print a table
+        run sql/queries/NAME.sql on the deployed workgroup as an analyst
+        (the stack's AnalystRoleArn, assumed with your credentials) and print a table
+  query load -env ENV
+        run one load now, the one the schedule runs, and print what it moved
   query list
         list the queries
 
@@ -39,8 +49,15 @@ type stackAPI interface {
 // clients are the AWS APIs the command needs, built only when it needs them.
 type clients struct {
 	stacks stackAPI
-	data   dataapi.API
+	// analystData returns a Data API client signed in as the role roleARN,
+	// assumed with the caller's credentials.
+	analystData func(ctx context.Context, roleARN string) (dataapi.API, error)
+	lambda      loadcall.Invoker
 }
+
+// analystSession names the analyst role's sessions in CloudTrail and in the
+// statements' owner.
+const analystSession = "chatstream-query"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -57,7 +74,15 @@ func awsClients(ctx context.Context) (clients, error) {
 	if err != nil {
 		return clients{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	return clients{stacks: cloudformation.NewFromConfig(cfg), data: redshiftdata.NewFromConfig(cfg)}, nil
+	assumeAs := func(_ context.Context, roleARN string) (dataapi.API, error) {
+		provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), roleARN, func(o *stscreds.AssumeRoleOptions) {
+			o.RoleSessionName = analystSession
+		})
+		analyst := cfg.Copy()
+		analyst.Credentials = aws.NewCredentialsCache(provider)
+		return redshiftdata.NewFromConfig(analyst), nil
+	}
+	return clients{stacks: cloudformation.NewFromConfig(cfg), analystData: assumeAs, lambda: lambda.NewFromConfig(cfg)}, nil
 }
 
 // errUsage asks for the usage text.
@@ -86,18 +111,38 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 		fromStack := fs.Bool("from-stack", false, "take the stream name from the deployed stack's outputs")
 		teardown := fs.Bool("teardown", false, "print what deleting the resource runs instead")
 		settingsFile := fs.String("settings", "cdk.json", "the CDK app's settings, for the environment's stream name")
+		mode := fs.String("mode", "", "how the environment loads: realtime or scheduled (default: the environment's)")
+		engine := fs.String("engine", "redshift", "render for redshift, or for postgres, the local warehouse")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
+		}
+		e, err := chatsql.ParseEngine(*engine)
+		if err != nil {
+			return err
+		}
+		if e == chatsql.PostgreSQL {
+			return printSQL(stdout, chatsql.LocalParams(), "local warehouse", "", *teardown)
 		}
 		p, note, err := ddlParams(ctx, *env, *settingsFile, *fromStack, newClients)
 		if err != nil {
 			return err
 		}
-		return printDDL(stdout, p, note, *teardown)
+		if *mode != "" {
+			if p.Mode, err = chatsql.ParseMode(*mode); err != nil {
+				return err
+			}
+		}
+		return printSQL(stdout, p, *env, note, *teardown)
+
+	case "load":
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		return runLoad(ctx, stdout, *env, newClients)
 
 	case "run":
 		name := fs.String("q", "", "query name (query list shows them)")
-		schema := fs.String("schema", chatsql.DefaultSchema, "schema that holds the typed views")
+		schema := fs.String("schema", chatsql.DefaultSchema, "schema that holds the events table")
 		timeout := fs.Duration("timeout", 2*time.Minute, "give up on the query after this long")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
@@ -109,7 +154,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 		if err != nil {
 			return err
 		}
-		stmt, err := chatsql.Query(*name, *schema)
+		stmt, err := chatsql.Query(*name, chatsql.QueryOptions{Engine: chatsql.Redshift, Schema: *schema})
 		if err != nil {
 			return err
 		}
@@ -117,13 +162,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 		if err != nil {
 			return err
 		}
-		out, err := stack.Outputs(ctx, c.stacks, stackName, stack.WorkgroupName, stack.DatabaseName, stack.AdminSecretArn)
+		out, err := stack.Outputs(ctx, c.stacks, stackName, stack.WorkgroupName, stack.DatabaseName, stack.AnalystRoleArn)
 		if err != nil {
 			return fmt.Errorf("%w\nnext: deploy the stack (make deploy ENV=%s), or point AWS_PROFILE and AWS_REGION at the account and Region that have it", err, *env)
 		}
+		// As an analyst: the role's tag makes Redshift grant the database
+		// role chatstream_analyst, which may only read; no secret.
+		data, err := c.analystData(ctx, out[stack.AnalystRoleArn])
+		if err != nil {
+			return err
+		}
 		runner := &dataapi.Runner{
-			API:      c.data,
-			Target:   dataapi.Target{Workgroup: out[stack.WorkgroupName], Database: out[stack.DatabaseName], SecretARN: out[stack.AdminSecretArn]},
+			API:      data,
+			Target:   dataapi.Target{Workgroup: out[stack.WorkgroupName], Database: out[stack.DatabaseName]},
 			Label:    "chatstream-query:",
 			Wait:     wait,
 			Truncate: true,
@@ -135,7 +186,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 			return fmt.Errorf("%w; raise -timeout or check the workgroup", err)
 		}
 		if err != nil {
-			return err
+			return withAnalystAdvice(err, out[stack.AnalystRoleArn])
 		}
 		return writeTable(stdout, tableOf(res))
 	}
@@ -143,8 +194,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 	return fmt.Errorf("unknown command %q: %w", args[0], errUsage)
 }
 
-// ddlParams picks the stream name: from the stack, or from the
-// environment's settings. The DDL names no role (IAM_ROLE default).
+// withAnalystAdvice adds to err what to check when signing in as the
+// analyst role is what failed: assuming it, or GetCredentials.
+func withAnalystAdvice(err error, roleARN string) error {
+	if !strings.Contains(err.Error(), "AccessDenied") && !strings.Contains(err.Error(), "not authorized") {
+		return err
+	}
+	return fmt.Errorf("%w\nnext: queries run as the analyst role %s; your credentials must be allowed sts:AssumeRole on it", err, roleARN)
+}
+
+// ddlParams picks the stream name and the mode: from the stack, or from
+// the environment's settings. The DDL names no role (IAM_ROLE default).
 func ddlParams(ctx context.Context, env, settingsFile string, fromStack bool, newClients func(context.Context) (clients, error)) (chatsql.Params, string, error) {
 	if env == "" {
 		return chatsql.Params{}, "", fmt.Errorf("-env is required")
@@ -154,40 +214,28 @@ func ddlParams(ctx context.Context, env, settingsFile string, fromStack bool, ne
 		return chatsql.Params{}, "", err
 	}
 	var streamName, note string
+	var mode chatsql.Mode
 	if fromStack {
 		c, err := newClients(ctx)
 		if err != nil {
 			return chatsql.Params{}, "", err
 		}
-		out, err := stack.Outputs(ctx, c.stacks, name, stack.StreamName)
+		out, err := stack.Outputs(ctx, c.stacks, name, stack.StreamName, stack.LoadMode)
 		if err != nil {
 			return chatsql.Params{}, "", err
 		}
-		streamName, note = out[stack.StreamName], "stream from stack "+name
+		if mode, err = chatsql.ParseMode(out[stack.LoadMode]); err != nil {
+			return chatsql.Params{}, "", fmt.Errorf("stack output %s: %w", stack.LoadMode, err)
+		}
+		streamName, note = out[stack.StreamName], "stream and mode from stack "+name
 	} else {
 		cfg, err := settings.LoadFile(settingsFile, env)
 		if err != nil {
 			return chatsql.Params{}, "", err
 		}
-		streamName = cfg.Stream.Name
+		streamName, mode = cfg.Stream.Name, cfg.Load.Mode
 	}
 	p := chatsql.DefaultParams(streamName)
+	p.Mode = mode
 	return p, note, p.Validate()
-}
-
-func printDDL(w io.Writer, p chatsql.Params, note string, teardown bool) error {
-	what, plan := "apply", chatsql.Apply
-	if teardown {
-		what, plan = "teardown", chatsql.Teardown
-	}
-	stmts, err := plan(p)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "-- chatstream streaming-ingestion DDL (%s), stream %s\n", what, p.StreamName)
-	if note != "" {
-		fmt.Fprintf(w, "-- %s\n", note)
-	}
-	_, err = fmt.Fprintf(w, "\n%s", chatsql.Format(stmts))
-	return err
 }

@@ -11,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata/types"
+	"github.com/chatstream/chatstream/internal/dataapi"
 	"github.com/chatstream/chatstream/internal/dataapi/dataapitest"
 	"github.com/chatstream/chatstream/internal/golden"
 	"github.com/chatstream/chatstream/internal/stack/stacktest"
@@ -20,20 +23,33 @@ import (
 )
 
 var stagingStack = stacktest.Stacks{"chatstream-staging": {
-	"WorkgroupName":    "chatstream-staging",
-	"DatabaseName":     "dev",
-	"AdminSecretArn":   "arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin-AbCdEf",
-	"StreamName":       "chat-events-staging",
-	"StreamingRoleArn": "arn:aws:iam::123456789012:role/chatstream-staging-streaming-1A2B3C",
+	"WorkgroupName":      "chatstream-staging",
+	"DatabaseName":       "dev",
+	"AdminSecretArn":     "arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin-AbCdEf",
+	"StreamName":         "chat-events-staging",
+	"StreamingRoleArn":   "arn:aws:iam::123456789012:role/chatstream-staging-streaming-1A2B3C",
+	"AnalystRoleArn":     "arn:aws:iam::123456789012:role/chatstream-staging-AnalystRole-1A2B3C",
+	"LoadMode":           "realtime",
+	"LoaderFunctionName": "chatstream-staging-LoaderFunction-AbC123",
 }}
 
 // noSleep never waits; it fails once ctx is done, as waiting on a timer
 // would.
 func noSleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 
+// fakes returns clients on stagingStack whose Data API is data, for
+// whichever role the command assumes.
 func fakes(data *dataapitest.Statement) func(context.Context) (clients, error) {
+	return fakesAs(data, new([]string))
+}
+
+// fakesAs is fakes that records the roles the command assumed.
+func fakesAs(data *dataapitest.Statement, assumed *[]string) func(context.Context) (clients, error) {
 	return func(context.Context) (clients, error) {
-		return clients{stacks: stagingStack, data: data}, nil
+		return clients{stacks: stagingStack, analystData: func(_ context.Context, roleARN string) (dataapi.API, error) {
+			*assumed = append(*assumed, roleARN)
+			return data, nil
+		}}, nil
 	}
 }
 
@@ -63,10 +79,12 @@ func TestRunQueryPrintsTable(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 
 	// WHEN a person runs make query ENV=staging Q=busiest_chats.
-	err := run(t.Context(), []string{"run", "-env", "staging", "-q", "busiest_chats"}, &stdout, &stderr, fakes(data), noSleep)
+	var assumed []string
+	err := run(t.Context(), []string{"run", "-env", "staging", "-q", "busiest_chats"}, &stdout, &stderr, fakesAs(data, &assumed), noSleep)
 
-	// THEN the query ran on the stack's workgroup with its secret, and the
-	// rows of both pages print as one aligned table.
+	// THEN the query ran on the stack's workgroup as the stack's analyst
+	// role, with no secret, and the rows of both pages print as one aligned
+	// table.
 	if err != nil {
 		t.Fatalf("run = %v; stderr: %s", err, stderr.String())
 	}
@@ -74,13 +92,19 @@ func TestRunQueryPrintsTable(t *testing.T) {
 		t.Fatalf("ExecuteStatement called %d times, want 1", len(data.Executed))
 	}
 	in := data.Executed[0]
-	want, err := chatsql.Query("busiest_chats", chatsql.DefaultSchema)
+	want, err := chatsql.Query("busiest_chats", chatsql.QueryOptions{Schema: chatsql.DefaultSchema})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := []string{*in.WorkgroupName, *in.Database, *in.SecretArn, *in.StatementName, *in.Sql}
-	if diff := cmp.Diff([]string{"chatstream-staging", "dev", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin-AbCdEf", "chatstream-query:busiest_chats", want.SQL}, got); diff != "" {
+	got := []string{*in.WorkgroupName, *in.Database, *in.StatementName, *in.Sql}
+	if diff := cmp.Diff([]string{"chatstream-staging", "dev", "chatstream-query:busiest_chats", want.SQL}, got); diff != "" {
 		t.Errorf("ExecuteStatement input (-want +got):\n%s", diff)
+	}
+	if in.SecretArn != nil {
+		t.Errorf("ExecuteStatement SecretArn = %s, want none: analysts never use the admin secret", *in.SecretArn)
+	}
+	if diff := cmp.Diff([]string{stagingStack["chatstream-staging"]["AnalystRoleArn"]}, assumed); diff != "" {
+		t.Errorf("roles assumed (-want +got):\n%s", diff)
 	}
 	if data.Describes != 3 || data.Reads != 2 {
 		t.Errorf("described %d times and read %d pages; want 3 and 2", data.Describes, data.Reads)
@@ -186,64 +210,132 @@ func TestDDLStreamNameFromSettings(t *testing.T) {
 }
 
 func TestPrintDDL(t *testing.T) {
-	// The command adds a header to what the sql package renders, and nothing
-	// else: the DDL's own text is the sql package's golden files' concern.
-	staging := func(t *testing.T) chatsql.Params {
+	// The command prints, in order, every statement the deploy and the
+	// loader run, as the sql package renders them, under a header: the
+	// statements' own text is the sql package's golden files' concern.
+	staging := func(mode chatsql.Mode) chatsql.Params {
+		p := chatsql.DefaultParams("chat-events-staging")
+		p.Mode = mode
+		return p
+	}
+	deployAndLoad := func(t *testing.T, p chatsql.Params) []chatsql.Statement {
 		t.Helper()
-		return chatsql.DefaultParams("chat-events-staging")
+		apply, err := chatsql.Apply(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switchMode, err := chatsql.SetAutoRefresh(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		load, err := chatsql.Load(p, exampleLoad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		legacy, err := chatsql.ApplyFromViews(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var saved []chatsql.Statement
+		for _, s := range legacy {
+			if s.Name == "drop_legacy_events_view" || s.Name == "save_legacy_stream_rows" {
+				saved = append(saved, s)
+			}
+		}
+		return slices.Concat(apply, saved, switchMode, load.All())
 	}
 	tests := []struct {
 		name       string
 		args       []string
 		newClients func(t *testing.T) func(context.Context) (clients, error)
-		params     func(t *testing.T) chatsql.Params
-		plan       func(chatsql.Params) ([]chatsql.Statement, error)
+		want       func(t *testing.T) []chatsql.Statement
 		header     string
 	}{
 		{
-			name:       "from the settings",
+			name:       "from the settings, in the environment's mode: staging's is scheduled, whose load refreshes",
 			args:       []string{"ddl", "-env", "staging", "-settings", repoSettings},
 			newClients: noClients,
-			params:     staging,
-			plan:       chatsql.Apply,
-			header:     "-- chatstream streaming-ingestion DDL (apply), stream chat-events-staging\n",
+			want: func(t *testing.T) []chatsql.Statement {
+				return deployAndLoad(t, staging(chatsql.Scheduled))
+			},
+			header: "-- chatstream warehouse SQL for staging: stream chat-events-staging, Redshift, scheduled mode\n",
+		},
+		{
+			name:       "another mode than the environment's",
+			args:       []string{"ddl", "-env", "staging", "-settings", repoSettings, "-mode", "realtime"},
+			newClients: noClients,
+			want: func(t *testing.T) []chatsql.Statement {
+				return deployAndLoad(t, staging(chatsql.Realtime))
+			},
+			header: "-- chatstream warehouse SQL for staging: stream chat-events-staging, Redshift, realtime mode\n",
 		},
 		{
 			name:       "from the deployed stack",
 			args:       []string{"ddl", "-env", "staging", "-from-stack"},
 			newClients: func(*testing.T) func(context.Context) (clients, error) { return fakes(&dataapitest.Statement{}) },
-			params: func(t *testing.T) chatsql.Params {
-				p := staging(t)
+			want: func(t *testing.T) []chatsql.Statement {
+				p := staging(chatsql.Realtime)
 				p.StreamName = stagingStack["chatstream-staging"]["StreamName"]
-				return p
+				return deployAndLoad(t, p)
 			},
-			plan: chatsql.Apply,
-			header: "-- chatstream streaming-ingestion DDL (apply), stream chat-events-staging\n" +
-				"-- stream from stack chatstream-staging\n",
+			header: "-- chatstream warehouse SQL for staging: stream chat-events-staging, Redshift, realtime mode\n" +
+				"-- stream and mode from stack chatstream-staging\n",
 		},
 		{
 			name:       "teardown",
 			args:       []string{"ddl", "-env", "staging", "-settings", repoSettings, "-teardown"},
 			newClients: noClients,
-			params:     staging,
-			plan:       chatsql.Teardown,
-			header:     "-- chatstream streaming-ingestion DDL (teardown), stream chat-events-staging\n",
+			want: func(t *testing.T) []chatsql.Statement {
+				stmts, err := chatsql.Teardown(staging(chatsql.Scheduled))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return stmts
+			},
+			header: "-- chatstream warehouse SQL for staging: stream chat-events-staging, Redshift, scheduled mode\n",
+		},
+		{
+			name:       "the local warehouse",
+			args:       []string{"ddl", "-engine", "postgres"},
+			newClients: noClients,
+			want: func(t *testing.T) []chatsql.Statement {
+				apply, err := chatsql.Apply(chatsql.LocalParams())
+				if err != nil {
+					t.Fatal(err)
+				}
+				load, err := chatsql.Load(chatsql.LocalParams(), exampleLoad)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return slices.Concat(apply, load.All())
+			},
+			header: "-- chatstream warehouse SQL for local warehouse: PostgreSQL, scheduled mode\n",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stmts, err := tt.plan(tt.params(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := tt.header + "\n" + chatsql.Format(stmts)
-
 			var stdout, stderr bytes.Buffer
 			if err := run(t.Context(), tt.args, &stdout, &stderr, tt.newClients(t), noSleep); err != nil {
 				t.Fatalf("run(%v) = %v; stderr: %s", tt.args, err, stderr.String())
 			}
-			if diff := cmp.Diff(want, stdout.String()); diff != "" {
-				t.Errorf("run(%v) printed (-want +got):\n%s", tt.args, diff)
+			got := stdout.String()
+			if !strings.HasPrefix(got, tt.header+"\n-- ==== ") {
+				t.Errorf("run(%v) printed a header other than\n%s\n%s", tt.args, tt.header, got[:min(len(got), 400)])
+			}
+			// Every statement, in order, and nothing else between them
+			// but the section lines.
+			var body strings.Builder
+			for _, line := range strings.Split(strings.TrimPrefix(got, tt.header), "\n") {
+				if !strings.HasPrefix(line, "-- ==== ") {
+					body.WriteString(line + "\n")
+				}
+			}
+			stmts, err := chatsql.ParseScript(body.String())
+			if err != nil {
+				t.Fatalf("printed SQL does not parse: %v", err)
+			}
+			if diff := cmp.Diff(tt.want(t), stmts); diff != "" {
+				t.Errorf("run(%v) printed statements (-want +got):\n%s", tt.args, diff)
 			}
 		})
 	}
@@ -263,6 +355,9 @@ func TestCommandLineErrors(t *testing.T) {
 		{name: "environment not in the settings", args: []string{"ddl", "-env", "no-such-env", "-settings", repoSettings}, wantErr: `"no-such-env"`},
 		{name: "missing settings file", args: []string{"ddl", "-env", "staging", "-settings", "no-such.json"}, wantErr: "no-such.json"},
 		{name: "role ARN is no longer an input", args: []string{"ddl", "-env", "staging", "-role-arn", "arn:aws:iam::123456789012:role/r"}, wantErr: "flag provided but not defined: -role-arn"},
+		{name: "load without env", args: []string{"load"}, wantErr: "-env is required"},
+		{name: "unknown mode", args: []string{"ddl", "-env", "staging", "-settings", repoSettings, "-mode", "hourly"}, wantErr: `mode "hourly": want realtime or scheduled`},
+		{name: "unknown engine", args: []string{"ddl", "-engine", "duckdb"}, wantErr: `engine "duckdb": want redshift or postgres`},
 		{name: "unknown flag", args: []string{"run", "-env", "staging", "-query", "x"}, wantErr: "flag provided but not defined: -query"},
 	}
 	for _, tt := range tests {
@@ -283,5 +378,64 @@ func TestList(t *testing.T) {
 	}
 	if got, want := stdout.String(), "active_users\nbusiest_chats\nevents_per_minute\ningestion_lag\nmessages_by_platform\n"; got != want {
 		t.Errorf("list printed %q, want %q", got, want)
+	}
+}
+
+// loaderFake answers Invoke with payload, flagged as a function error when
+// functionError is set, and records the function invoked.
+type loaderFake struct {
+	payload, functionError string
+	invoked                []string
+}
+
+func (f *loaderFake) Invoke(_ context.Context, in *lambda.InvokeInput, _ ...func(*lambda.Options)) (*lambda.InvokeOutput, error) {
+	f.invoked = append(f.invoked, aws.ToString(in.FunctionName)+" "+string(in.Payload))
+	out := &lambda.InvokeOutput{Payload: []byte(f.payload)}
+	if f.functionError != "" {
+		out.FunctionError = aws.String(f.functionError)
+	}
+	return out, nil
+}
+
+func TestLoadRunsTheScheduledLoadNow(t *testing.T) {
+	tests := []struct {
+		name    string
+		fake    *loaderFake
+		want    string
+		wantErr string
+	}{
+		{
+			name: "a load",
+			fake: &loaderFake{payload: `{"load_id":"load-20261127T101500Z-0a1b2c3d","mode":"realtime","refreshed":false,"streamed":1010,"landed":0,` +
+				`"moved":1010,"inserted":1000,"duplicates":10,"rejected":0,"duration_ms":3120}`},
+			want: "load load-20261127T101500Z-0a1b2c3d (realtime mode): moved 1010 rows (1010 from the view, 0 left in the landing table), " +
+				"inserted 1000 events, skipped 10 duplicates, rejected 0, in 3120 ms\n",
+		},
+		{
+			name: "a load that stopped",
+			fake: &loaderFake{functionError: "Unhandled", payload: `{"errorType":"Error","errorMessage":"load load-x stopped at move: statement FAILED"}`},
+			wantErr: "load load-x stopped at move: statement FAILED\nnext: the error says where the load stopped; nothing is lost, " +
+				"and the next load (the schedule's, or make load again) completes it",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// GIVEN the deployed staging stack and its loader
+			newClients := func(context.Context) (clients, error) { return clients{stacks: stagingStack, lambda: tt.fake}, nil }
+			var stdout, stderr bytes.Buffer
+			// WHEN a person runs make load ENV=staging
+			err := run(t.Context(), []string{"load", "-env", "staging"}, &stdout, &stderr, newClients, noSleep)
+			// THEN the stack's loader ran once with what its schedule sends, and its answer prints
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("run = %v, want an error containing %q", err, tt.wantErr)
+				}
+			} else if err != nil || stdout.String() != tt.want {
+				t.Fatalf("run = %v, printed %q; want %q", err, stdout.String(), tt.want)
+			}
+			if diff := cmp.Diff([]string{"chatstream-staging-LoaderFunction-AbC123 {}"}, tt.fake.invoked); diff != "" {
+				t.Errorf("invocations (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

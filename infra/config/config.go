@@ -3,6 +3,9 @@ package config
 import (
 	"fmt"
 	"slices"
+	"time"
+
+	chatsql "github.com/chatstream/chatstream/sql"
 )
 
 // ContextKey is the cdk.json context key whose value maps each environment name to its settings.
@@ -54,6 +57,9 @@ type Environment struct {
 	Network Network `json:"network"`
 	// Alarms says who hears of the alarms and when the ingestion and cost alarms fire.
 	Alarms Alarms `json:"alarms"`
+	// Load says how rows get from the stream into the events table: the mode and the loader's
+	// schedule.
+	Load Load `json:"load"`
 }
 
 // Stream configures the on-demand Kinesis data stream.
@@ -134,6 +140,38 @@ type Warehouse struct {
 	Port int `json:"port"`
 	// LogExports lists the audit logs exported to CloudWatch Logs.
 	LogExports []string `json:"logExports"`
+	// UsageLimit caps the RPU-hours the workgroup may use in a period. MaxCapacity caps RPUs, the
+	// size of the warehouse at any moment, not how long it runs: only this limit caps hours.
+	UsageLimit UsageLimit `json:"usageLimit"`
+}
+
+// Breach actions a usage limit takes when the workgroup reaches it ("CreateUsageLimit", Amazon
+// Redshift Serverless API Reference).
+const (
+	// BreachLog writes an entry to a system table.
+	BreachLog = "log"
+	// BreachEmitMetric emits a CloudWatch metric.
+	BreachEmitMetric = "emit-metric"
+	// BreachDeactivate turns user queries off until the period ends: the loads stop too, and the
+	// records wait in the stream for its retention.
+	BreachDeactivate = "deactivate"
+)
+
+// UsageLimit is a Redshift Serverless usage limit of type serverless-compute on the workgroup.
+type UsageLimit struct {
+	// RpuHours is the amount: RPU-hours the workgroup may use in one Period.
+	RpuHours int `json:"rpuHours"`
+	// Period is daily, weekly (from Sunday) or monthly. Redshift cannot change the period of a
+	// limit, so a new period replaces the limit.
+	Period string `json:"period"`
+	// BreachAction is BreachLog, BreachEmitMetric or BreachDeactivate.
+	BreachAction string `json:"breachAction"`
+}
+
+// UsageLimitPeriods returns the periods CreateUsageLimit takes, with their length in hours
+// (a month counted as 31 days, its longest).
+func UsageLimitPeriods() map[string]int {
+	return map[string]int{"daily": 24, "weekly": 7 * 24, "monthly": 31 * 24}
 }
 
 // WorkgroupZones is the number of Availability Zones, and of subnets, a Redshift Serverless
@@ -171,11 +209,49 @@ type Alarms struct {
 	// Email subscribes this address to the alarm topic; empty subscribes nobody.
 	Email string `json:"email"`
 	// IngestionLagSeconds is the stream's iterator age (how far Redshift's reads trail the
-	// newest record) that, held for 15 minutes, raises the ingestion alarm.
+	// newest record) that, held for 15 minutes, raises the ingestion alarm; in scheduled mode more
+	// than the load interval, since a refresh reads an interval's records at once.
 	IngestionLagSeconds int `json:"ingestionLagSeconds"`
 	// ComputeRpuHoursPerHour is the Redshift Serverless compute, in RPU-hours used in one hour,
 	// above which the compute alarm fires; from warehouse.baseCapacity to warehouse.maxCapacity.
 	ComputeRpuHoursPerHour int `json:"computeRpuHoursPerHour"`
+}
+
+// Realtime's loader runs every minute, the shortest rate EventBridge Scheduler takes; a scheduled
+// loader runs at least MinScheduledMinutes apart, so that the workgroup idles between loads.
+const (
+	RealtimeIntervalMinutes = 1
+	MinScheduledMinutes     = 5
+)
+
+// Load configures the loader: how the streaming view is refreshed and how often its rows move
+// into the events table.
+type Load struct {
+	// Mode is realtime (AUTO REFRESH YES on the streaming view, the loader every minute) or
+	// scheduled (AUTO REFRESH NO; the loader refreshes the view, then loads, every
+	// IntervalMinutes). The DDL custom resource and the loader get it as it is.
+	Mode chatsql.Mode `json:"mode"`
+	// IntervalMinutes is how often the loader runs: RealtimeIntervalMinutes in realtime mode, at
+	// least MinScheduledMinutes and at most a quarter of the stream's retention in scheduled mode,
+	// so that a few failed loads in a row still find every record in the stream.
+	IntervalMinutes int `json:"intervalMinutes"`
+	// MaxRetryAttempts is how often Scheduler retries an invocation Lambda refused (throttled,
+	// for instance), 0 to 185. A load that fails is not retried: the next one completes it.
+	MaxRetryAttempts int `json:"maxRetryAttempts"`
+	// MaxEventAgeSeconds is how long Scheduler keeps retrying one, 60 to 86400; a tick older than
+	// the next one is worth nothing.
+	MaxEventAgeSeconds int `json:"maxEventAgeSeconds"`
+}
+
+// Interval is how often the loader runs.
+func (l Load) Interval() time.Duration { return time.Duration(l.IntervalMinutes) * time.Minute }
+
+// ScheduleExpression is the loader schedule's rate expression.
+func (l Load) ScheduleExpression() string {
+	if l.IntervalMinutes == 1 {
+		return "rate(1 minute)"
+	}
+	return fmt.Sprintf("rate(%d minutes)", l.IntervalMinutes)
 }
 
 // Defaults returns the settings an environment gets for every key cdk.json leaves out.
@@ -213,9 +289,12 @@ func Defaults(name string) Environment {
 			EnhancedVpcRouting: true,
 			Port:               5439,
 			LogExports:         []string{LogUser, LogConnection, LogUserActivity},
+			UsageLimit:         UsageLimit{RpuHours: 24, Period: "daily", BreachAction: BreachDeactivate},
 		},
 		Network: Network{VpcCidr: "10.42.0.0/16"},
-		Alarms:  Alarms{IngestionLagSeconds: 300, ComputeRpuHoursPerHour: 12},
+		Alarms:  Alarms{IngestionLagSeconds: 1800, ComputeRpuHoursPerHour: 2},
+		// The cheap mode unless an environment asks for realtime.
+		Load: Load{Mode: chatsql.Scheduled, IntervalMinutes: 15, MaxRetryAttempts: 2, MaxEventAgeSeconds: 300},
 	}
 }
 

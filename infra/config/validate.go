@@ -67,7 +67,8 @@ func (e Environment) Validate() error {
 	c.producer(e.Producer, e.Schedule)
 	c.warehouse(e.Warehouse, e.Network)
 	c.network(e.Network, e.Region, e.Retain())
-	c.alarms(e.Alarms, e.Warehouse)
+	c.alarms(e.Alarms, e.Warehouse, e.Load)
+	c.load(e.Load, e.Stream)
 	return errors.Join(c.errs...)
 }
 
@@ -152,6 +153,7 @@ func (c *checker) warehouse(w Warehouse, n Network) {
 		c.check(slices.Contains(known, l), fmt.Sprintf("warehouse.logExports[%d]", i), l, "want one of %q", known)
 		c.check(!slices.Contains(w.LogExports[:i], l), fmt.Sprintf("warehouse.logExports[%d]", i), l, "listed twice")
 	}
+	c.usageLimit(w)
 	c.check(!w.PubliclyAccessible || !n.CreatesVpc(), "warehouse.publiclyAccessible", w.PubliclyAccessible,
 		"a created VPC has only isolated subnets; set network.vpcId and public network.subnetIds to expose the workgroup")
 }
@@ -216,16 +218,28 @@ func (c *checker) network(n Network, region string, retain bool) {
 	}
 }
 
-// alarms checks the alarm settings. The compute alarm's level sits between the RPU-hours an hour
-// busy at base capacity uses and the most an hour at maximum capacity can.
-func (c *checker) alarms(a Alarms, w Warehouse) {
+// alarms checks the alarm settings. The compute alarm's level is at most what an hour at maximum
+// capacity uses. In realtime mode the workgroup is busy all hour by design, so the level is at
+// least an hour at base capacity; in scheduled mode it idles between loads, and any level from
+// one RPU-hour up can say that it did not.
+func (c *checker) alarms(a Alarms, w Warehouse, l Load) {
 	c.check(a.Email == "" || emailAddress.MatchString(a.Email), "alarms.email", a.Email,
 		"want one e-mail address such as ops@example.com, or empty for no subscription")
 	c.between("alarms.ingestionLagSeconds", a.IngestionLagSeconds, 60, 86400)
-	c.check(a.ComputeRpuHoursPerHour >= w.BaseCapacity && a.ComputeRpuHoursPerHour <= w.MaxCapacity,
+	// In scheduled mode Redshift reads the stream once an interval, so the records it reads are up
+	// to an interval old: the lag alarm must wait longer than that.
+	if l.Mode == chatsql.Scheduled && l.IntervalMinutes > 0 {
+		c.check(a.IngestionLagSeconds > l.IntervalMinutes*60, "alarms.ingestionLagSeconds", a.IngestionLagSeconds,
+			"scheduled mode reads the stream every load.intervalMinutes = %d, so records are that old when read: want more than %d",
+			l.IntervalMinutes, l.IntervalMinutes*60)
+	}
+	low, why := 1, "one RPU-hour"
+	if l.Mode == chatsql.Realtime {
+		low, why = w.BaseCapacity, fmt.Sprintf("warehouse.baseCapacity = %d, an hour busy at base capacity, as realtime mode is", w.BaseCapacity)
+	}
+	c.check(a.ComputeRpuHoursPerHour >= low && a.ComputeRpuHoursPerHour <= w.MaxCapacity,
 		"alarms.computeRpuHoursPerHour", a.ComputeRpuHoursPerHour,
-		"want from warehouse.baseCapacity = %d (an hour busy at base capacity) to warehouse.maxCapacity = %d (an hour at the cap)",
-		w.BaseCapacity, w.MaxCapacity)
+		"want from %s to warehouse.maxCapacity = %d (an hour at the cap)", why, w.MaxCapacity)
 }
 
 func (c *checker) ids(path string, ids []string, pattern *regexp.Regexp, prefix string) {
@@ -233,5 +247,39 @@ func (c *checker) ids(path string, ids []string, pattern *regexp.Regexp, prefix 
 		p := fmt.Sprintf("%s[%d]", path, i)
 		c.check(pattern.MatchString(id), p, id, "want %s and 8 or 17 hex digits", prefix)
 		c.check(!slices.Contains(ids[:i], id), p, id, "listed twice")
+	}
+}
+
+// usageLimit checks the RPU-hour limit: a positive amount the workgroup can reach in the period
+// at its maximum capacity (a larger one never fires), one of the periods and breach actions
+// CreateUsageLimit takes.
+func (c *checker) usageLimit(w Warehouse) {
+	u := w.UsageLimit
+	hours, ok := UsageLimitPeriods()[u.Period]
+	c.check(ok, "warehouse.usageLimit.period", u.Period, "want daily, weekly or monthly")
+	if ok {
+		c.between("warehouse.usageLimit.rpuHours", u.RpuHours, 1, w.MaxCapacity*hours)
+	}
+	c.check(slices.Contains([]string{BreachLog, BreachEmitMetric, BreachDeactivate}, u.BreachAction),
+		"warehouse.usageLimit.breachAction", u.BreachAction, "want %q, %q or %q", BreachLog, BreachEmitMetric, BreachDeactivate)
+}
+
+// load checks the mode and the loader's schedule. In scheduled mode the records wait in the
+// stream between loads, so the interval stays at most a quarter of the retention: three loads in
+// a row may fail and the fourth still finds every record.
+func (c *checker) load(l Load, s Stream) {
+	c.between("load.maxRetryAttempts", l.MaxRetryAttempts, 0, 185)
+	c.between("load.maxEventAgeSeconds", l.MaxEventAgeSeconds, 60, 86400)
+	switch l.Mode {
+	case chatsql.Realtime:
+		c.check(l.IntervalMinutes == RealtimeIntervalMinutes, "load.intervalMinutes", l.IntervalMinutes,
+			"realtime mode loads every minute: want %d, or mode %q for longer intervals", RealtimeIntervalMinutes, chatsql.Scheduled)
+	case chatsql.Scheduled:
+		most := s.RetentionHours * 60 / 4
+		c.check(l.IntervalMinutes >= MinScheduledMinutes && l.IntervalMinutes <= most, "load.intervalMinutes", l.IntervalMinutes,
+			"scheduled mode wants %d to %d minutes: at least %d, and at most a quarter of stream.retentionHours = %d",
+			MinScheduledMinutes, most, MinScheduledMinutes, s.RetentionHours)
+	default:
+		c.check(false, "load.mode", l.Mode, "want %q or %q", chatsql.Realtime, chatsql.Scheduled)
 	}
 }

@@ -7,19 +7,20 @@ import (
 	"time"
 
 	"github.com/chatstream/chatstream/infra/config"
+	"github.com/chatstream/chatstream/lambda/produce"
 )
 
 // Volume assumptions: what the estimate takes the pipeline to move, beyond
 // what the settings say.
 const (
-	// recordBytes is one chat event as the producer sends it (about 170
-	// bytes in lambda/chat/testdata/seed42.jsonl), rounded up.
-	recordBytes = 200
+	// recordBytes is one chat event as the producer sends it (about 260
+	// bytes in lambda/chat/testdata/world_seed42.jsonl), rounded up.
+	recordBytes = 300
 	// billedRecordKB is what Kinesis on-demand bills a record of
 	// recordBytes as: its size rounded up to 1 KB.
 	billedRecordKB = 1
-	// storedBytes is one row of the streaming view before compression: the
-	// SUPER payload and the stream's metadata columns.
+	// storedBytes is one event as the tables keep it before compression: its
+	// typed columns and the stream's metadata.
 	storedBytes = 500
 	// logsMBPerHour is what the stack's log groups take in per hour: the
 	// producer's summary lines, the framework's and Redshift's audit logs.
@@ -29,11 +30,20 @@ const (
 	endpointZones = config.WorkgroupZones
 	// hoursPerMonth is a 30-day month, the month the estimate quotes.
 	hoursPerMonth = 30 * 24
+	// loadSeconds is how long one load runs, its refresh included in scheduled mode: a few Data
+	// API statements over one interval's records. It is what the loader Lambda bills; Redshift
+	// bills it as minimumSeconds.
+	loadSeconds = 30
+	// minimumSeconds is Redshift Serverless's minimum charge each time the workgroup works: it
+	// bills RPU-hours per second with a 60-second minimum ("Amazon Redshift pricing").
+	minimumSeconds = 60
+	// loaderMemoryMB is the loader function's memory (infra/loader.go).
+	loaderMemoryMB = 128
 )
 
 // AlarmCount is the number of CloudWatch alarms the stack defines; the
 // infra tests hold the stack to it.
-const AlarmCount = 6
+const AlarmCount = 8
 
 // Item is one line of an estimate.
 type Item struct {
@@ -49,6 +59,9 @@ type Item struct {
 type Estimate struct {
 	// Env is the environment's name.
 	Env string
+	// Mode says how the environment loads, such as "scheduled mode: a refresh and load every
+	// 15 minutes".
+	Mode string
 	// Items are the lines, most expensive service first.
 	Items []Item
 }
@@ -70,6 +83,7 @@ type usage struct {
 	invocations float64 // producer invocations (schedule ticks)
 	events      float64 // events written, and read by Redshift
 	seconds     float64 // one invocation's duration
+	loads       float64 // loader invocations
 }
 
 func usageOf(env config.Environment) usage {
@@ -78,12 +92,21 @@ func usageOf(env config.Environment) usage {
 	if period, err := env.Schedule.Period(); err == nil && env.Schedule.Enabled {
 		u.invocations = float64(time.Hour) / float64(period)
 	}
-	u.events = u.invocations * float64(p.EventsPerInvocation)
-	// Paced, an invocation lasts as long as its events take at the rate;
-	// unpaced, about a second for the default batch.
-	u.seconds = 1
-	if p.Rate > 0 {
-		u.seconds = float64(p.EventsPerInvocation) / float64(p.Rate)
+	if period, err := env.Schedule.Period(); err == nil && p.Rate > 0 {
+		// A scheduled invocation sends its window of the world as the events
+		// happen: RATE events a second at the rhythm's level, and it runs
+		// for the window (lambda/produce, "How schedule, timeout and window
+		// fit").
+		u.events = u.invocations * period.Seconds() * float64(p.Rate) * meanLevel(p.Rhythm)
+		u.seconds = (period - produce.WindowLead(period)).Seconds()
+	} else {
+		// RATE 0 has no world: each tick is a burst of EventsPerInvocation
+		// sent as fast as the stream takes it, about a second at the default.
+		u.events = u.invocations * float64(p.EventsPerInvocation)
+		u.seconds = 1
+	}
+	if env.Load.IntervalMinutes > 0 {
+		u.loads = 60 / float64(env.Load.IntervalMinutes)
 	}
 	return u
 }
@@ -95,7 +118,7 @@ type line func(env config.Environment, p Prices, u usage) Item
 // that changes what a service costs changes its line here, and nowhere else.
 func lines() []line {
 	return []line{
-		redshiftCompute, redshiftStorage, kinesis, lambda, scheduler,
+		redshiftCompute, redshiftStorage, kinesis, lambda, loader, scheduler,
 		cloudWatch, secrets, kms, endpoint, tracing,
 	}
 }
@@ -103,7 +126,7 @@ func lines() []line {
 // For estimates what env costs per hour at prices p.
 func For(env config.Environment, p Prices) Estimate {
 	u := usageOf(env)
-	e := Estimate{Env: env.Name}
+	e := Estimate{Env: env.Name, Mode: modeText(env.Load)}
 	for _, l := range lines() {
 		if it := l(env, p, u); it.Name != "" {
 			e.Items = append(e.Items, it)
@@ -112,16 +135,31 @@ func For(env config.Environment, p Prices) Estimate {
 	return e
 }
 
-// redshiftCompute assumes the workgroup busy all hour at its base capacity:
-// the streaming view refreshes automatically, so the workgroup rarely idles,
-// and Redshift Serverless bills per second with a 60-second minimum.
-func redshiftCompute(env config.Environment, p Prices, _ usage) Item {
+// redshiftCompute is the workgroup's compute at its base capacity, the one
+// line the load mode changes. In realtime mode the streaming view's AUTO
+// REFRESH keeps the workgroup busy, so it bills all hour, and the loads run
+// while it is busy anyway. In scheduled mode it idles between loads, and each
+// load bills the 60-second minimum. Queries people run bill on top.
+func redshiftCompute(env config.Environment, p Prices, u usage) Item {
 	w := env.Warehouse
+	limit := fmt.Sprintf("cap: %d RPU = %s an hour; usage limit: %d RPU-hours %s, then %s",
+		w.MaxCapacity, dollars(float64(w.MaxCapacity)*p.RPUHour), w.UsageLimit.RpuHours, w.UsageLimit.Period, w.UsageLimit.BreachAction)
+	if !env.Load.Mode.Refreshes() {
+		return Item{
+			Name: "Redshift Serverless compute",
+			Assumption: fmt.Sprintf("realtime: %d RPU × %s per RPU-hour; AUTO REFRESH keeps the workgroup busy, so it bills all hour (%s)",
+				w.BaseCapacity, price(p.RPUHour), limit),
+			PerHour: float64(w.BaseCapacity) * p.RPUHour,
+		}
+	}
+	billed := float64(max(loadSeconds, minimumSeconds))
+	rpuHours := u.loads * billed / 3600 * float64(w.BaseCapacity)
 	return Item{
 		Name: "Redshift Serverless compute",
-		Assumption: fmt.Sprintf("%d RPU × %s per RPU-hour; the streaming view's auto refresh keeps the workgroup busy, so it bills all hour (cap: %d RPU = %s)",
-			w.BaseCapacity, price(p.RPUHour), w.MaxCapacity, dollars(float64(w.MaxCapacity)*p.RPUHour)),
-		PerHour: float64(w.BaseCapacity) * p.RPUHour,
+		Assumption: fmt.Sprintf("scheduled every %d minutes: %s loads an hour, each about %d s and billed the %d s minimum, at %d RPU: %s RPU-hours × %s; "+
+			"the workgroup idles between loads; queries bill extra (%s)",
+			env.Load.IntervalMinutes, number(u.loads), loadSeconds, minimumSeconds, w.BaseCapacity, number(rpuHours), price(p.RPUHour), limit),
+		PerHour: rpuHours * p.RPUHour,
 	}
 }
 
@@ -155,11 +193,24 @@ func lambda(env config.Environment, p Prices, u usage) Item {
 	}
 }
 
+// loader is the loader function: one load per interval, mostly waiting on
+// the Data API.
+func loader(_ config.Environment, p Prices, u usage) Item {
+	gbSeconds := u.loads * loadSeconds * loaderMemoryMB / 1024
+	return Item{
+		Name: "Lambda loader (arm64)",
+		Assumption: fmt.Sprintf("%s loads of about %d s at %d MB: %s GB-s × %s, plus requests",
+			number(u.loads), loadSeconds, loaderMemoryMB, number(gbSeconds), price(p.LambdaGBSecond)),
+		PerHour: gbSeconds*p.LambdaGBSecond + u.loads*p.LambdaRequest,
+	}
+}
+
 func scheduler(_ config.Environment, p Prices, u usage) Item {
+	n := u.invocations + u.loads
 	return Item{
 		Name:       "EventBridge Scheduler",
-		Assumption: fmt.Sprintf("%s invocations × %s per million", number(u.invocations), price(p.SchedulerInvocation*1e6)),
-		PerHour:    u.invocations * p.SchedulerInvocation,
+		Assumption: fmt.Sprintf("%s producer and %s loader invocations × %s per million", number(u.invocations), number(u.loads), price(p.SchedulerInvocation*1e6)),
+		PerHour:    n * p.SchedulerInvocation,
 	}
 }
 
@@ -227,11 +278,43 @@ func (e Estimate) Markdown() string {
 // Text renders the estimate for a terminal: a line per item and the totals.
 func (e Estimate) Text() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Estimated cost of %s while it runs (us-east-1 list prices; the AWS Pricing Calculator is the authority):\n", e.Env)
+	fmt.Fprintf(&b, "Estimated cost of %s while it runs, in %s (us-east-1 list prices; the AWS Pricing Calculator is the authority):\n", e.Env, e.Mode)
 	for _, it := range e.Items {
 		fmt.Fprintf(&b, "  %-28s %9s an hour\n", it.Name, dollarsPerHour(it.PerHour))
 	}
 	fmt.Fprintf(&b, "  %-28s %9s an hour, about %s per 30-day month\n", "total", dollars(e.PerHour()), dollarsRound(e.PerMonth()))
+	return b.String()
+}
+
+// modeText says how an environment loads, for people.
+func modeText(l config.Load) string {
+	if !l.Mode.Refreshes() {
+		return fmt.Sprintf("%s mode: AUTO REFRESH, a load every minute", l.Mode)
+	}
+	return fmt.Sprintf("%s mode: a refresh and load every %d minutes", l.Mode, l.IntervalMinutes)
+}
+
+// ComputeByMode renders, as the README's table, what the workgroup's compute
+// costs in each mode at env's base capacity and list prices p: realtime, and
+// scheduled every 5, 15 and 60 minutes. Only the compute line changes with
+// the mode.
+func ComputeByMode(env config.Environment, p Prices) string {
+	var b strings.Builder
+	b.WriteString("| mode | latency to the table | compute per hour | per 30-day month |\n|---|---|---|---|\n")
+	modes := []config.Load{{Mode: "realtime", IntervalMinutes: config.RealtimeIntervalMinutes}}
+	for _, n := range []int{config.MinScheduledMinutes, 15, 60} {
+		modes = append(modes, config.Load{Mode: "scheduled", IntervalMinutes: n})
+	}
+	for _, l := range modes {
+		e := env
+		e.Load = l
+		it := redshiftCompute(e, p, usageOf(e))
+		latency := "about a minute"
+		if l.Mode.Refreshes() {
+			latency = fmt.Sprintf("up to %d minutes", l.IntervalMinutes)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", modeText(l), latency, dollars(it.PerHour), dollarsRound(it.PerHour*hoursPerMonth))
+	}
 	return b.String()
 }
 
@@ -267,6 +350,9 @@ func dollarsRound(v float64) string { return "$" + number(math.Round(v)) }
 // number renders a quantity for people: whole numbers with thousands
 // marked, small ones with a few significant digits.
 func number(v float64) string {
+	if v >= 1000 {
+		v = math.Round(v)
+	}
 	if v != math.Trunc(v) || v < 1 {
 		return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.3g", v), "0"), ".")
 	}
@@ -275,4 +361,21 @@ func number(v float64) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// meanLevel is the rhythm's average level over a week, sampled each minute:
+// the share of RATE the world sends in an average hour. A rhythm the
+// settings refuse counts as off; validation reports it.
+func meanLevel(rhythm string) float64 {
+	r, err := produce.ParseRhythm(rhythm)
+	if err != nil {
+		return 1
+	}
+	week := time.Date(2026, time.January, 5, 0, 0, 0, 0, time.UTC) // a Monday
+	const samples = 7 * 24 * 60
+	var sum float64
+	for i := range samples {
+		sum += r.Level(week.Add(time.Duration(i) * time.Minute))
+	}
+	return sum / samples
 }

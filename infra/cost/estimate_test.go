@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,18 +29,34 @@ func TestEstimatesGolden(t *testing.T) {
 			golden.Check(t, "testdata/"+name+".golden.txt", e.Text())
 		})
 	}
+	golden.Check(t, "testdata/modes.golden.md", ComputeByMode(env(t, "staging"), ListPrices()))
 }
 
-func TestREADMEShowsTheStagingEstimate(t *testing.T) {
-	// GIVEN the README's "What it costs" table
+func TestREADMEShowsTheEstimates(t *testing.T) {
+	// GIVEN the README's "What it costs"
 	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// THEN it is the estimate this package computes for staging, line for line
-	want := For(env(t, "staging"), ListPrices()).Markdown()
-	if !strings.Contains(string(readme), want) {
-		t.Errorf("README.md does not contain the staging estimate; paste testdata/staging.golden.md (go test ./infra/cost -update rewrites it):\n%s", want)
+	// THEN its tables are the estimates this package computes for staging (scheduled) and
+	// production (realtime), line for line, and the compute per mode at staging's capacity
+	for _, name := range []string{"staging", "production"} {
+		if want := For(env(t, name), ListPrices()).Markdown(); !strings.Contains(string(readme), want) {
+			t.Errorf("README.md does not contain the %s estimate; paste testdata/%s.golden.md (go test ./infra/cost -update rewrites it):\n%s", name, name, want)
+		}
+	}
+	if want := ComputeByMode(env(t, "staging"), ListPrices()); !strings.Contains(string(readme), want) {
+		t.Errorf("README.md does not contain the compute per mode; paste testdata/modes.golden.md:\n%s", want)
+	}
+}
+
+func TestStagingMeetsItsComputeGoal(t *testing.T) {
+	// The goal for staging's default: at most $0.25 per hour of Redshift compute.
+	e := For(env(t, "staging"), ListPrices())
+	for _, it := range e.Items {
+		if it.Name == "Redshift Serverless compute" && it.PerHour > 0.25 {
+			t.Errorf("staging compute = %s an hour (%s), want at most $0.25", dollars(it.PerHour), it.Assumption)
+		}
 	}
 }
 
@@ -65,13 +82,39 @@ func TestEstimateFollowsTheSettings(t *testing.T) {
 		check func(t *testing.T, e Estimate)
 	}{
 		{
-			name: "compute follows the base capacity",
+			name: "realtime bills every hour at the base capacity",
 			edit: func(e *config.Environment) {
 				e.Warehouse.BaseCapacity, e.Warehouse.MaxCapacity, e.Alarms.ComputeRpuHoursPerHour = 32, 64, 48
+				e.Load.Mode, e.Load.IntervalMinutes, e.Alarms.IngestionLagSeconds = "realtime", 1, 300
 			},
 			check: func(t *testing.T, e Estimate) {
 				if got, want := perHour(e, "Redshift Serverless compute"), 32*p.RPUHour; got != want {
 					t.Errorf("compute = %v, want %v", got, want)
+				}
+				if got, want := perHour(e, "Lambda loader (arm64)"), 60*(30*128.0/1024*p.LambdaGBSecond+p.LambdaRequest); math.Abs(got-want) > 1e-12 {
+					t.Errorf("loader = %v, want 60 loads of 30 s at 128 MB, %v", got, want)
+				}
+			},
+		},
+		{
+			name: "scheduled bills the 60 s minimum per load at the base capacity",
+			edit: func(e *config.Environment) {
+				e.Warehouse.BaseCapacity, e.Warehouse.MaxCapacity = 16, 32
+				e.Load.IntervalMinutes = 5
+			},
+			check: func(t *testing.T, e Estimate) {
+				// 12 loads × 60 s × 16 RPU = 3.2 RPU-hours.
+				if got, want := perHour(e, "Redshift Serverless compute"), 3.2*p.RPUHour; math.Abs(got-want) > 1e-12 {
+					t.Errorf("compute = %v, want %v", got, want)
+				}
+			},
+		},
+		{
+			name: "a longer interval costs less",
+			edit: func(e *config.Environment) { e.Load.IntervalMinutes, e.Alarms.IngestionLagSeconds = 60, 3900 },
+			check: func(t *testing.T, e Estimate) {
+				if got, was := perHour(e, "Redshift Serverless compute"), perHour(baseline, "Redshift Serverless compute"); got*4 != was {
+					t.Errorf("compute every 60 minutes = %v, want a quarter of every 15 minutes' %v", got, was)
 				}
 			},
 		},
@@ -88,12 +131,35 @@ func TestEstimateFollowsTheSettings(t *testing.T) {
 			},
 		},
 		{
-			name: "twice the events, twice the data",
-			edit: func(e *config.Environment) { e.Producer.EventsPerInvocation *= 2 },
+			name: "twice the world's rate, twice the data",
+			edit: func(e *config.Environment) { e.Producer.Rate *= 2 },
 			check: func(t *testing.T, e Estimate) {
 				got, was := perHour(e, "Kinesis on-demand")-p.StreamHour, perHour(baseline, "Kinesis on-demand")-p.StreamHour
 				if diff := got - 2*was; diff > 1e-12 || diff < -1e-12 {
 					t.Errorf("Kinesis data = %v, want twice %v", got, was)
+				}
+			},
+		},
+		{
+			name: "without a world, twice the burst, twice the data",
+			edit: func(e *config.Environment) { e.Producer.Rate = 0; e.Producer.EventsPerInvocation *= 2 },
+			check: func(t *testing.T, e Estimate) {
+				got := perHour(e, "Kinesis on-demand") - p.StreamHour
+				want := 2 * 60 * float64(config.Defaults("staging").Producer.EventsPerInvocation) * billedRecordKB * 1024 / 1e9 * (p.IngestGB + p.RetrieveGB)
+				if diff := got - want; diff > 1e-12 || diff < -1e-12 {
+					t.Errorf("Kinesis data = %v, want %v for 60 bursts of twice the default", got, want)
+				}
+			},
+		},
+		{
+			name: "the rhythm's average level scales the world's events",
+			edit: func(e *config.Environment) { e.Producer.Rhythm = "on" },
+			check: func(t *testing.T, e Estimate) {
+				got, was := perHour(e, "Kinesis on-demand")-p.StreamHour, perHour(baseline, "Kinesis on-demand")-p.StreamHour
+				// The default curve averages well below its peak: a trough of a quarter
+				// and weekends above weekdays.
+				if ratio := got / was; ratio < 0.4 || ratio > 0.8 {
+					t.Errorf("Kinesis data with the rhythm on = %.3f of it off, want the curve's mean level, between 0.4 and 0.8", ratio)
 				}
 			},
 		},

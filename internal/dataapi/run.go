@@ -21,7 +21,10 @@ type API interface {
 	GetStatementResult(ctx context.Context, params *redshiftdata.GetStatementResultInput, optFns ...func(*redshiftdata.Options)) (*redshiftdata.GetStatementResultOutput, error)
 }
 
-// Target is where statements run, signed in with a Secrets Manager secret.
+// Target is where statements run, and as whom: with SecretARN, the
+// secret's user; without it, the caller's IAM identity, which the Data API
+// signs in with redshift-serverless:GetCredentials as IAM:<user> or
+// IAMR:<role> ("Authorizing access to the Amazon Redshift Data API").
 type Target struct {
 	Workgroup string
 	Database  string
@@ -84,8 +87,10 @@ func (r *Runner) Run(ctx context.Context, name, sql string, params map[string]st
 		Sql:           aws.String(sql),
 		WorkgroupName: aws.String(r.Target.Workgroup),
 		Database:      aws.String(r.Target.Database),
-		SecretArn:     aws.String(r.Target.SecretARN),
 		StatementName: aws.String(r.Label + name),
+	}
+	if r.Target.SecretARN != "" {
+		in.SecretArn = aws.String(r.Target.SecretARN)
 	}
 	// Sorted, so that the same call sends the same request.
 	for _, k := range slices.Sorted(maps.Keys(params)) {

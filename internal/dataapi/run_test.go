@@ -254,3 +254,18 @@ func TestRowFields(t *testing.T) {
 		t.Errorf("Fields (-want +got):\n%s", diff)
 	}
 }
+
+func TestRunWithoutASecretSignsInThroughIAM(t *testing.T) {
+	// GIVEN a target without a secret, as an analyst's is
+	data := &dataapitest.Statement{Statuses: []types.StatusString{types.StatusStringFinished}}
+	var waits []time.Duration
+	r := &Runner{API: data, Target: Target{Workgroup: "chatstream-staging", Database: "chatstream"}, Wait: recordWaits(&waits)}
+	// WHEN a statement runs
+	if _, err := r.Run(t.Context(), "q", "SELECT 1", nil); err != nil {
+		t.Fatal(err)
+	}
+	// THEN the request names no secret: the Data API signs in with the caller's IAM identity
+	if in := data.Executed[0]; in.SecretArn != nil || aws.ToString(in.WorkgroupName) != "chatstream-staging" {
+		t.Errorf("ExecuteStatement SecretArn = %v, workgroup %q; want no secret, the workgroup", in.SecretArn, aws.ToString(in.WorkgroupName))
+	}
+}

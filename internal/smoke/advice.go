@@ -23,6 +23,10 @@ func (r *report) next() string {
 		return r.producerAdvice()
 	case interrupted:
 		return "run it again; nothing is left running on this machine."
+	case loadFailed:
+		return fmt.Sprintf("the error says where the load stopped and what it left; nothing is lost, and the next load completes it. "+
+			"Fix what Redshift's message names (see \"When a load fails\" in the README), then run make load ENV=%s "+
+			"and make smoke ENV=%s again.", r.env, r.env)
 	case surplus:
 		return "two invocations carried this run id, or the producer sent more events than it reported; " +
 			"look for a second invocation with this run id in the producer's log."
@@ -81,9 +85,10 @@ func (d *diagnosis) advice(r *report) string {
 			"SYS_STREAM_SCAN_ERRORS lists each record's shard (partition_id) and sequence number (position).", plural(int(e.records), "record"), e.reason)
 	case d.view != nil && d.view.state >= 101:
 		return fmt.Sprintf("%s can no longer refresh (%s): drop and recreate it; %s.", mv, stateText(d.view.state), ddl)
-	case d.view != nil && !d.view.autorefresh:
-		return fmt.Sprintf("auto refresh is off for %s, so nothing new arrives: run REFRESH MATERIALIZED VIEW %s once, "+
-			"and recreate it with AUTO REFRESH YES; %s.", mv, mv, ddl)
+	case d.view != nil && !d.view.autorefresh && r.waiting == 0:
+		return fmt.Sprintf("auto refresh is off for %s, so only a load reads the stream: in scheduled mode that is how it should be, "+
+			"so check that the loader runs (make load ENV=%s runs one now); in realtime mode a deploy switches it back on "+
+			"(ALTER MATERIALIZED VIEW %s AUTO REFRESH YES); %s.", mv, r.env, mv, ddl)
 	case d.refresh != nil && refreshFailed(d.refresh.status):
 		return fmt.Sprintf("the latest refresh of %s failed (%q). ", mv, d.refresh.status) + r.ingestionAccess()
 	case d.refreshErr == nil && d.refresh == nil:
@@ -115,6 +120,18 @@ func (r *report) shortfallAdvice() string {
 	ingesting := d.newest != nil && time.Duration(d.newest.ageSeconds)*time.Second <= since
 	longer := fmt.Sprintf("make smoke ENV=%s TIMEOUT=%s", r.env, 2*r.timeout)
 	switch {
+	case r.waiting > 0:
+		lastLoad := "no load has ever recorded one"
+		if d.lastLoad != nil {
+			lastLoad = fmt.Sprintf("the last load that found work ran %s ago", ago(d.lastLoad.ageSeconds))
+		}
+		return fmt.Sprintf("Redshift ingested %s of this run, but no load has moved them into %s yet (%s). Run a load now "+
+			"(make load ENV=%s), and check the loader's schedule and its log: a failed load says what it left in the landing table.",
+			plural(int(r.waiting), "record"), r.view, lastLoad, r.env)
+	case r.rejected > 0:
+		return fmt.Sprintf("a load rejected %s of this run: SELECT reason, COUNT(*) FROM %s WHERE arrival_time >= "+
+			"DATEADD(hour, -1, GETDATE()) GROUP BY reason says why, and the rows keep each record's payload, shard and sequence number.",
+			plural(int(r.rejected), "record"), r.rejects)
 	case r.visible > 0:
 		return fmt.Sprintf("Redshift is ingesting this run, but %d events did not arrive within %s. Run again with a longer wait (%s); "+
 			"if events stay missing, compare the producer's EventsSent metric with the stream's IncomingRecords.", missing, r.timeout, longer)

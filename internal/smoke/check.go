@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/chatstream/chatstream/internal/dataapi"
+	"github.com/chatstream/chatstream/internal/loadcall"
 	"github.com/chatstream/chatstream/internal/pause"
 	"github.com/chatstream/chatstream/internal/stack"
 	chatsql "github.com/chatstream/chatstream/sql"
@@ -22,6 +24,7 @@ const statementTimeout = 2 * time.Minute
 var outputKeys = []string{
 	stack.ProducerFunctionName, stack.WorkgroupName, stack.DatabaseName, stack.AdminSecretArn,
 	stack.StreamName, stack.ScheduleName, stack.StreamingRoleArn,
+	stack.LoaderFunctionName, stack.LoadMode, stack.LoadIntervalMinutes,
 }
 
 // checker runs one smoke test and fills in its report.
@@ -29,7 +32,7 @@ type checker struct {
 	s        settings
 	deps     Deps
 	c        Clients
-	schema   string // holds the views
+	schema   string // holds the tables
 	stmts    chatsql.SmokeStatements
 	runner   *dataapi.Runner
 	progress io.Writer
@@ -57,24 +60,30 @@ func (k *checker) run(ctx context.Context) {
 		rep.fail(noStack, err)
 		return
 	}
-	// A stack deployed before the EventsView output existed has its views
+	// A stack deployed before the EventsTable output existed has its tables
 	// in the default schema.
 	k.schema = chatsql.DefaultSchema
-	if v := out[stack.EventsView]; v != "" {
+	if v := out[stack.EventsTable]; v != "" {
 		if k.schema, err = viewSchema(v); err != nil {
 			rep.fail(noStack, err)
 			return
 		}
 	}
 	if k.stmts, err = chatsql.Smoke(k.schema); err != nil {
-		rep.fail(noStack, fmt.Errorf("stack output %s: %w", stack.EventsView, err))
+		rep.fail(noStack, fmt.Errorf("stack output %s: %w", stack.EventsTable, err))
 		return
 	}
 	quoted, _ := chatsql.QuoteIdentifier(k.schema) // Smoke checked it
-	rep.view, rep.streamView = quoted+"."+chatsql.EventsView, quoted+"."+chatsql.StreamView
+	rep.view, rep.streamView = quoted+"."+chatsql.EventsTable, quoted+"."+chatsql.StreamView
+	rep.rejects = quoted + "." + chatsql.RejectedTable
 	rep.function = out[stack.ProducerFunctionName]
 	rep.workgroup, rep.database = out[stack.WorkgroupName], out[stack.DatabaseName]
 	rep.stream, rep.schedule, rep.role = out[stack.StreamName], out[stack.ScheduleName], out[stack.StreamingRoleArn]
+	rep.loader = out[stack.LoaderFunctionName]
+	if rep.mode, rep.interval, err = loadMode(out); err != nil {
+		rep.fail(noStack, err)
+		return
+	}
 	k.runner = &dataapi.Runner{
 		API:    k.c.Data,
 		Target: dataapi.Target{Workgroup: rep.workgroup, Database: rep.database, SecretARN: out[stack.AdminSecretArn]},
@@ -82,6 +91,9 @@ func (k *checker) run(ctx context.Context) {
 	}
 
 	if !k.produce(ctx) {
+		return
+	}
+	if rep.mode.Refreshes() && !k.load(ctx) {
 		return
 	}
 	k.await(ctx)
@@ -93,10 +105,42 @@ func (k *checker) run(ctx context.Context) {
 	}
 }
 
-// viewSchema reads the schema from the stack's EventsView output, which
-// names the typed view as SQL does: "<schema>".chat_events.
+// loadMode reads the stack's load mode and the minutes between its loads.
+func loadMode(out map[string]string) (chatsql.Mode, int, error) {
+	mode, err := chatsql.ParseMode(out[stack.LoadMode])
+	if err != nil {
+		return "", 0, fmt.Errorf("stack output %s: %w", stack.LoadMode, err)
+	}
+	minutes, err := strconv.Atoi(out[stack.LoadIntervalMinutes])
+	if err != nil || minutes < 1 {
+		return "", 0, fmt.Errorf("stack output %s = %q: want a whole number of minutes", stack.LoadIntervalMinutes, out[stack.LoadIntervalMinutes])
+	}
+	return mode, minutes, nil
+}
+
+// load runs one load now, as make load does: in scheduled mode nothing else
+// moves the run's events into the table until the schedule's next tick, up
+// to an interval away.
+func (k *checker) load(ctx context.Context) bool {
+	rep := k.rep
+	fmt.Fprintf(k.progress, "scheduled mode: running one load with %s now rather than waiting up to %d minutes for the schedule\n", rep.loader, rep.interval)
+	res, err := loadcall.Invoke(ctx, k.c.Lambda, rep.loader)
+	switch {
+	case ctx.Err() != nil:
+		rep.fail(interrupted, errors.New("stopped while the load ran; it finishes on its own"))
+		return false
+	case err != nil:
+		rep.fail(loadFailed, err)
+		return false
+	}
+	rep.load = &res
+	return true
+}
+
+// viewSchema reads the schema from the stack's EventsTable output, which
+// names the events table as SQL does: "<schema>".chat_events.
 func viewSchema(view string) (string, error) {
-	prefix, ok := strings.CutSuffix(view, "."+chatsql.EventsView)
+	prefix, ok := strings.CutSuffix(view, "."+chatsql.EventsTable)
 	if ok && len(prefix) >= 2 && prefix[0] == '"' && prefix[len(prefix)-1] == '"' {
 		inner := prefix[1 : len(prefix)-1]
 		if !strings.Contains(strings.ReplaceAll(inner, `""`, ""), `"`) {
@@ -104,7 +148,7 @@ func viewSchema(view string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("stack output %s = %q: want a quoted schema and .%s, such as \"chatstream\".%s",
-		stack.EventsView, view, chatsql.EventsView, chatsql.EventsView)
+		stack.EventsTable, view, chatsql.EventsTable, chatsql.EventsTable)
 }
 
 // produce invokes the producer with a fresh run id and records its result.
@@ -169,7 +213,7 @@ func (k *checker) await(ctx context.Context) {
 			return
 		}
 		rep.polls++
-		rep.visible, rep.records = p.visible, p.records
+		rep.visible, rep.waiting, rep.rejected = p.visible, p.waiting, p.rejected
 		if p.visible != last {
 			fmt.Fprintf(k.progress, "%7.1fs  %d of %d events visible\n", asked.Sub(rep.started).Seconds(), p.visible, want)
 			last = p.visible
@@ -195,8 +239,9 @@ func (k *checker) await(ctx context.Context) {
 
 // progress is one look at the run in Redshift.
 type progress struct {
-	visible int64 // distinct events in the typed view
-	records int64 // records in the materialized view, duplicates included
+	visible  int64 // distinct events in the table
+	waiting  int64 // records in the materialized view or the landing table
+	rejected int64 // records a load rejected
 }
 
 func (k *checker) poll(ctx context.Context) (progress, error) {
@@ -206,18 +251,27 @@ func (k *checker) poll(ctx context.Context) (progress, error) {
 		return progress{}, err
 	}
 	var p progress
-	if p.visible, _, err = row.Int("visible_events"); err != nil {
-		return progress{}, fmt.Errorf("statement %s: %w", st.Name, err)
-	}
-	if p.records, _, err = row.Int("stream_records"); err != nil {
+	err = errors.Join(
+		intInto(row, "visible_events", &p.visible),
+		intInto(row, "waiting_records", &p.waiting),
+		intInto(row, "rejected_records", &p.rejected),
+	)
+	if err != nil {
 		return progress{}, fmt.Errorf("statement %s: %w", st.Name, err)
 	}
 	return p, nil
 }
 
+// sinceMargin is how long before the invocation a run's events are looked
+// for: event_time comes from the producer's clock, not this machine's.
+const sinceMargin = time.Hour
+
 // oneRow runs a statement about the run that answers with exactly one row.
+// The run's events are looked for from an hour before the invocation on,
+// so that the statement reads a range of the table's sort key.
 func (k *checker) oneRow(ctx context.Context, st chatsql.Statement) (dataapi.Row, error) {
-	res, err := k.runner.Run(ctx, st.Name, st.SQL, map[string]string{"run_id": k.rep.runID})
+	since := k.rep.started.Add(-sinceMargin).UTC().Format("2006-01-02 15:04:05")
+	res, err := k.runner.Run(ctx, st.Name, st.SQL, map[string]string{"run_id": k.rep.runID, "since": since})
 	if err != nil {
 		return dataapi.Row{}, err
 	}

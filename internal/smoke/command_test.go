@@ -56,6 +56,7 @@ func TestCommandLineErrors(t *testing.T) {
 type memSetup struct {
 	stream    *memStream
 	producer  *fakeProducer
+	loader    *fakeLoader
 	warehouse *fakeWarehouse
 	schedules fakeSchedules
 	stacks    stacktest.Stacks
@@ -63,10 +64,12 @@ type memSetup struct {
 
 func newMemSetup(t *testing.T, a arrival) *memSetup {
 	stream := &memStream{}
+	warehouse := newFakeWarehouse(t, stream.read, a)
 	return &memSetup{
 		stream:    stream,
 		producer:  &fakeProducer{stream: stream},
-		warehouse: newFakeWarehouse(t, stream.read, a),
+		loader:    &fakeLoader{warehouse: warehouse},
+		warehouse: warehouse,
 		schedules: fakeSchedules{state: schedtypes.ScheduleStateEnabled},
 		stacks:    stagingStack("chatstream-staging-Producer-1A2B3C"),
 	}
@@ -77,7 +80,7 @@ func (m *memSetup) run(ctx context.Context, t *testing.T, args ...string) (code 
 	var out, errOut bytes.Buffer
 	deps := Deps{
 		NewClients: func(context.Context) (Clients, error) {
-			return Clients{Stacks: m.stacks, Lambda: m.producer, Data: m.warehouse, Schedules: m.schedules}, nil
+			return Clients{Stacks: m.stacks, Lambda: functions{producer: m.producer, loader: m.loader}, Data: m.warehouse, Schedules: m.schedules}, nil
 		},
 		NewRunID: fixedRunID("smoke-20261127T100000Z-1a2b3c4d"),
 	}
@@ -111,6 +114,44 @@ func TestPassWithoutKinesis(t *testing.T) {
 	}
 }
 
+// scheduled makes the stack's mode scheduled, every 15 minutes, with no
+// load running until one is invoked.
+func (m *memSetup) scheduled() {
+	m.stacks["chatstream-staging"]["LoadMode"] = "scheduled"
+	m.stacks["chatstream-staging"]["LoadIntervalMinutes"] = "15"
+	m.warehouse.loaderStopped = true
+}
+
+func TestScheduledModeRunsALoadRatherThanWaitForTheSchedule(t *testing.T) {
+	// GIVEN a stack in scheduled mode whose loads run only when invoked
+	m := newMemSetup(t, after(250*time.Millisecond))
+	m.scheduled()
+	// WHEN the smoke test runs
+	code, stdout, stderr := m.run(t.Context(), t, "-timeout", "10s")
+	// THEN it runs one load itself, with what the schedule sends, sees every event, and says
+	// what latency the mode gives
+	if code != ExitPass {
+		t.Fatalf("exit code %d, want %d; stdout:\n%s\nstderr:\n%s", code, ExitPass, stdout, stderr)
+	}
+	if len(m.loader.payloads) != 1 || m.loader.payloads[0] != "{}" {
+		t.Errorf("loader invoked with %q, want once with {}", m.loader.payloads)
+	}
+	goldenReport(t, "scheduled.golden", stdout)
+	if !strings.Contains(stderr, "scheduled mode: running one load with "+testLoader+" now rather than waiting up to 15 minutes") {
+		t.Errorf("progress lacks the load:\n%s", stderr)
+	}
+}
+
+func TestRealtimeModeLeavesLoadsToTheSchedule(t *testing.T) {
+	m := newMemSetup(t, after(250*time.Millisecond))
+	if code, stdout, _ := m.run(t.Context(), t, "-timeout", "10s"); code != ExitPass || !strings.Contains(stdout, "expect events in the table about a minute after") {
+		t.Fatalf("exit code %d, report:\n%s\nwant a pass that states realtime's latency", code, stdout)
+	}
+	if len(m.loader.payloads) != 0 {
+		t.Errorf("loader invoked %d times in realtime mode, want none", len(m.loader.payloads))
+	}
+}
+
 func TestFailuresWithoutKinesis(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -119,6 +160,16 @@ func TestFailuresWithoutKinesis(t *testing.T) {
 		golden    string
 		wantCalls []string // Data API statements, in order; nil: any
 	}{
+		{
+			name: "the load the test runs in scheduled mode stops",
+			setup: func(m *memSetup) {
+				m.scheduled()
+				m.loader.errorMessage = "load load-20261127T100001Z-5e6f7a8b stopped at move: statement 1 of 1 (move_to_landing) FAILED: ERROR: permission denied; " +
+					"the rows wait in the materialized view, and the next load moves them"
+			},
+			golden:    "load_failed.golden",
+			wantCalls: []string{},
+		},
 		{
 			name: "stack not deployed",
 			setup: func(m *memSetup) {
@@ -185,6 +236,24 @@ func TestFailuresWithoutKinesis(t *testing.T) {
 			},
 			args:   []string{"-timeout", "200ms"},
 			golden: "autorefresh_off.golden",
+		},
+		{
+			name: "records reached Redshift but no load moved them",
+			setup: func(m *memSetup) {
+				m.warehouse.loaderStopped = true
+				m.warehouse.lastLoad = nil
+			},
+			args:   []string{"-timeout", "200ms"},
+			golden: "loader_stopped.golden",
+		},
+		{
+			name: "a load rejected some records",
+			setup: func(m *memSetup) {
+				m.warehouse.arrival = func(rank, n int) (time.Duration, bool) { return 0, rank < 48 }
+				m.warehouse.rejected = 2
+			},
+			args:   []string{"-timeout", "200ms"},
+			golden: "rejected.golden",
 		},
 	}
 	for _, tt := range tests {
@@ -265,7 +334,7 @@ func TestViewSchema(t *testing.T) {
 	}{
 		{view: `"chatstream".chat_events`, want: "chatstream"},
 		{view: `"odd""name".chat_events`, want: `odd"name`},
-		{view: `chatstream.chat_events`, wantErr: `stack output EventsView = "chatstream.chat_events": want a quoted schema and .chat_events`},
+		{view: `chatstream.chat_events`, wantErr: `stack output EventsTable = "chatstream.chat_events": want a quoted schema and .chat_events`},
 		{view: `"chatstream".other_view`, wantErr: "want a quoted schema"},
 		{view: `"a"b".chat_events`, wantErr: "want a quoted schema"},
 		{view: `".chat_events`, wantErr: "want a quoted schema"},

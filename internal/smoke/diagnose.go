@@ -28,8 +28,11 @@ type diagnosis struct {
 	refresh    *refresh // nil with refreshErr nil: never refreshed
 	refreshErr error
 
-	newest    *newestRow // nil with newestErr nil: the view is empty
+	newest    *newestRow // nil with newestErr nil: nothing ingested lately
 	newestErr error
+
+	lastLoad    *loadRun // nil with lastLoadErr nil: no load recorded
+	lastLoadErr error
 
 	schedule    *scheduleState
 	scheduleErr error
@@ -56,10 +59,17 @@ type refresh struct {
 	ageSeconds          int64
 }
 
-// newestRow is when the materialized view last received a row.
+// newestRow is when Redshift last ingested a row.
 type newestRow struct {
 	at         string
 	ageSeconds int64
+}
+
+// loadRun is the latest load's row in load_runs.
+type loadRun struct {
+	id, at                                string
+	ageSeconds                            int64
+	moved, inserted, duplicates, rejected int64
 }
 
 // scheduleState is the producer schedule as Scheduler has it.
@@ -86,6 +96,7 @@ func (k *checker) diagnose(ctx context.Context) *diagnosis {
 	wg.Go(func() { d.view, d.viewErr = k.viewState(ctx, schema) })
 	wg.Go(func() { d.refresh, d.refreshErr = k.lastRefresh(ctx, schema) })
 	wg.Go(func() { d.newest, d.newestErr = k.newestRow(ctx) })
+	wg.Go(func() { d.lastLoad, d.lastLoadErr = k.lastLoad(ctx) })
 	wg.Go(func() { d.schedule, d.scheduleErr = k.scheduleState(ctx) })
 	wg.Wait()
 	return d
@@ -175,6 +186,27 @@ func (k *checker) newestRow(ctx context.Context) (*newestRow, error) {
 		return nil, fmt.Errorf("statement %s: %w", k.stmts.NewestRow.Name, err)
 	}
 	return n, nil
+}
+
+func (k *checker) lastLoad(ctx context.Context) (*loadRun, error) {
+	rows, err := k.rows(ctx, k.stmts.LastLoad, nil)
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	var l loadRun
+	err = errors.Join(
+		textInto(rows[0], "load_id", &l.id),
+		textInto(rows[0], "loaded_at", &l.at),
+		intInto(rows[0], "age_s", &l.ageSeconds),
+		intInto(rows[0], "moved", &l.moved),
+		intInto(rows[0], "inserted", &l.inserted),
+		intInto(rows[0], "duplicates", &l.duplicates),
+		intInto(rows[0], "rejected", &l.rejected),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("statement %s: %w", k.stmts.LastLoad.Name, err)
+	}
+	return &l, nil
 }
 
 func (k *checker) scheduleState(ctx context.Context) (*scheduleState, error) {

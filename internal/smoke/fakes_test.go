@@ -33,6 +33,7 @@ const (
 	testStream    = "chat-events-staging"
 	testSchedule  = "chatstream-staging-ProducerScheduleABC123"
 	testRole      = "arn:aws:iam::123456789012:role/chatstream-staging-StreamingRole"
+	testLoader    = "chatstream-staging-LoaderFunction-9Z8Y7X"
 )
 
 // stagingStack is a deployed staging stack whose producer is function.
@@ -45,7 +46,10 @@ func stagingStack(function string) stacktest.Stacks {
 		"StreamName":           testStream,
 		"ScheduleName":         testSchedule,
 		"StreamingRoleArn":     testRole,
-		"EventsView":           `"chatstream".chat_events`,
+		"EventsTable":          `"chatstream".chat_events`,
+		"LoaderFunctionName":   testLoader,
+		"LoadMode":             "realtime",
+		"LoadIntervalMinutes":  "1",
 		"DashboardUrl":         "https://eu-west-1.console.aws.amazon.com/cloudwatch/home",
 	}}
 }
@@ -90,6 +94,13 @@ type fakeRefresh struct {
 	ageSeconds          int64
 }
 
+// fakeLoad is the latest row of load_runs.
+type fakeLoad struct {
+	id, at                                string
+	ageSeconds                            int64
+	moved, inserted, duplicates, rejected int64
+}
+
 type fakeScanError struct {
 	code     int64
 	reason   string
@@ -100,10 +111,12 @@ type fakeScanError struct {
 
 // fakeWarehouse is a fake of the Data API calls that answers the smoke
 // test's statements the way Redshift would, from what is in the stream:
-// each record becomes a row of the materialized view once its arrival says
-// so, stamped with event_time plus that delay as its refresh time (so the
-// latencies a test sees are the delays it chose), and the typed view keeps
-// one row per event_id. System views come from its fields.
+// each record reaches Redshift once its arrival says so, and a load puts it
+// in the table at once, stamped with event_time plus that delay as its load
+// time (so the latencies a test sees are the delays it chose); the table
+// keeps one row per event_id. With the loader stopped, records that arrived
+// wait in the materialized view instead. System views and load_runs come
+// from its fields.
 type fakeWarehouse struct {
 	t       *testing.T
 	read    func(ctx context.Context) ([]localrun.Record, error)
@@ -116,6 +129,11 @@ type fakeWarehouse struct {
 	view       *fakeViewState // nil: the materialized view does not exist
 	refresh    *fakeRefresh   // nil: never refreshed
 	scanErrors []fakeScanError
+	lastLoad   *fakeLoad // nil: no load recorded
+	// loaderStopped leaves every record that arrived waiting for a load.
+	loaderStopped bool
+	// rejected is how many of each run's records the loads rejected.
+	rejected int64
 
 	stmts map[string]chatsql.Statement // by SQL text
 
@@ -143,8 +161,10 @@ func newFakeWarehouse(t *testing.T, read func(context.Context) ([]localrun.Recor
 	}
 	f := &fakeWarehouse{
 		t: t, read: read, arrival: a, now: time.Now,
-		view:      &fakeViewState{isStale: "f", autorefresh: "t", state: 1},
-		refresh:   &fakeRefresh{kind: "Auto", status: "Refresh successfully updated MV incrementally", start: "2026-11-27 10:00:03.512", ageSeconds: 4},
+		view:    &fakeViewState{isStale: "f", autorefresh: "t", state: 1},
+		refresh: &fakeRefresh{kind: "Auto", status: "Refresh successfully updated MV incrementally", start: "2026-11-27 10:00:03.512", ageSeconds: 4},
+		lastLoad: &fakeLoad{id: "load-20261127T100000Z-0a1b2c3d", at: "2026-11-27 10:00:01.250", ageSeconds: 8,
+			moved: 1210, inserted: 1200, duplicates: 10},
 		stmts:     map[string]chatsql.Statement{},
 		results:   map[string]*fakeResult{},
 		runs:      map[string]int{},
@@ -332,7 +352,7 @@ func (f *fakeWarehouse) materialized(ctx context.Context, at time.Time) ([]mvRow
 	return rows, nil
 }
 
-// typed is the typed view over rows: one row per event_id, the earliest.
+// typed is what the loads keep of rows: one row per event_id, the earliest.
 func typed(rows []mvRow) []mvRow {
 	first := map[string]mvRow{}
 	for _, r := range rows {
@@ -376,28 +396,49 @@ func (f *fakeWarehouse) answer(ctx context.Context, name string, params map[stri
 		}
 		r := f.refresh
 		return cols, [][]types.Field{{text(r.kind), text(r.status), text(r.start), long(r.ageSeconds)}}, nil
+	case "smoke_last_load":
+		cols := []string{"load_id", "loaded_at", "age_s", "moved", "inserted", "duplicates", "rejected"}
+		if f.lastLoad == nil {
+			return cols, nil, nil
+		}
+		l := f.lastLoad
+		return cols, [][]types.Field{{text(l.id), text(l.at), long(l.ageSeconds), long(l.moved), long(l.inserted), long(l.duplicates), long(l.rejected)}}, nil
 	}
 
 	mv, err := f.materialized(ctx, at)
 	if err != nil {
 		return nil, nil, err
 	}
+	var since time.Time
+	if s, ok := params["since"]; ok {
+		if since, err = time.Parse("2006-01-02 15:04:05", s); err != nil {
+			return nil, nil, fmt.Errorf("since %q: %w", s, err)
+		}
+	}
 	run := func(rows []mvRow) []mvRow {
 		var out []mvRow
 		for _, r := range rows {
-			if r.runID != "" && r.runID == params["run_id"] {
+			if r.runID != "" && r.runID == params["run_id"] && !r.eventTime.Before(since) {
 				out = append(out, r)
 			}
 		}
 		return out
 	}
+	loaded := typed(mv)
+	if f.loaderStopped {
+		loaded = nil
+	}
 	switch name {
 	case "smoke_progress":
-		return []string{"visible_events", "stream_records"},
-			[][]types.Field{{long(int64(len(run(typed(mv))))), long(int64(len(run(mv))))}}, nil
+		var waiting int64
+		if f.loaderStopped {
+			waiting = int64(len(run(mv)))
+		}
+		return []string{"visible_events", "waiting_records", "rejected_records"},
+			[][]types.Field{{long(int64(len(run(loaded)))), long(waiting), long(f.rejected)}}, nil
 	case "smoke_latency":
 		var lags []int64
-		for _, r := range run(typed(mv)) {
+		for _, r := range run(loaded) {
 			lags = append(lags, r.ingest.Sub(r.eventTime).Milliseconds())
 		}
 		cols := []string{"events", "p50_ms", "p95_ms", "max_ms"}
@@ -451,4 +492,12 @@ func (m *memStream) put(data []byte) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.records = append(m.records, localrun.Record{ShardID: "shardId-000000000000", SequenceNumber: strconv.Itoa(len(m.records)), Data: data})
+}
+
+// startLoads makes the loads run from now on, as a load the test invoked
+// does for what the materialized view holds.
+func (f *fakeWarehouse) startLoads() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.loaderStopped = false
 }

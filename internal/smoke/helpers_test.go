@@ -93,3 +93,36 @@ func (f *fakeProducer) Invoke(_ context.Context, in *lambda.InvokeInput, _ ...fu
 func fixedRunID(id string) func() (string, error) {
 	return func() (string, error) { return id, nil }
 }
+
+// fakeLoader stands in for the loader function: an invocation loads what
+// the warehouse's materialized view holds, as a load does, or fails like
+// the loader when errorMessage is set.
+type fakeLoader struct {
+	warehouse    *fakeWarehouse
+	errorMessage string
+	payloads     []string
+}
+
+func (f *fakeLoader) Invoke(_ context.Context, in *lambda.InvokeInput, _ ...func(*lambda.Options)) (*lambda.InvokeOutput, error) {
+	f.payloads = append(f.payloads, string(in.Payload))
+	if f.errorMessage != "" {
+		body, _ := json.Marshal(map[string]string{"errorType": "Error", "errorMessage": f.errorMessage})
+		return &lambda.InvokeOutput{StatusCode: 200, FunctionError: aws.String("Unhandled"), Payload: body}, nil
+	}
+	f.warehouse.startLoads()
+	body := `{"load_id":"load-20261127T100001Z-5e6f7a8b","mode":"scheduled","refreshed":true,"streamed":50,"landed":0,` +
+		`"moved":50,"inserted":50,"duplicates":0,"rejected":0,"duration_ms":4200}`
+	return &lambda.InvokeOutput{StatusCode: 200, Payload: []byte(body)}, nil
+}
+
+// functions routes invocations to the producer or the loader by name.
+type functions struct {
+	producer, loader invoker
+}
+
+func (f functions) Invoke(ctx context.Context, in *lambda.InvokeInput, opts ...func(*lambda.Options)) (*lambda.InvokeOutput, error) {
+	if aws.ToString(in.FunctionName) == testLoader {
+		return f.loader.Invoke(ctx, in, opts...)
+	}
+	return f.producer.Invoke(ctx, in, opts...)
+}

@@ -7,8 +7,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chatstream/chatstream/internal/loadcall"
 	"github.com/chatstream/chatstream/internal/localrun"
+	"github.com/chatstream/chatstream/lambda/load"
 	"github.com/chatstream/chatstream/lambda/produce"
+	chatsql "github.com/chatstream/chatstream/sql"
 )
 
 // outcome is how a smoke test ended.
@@ -22,6 +25,7 @@ const (
 	shortfall               // not every event was visible before the timeout
 	surplus                 // more events visible than the producer sent
 	interrupted             // ctx ended: Ctrl-C
+	loadFailed              // the load the test ran in scheduled mode stopped
 )
 
 // report is everything a smoke test learned, in the order it learned it.
@@ -33,19 +37,26 @@ type report struct {
 
 	// From the stack's outputs.
 	function, workgroup, database, stream, schedule, role string
-	// view is the typed view the run is looked for in, and streamView the
-	// materialized view under it, both as SQL names them.
-	view, streamView string
+	// loader is the loader function; mode and interval say how, and how
+	// often, it loads.
+	loader   string
+	mode     chatsql.Mode
+	interval int
+	// view is the events table the run is looked for in, streamView the
+	// materialized view it is loaded from and rejects the table of records
+	// the loads rejected, all as SQL names them.
+	view, streamView, rejects string
 
 	runID    string
 	started  time.Time       // just before the invocation
 	produced *produce.Result // nil until the producer answered
+	load     *load.Result    // the load the test ran, in scheduled mode
 
-	polls            int   // progress statements answered
-	visible, records int64 // from the last one
-	queryable        time.Duration
-	latency          *latency
-	latencyErr       error
+	polls                      int   // progress statements answered
+	visible, waiting, rejected int64 // from the last one
+	queryable                  time.Duration
+	latency                    *latency
+	latencyErr                 error
 
 	outcome outcome
 	problem error // what failed, when something did
@@ -78,10 +89,14 @@ func (r *report) Write(w io.Writer) error {
 	if r.function != "" {
 		row(&b, "producer", "%s", r.function)
 		row(&b, "events read from", "%s in database %s on workgroup %s", r.view, r.database, r.workgroup)
+		row(&b, "load mode", "%s", r.modeText())
 	}
 	if p := r.produced; p != nil {
 		row(&b, "producer sent", "%d of %d events in %.2f s (%s, %s)", p.Sent, p.Requested,
 			float64(p.DurationMS)/1000, plural(p.Requests, "request"), plural(p.Retries, "retry"))
+	}
+	if l := r.load; l != nil {
+		row(&b, "load run by this test", "%s", loadcall.Summary(*l))
 	}
 	fmt.Fprintf(&b, "\n%s\n", r.verdict())
 	if r.problem != nil {
@@ -100,6 +115,16 @@ func (r *report) Write(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// modeText says how the environment loads and the latency a person should
+// expect from it.
+func (r *report) modeText() string {
+	if !r.mode.Refreshes() {
+		return fmt.Sprintf("%s: AUTO REFRESH and a load every minute; expect events in the table about a minute after they are sent", r.mode)
+	}
+	return fmt.Sprintf("%s: a refresh and load every %d minutes; expect events in the table up to %d minutes after they are sent "+
+		"(this test runs a load itself)", r.mode, r.interval, r.interval)
 }
 
 // problemText words what failed. A function error reads as its type and
@@ -137,6 +162,8 @@ func (r *report) verdict() string {
 		return fmt.Sprintf("FAIL: %d events of the run are visible, but the producer sent %d.", r.visible, r.produced.Sent)
 	case interrupted:
 		return "STOPPED: interrupted before every event was seen."
+	case loadFailed:
+		return "FAIL: the load this test ran stopped; the run's events wait for the next load."
 	}
 	return fmt.Sprintf("FAIL: outcome %d", r.outcome)
 }
@@ -145,8 +172,11 @@ func (r *report) verdict() string {
 func (r *report) writeNumbers(b *strings.Builder) {
 	row(b, "events produced", "%8d", r.produced.Sent)
 	row(b, "events visible", "%8d", r.visible)
-	if dup := r.records - r.visible; dup >= 0 {
-		row(b, "duplicates seen", "%8d", dup)
+	if r.waiting > 0 {
+		row(b, "records waiting", "%8d   (in the materialized view or the landing table, for a load)", r.waiting)
+	}
+	if r.rejected > 0 {
+		row(b, "records rejected", "%8d   (in %s)", r.rejected, r.rejects)
 	}
 	switch l := r.latency; {
 	case l != nil:
@@ -162,7 +192,7 @@ func (r *report) writeNumbers(b *strings.Builder) {
 	}
 	if r.outcome == passed {
 		row(b, "all queryable after", "%8.1f s from the invocation's start (checked every %s)", r.queryable.Seconds(), r.poll)
-		b.WriteString("\nLatency runs from each event's event_time to the start of the refresh that ingested it (refresh_time), not to when that refresh made it queryable, so it can undershoot.\n")
+		b.WriteString("\nLatency runs from each event's event_time to the load that made it queryable in the table (load_time).\n")
 	}
 }
 
@@ -202,9 +232,18 @@ func (d *diagnosis) write(b *strings.Builder, r *report) {
 	case d.newestErr != nil:
 		row(b, "newest row", "unknown: %v", d.newestErr)
 	case n == nil:
-		row(b, "newest row", "none: the materialized view is empty")
+		row(b, "newest row", "none in the materialized view, the landing table or the last hour of the table")
 	default:
 		row(b, "newest row", "ingested at %s (%s ago)", n.at, ago(n.ageSeconds))
+	}
+	switch l := d.lastLoad; {
+	case d.lastLoadErr != nil:
+		row(b, "last load", "unknown: %v", d.lastLoadErr)
+	case l == nil:
+		row(b, "last load", "none recorded (load_runs)")
+	default:
+		row(b, "last load", "%s at %s (%s ago): moved %d: %d inserted, %d duplicates, %d rejected",
+			l.id, l.at, ago(l.ageSeconds), l.moved, l.inserted, l.duplicates, l.rejected)
 	}
 	switch s := d.schedule; {
 	case d.scheduleErr != nil:

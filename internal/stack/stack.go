@@ -29,9 +29,18 @@ const (
 	AdminSecretArn = "AdminSecretArn"
 	// StreamingRoleArn is the role Redshift reads the stream with.
 	StreamingRoleArn = "StreamingRoleArn"
-	// EventsView is the typed view as SQL names it, such as
+	// EventsTable is the events table as SQL names it, such as
 	// "chatstream".chat_events; stacks deployed before it existed lack it.
-	EventsView = "EventsView"
+	EventsTable = "EventsTable"
+	// LoaderFunctionName is the loader Lambda function, which the schedule
+	// invokes with {} and `make load` invokes the same way.
+	LoaderFunctionName = "LoaderFunctionName"
+	// LoadMode is the environment's load mode, realtime or scheduled.
+	LoadMode = "LoadMode"
+	// LoadIntervalMinutes is how often the loader runs, in minutes.
+	LoadIntervalMinutes = "LoadIntervalMinutes"
+	// AnalystRoleArn is the role analysts assume to query read-only.
+	AnalystRoleArn = "AnalystRoleArn"
 )
 
 // Name returns the stack of environment env, chatstream-<env>, or an error

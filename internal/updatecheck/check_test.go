@@ -57,7 +57,27 @@ func TestCheck(t *testing.T) {
 			},
 		},
 		{name: "one setting", edit: func(t Template) { set(t, workgroup, "MaxCapacity", 32.0) }},
-		{name: "views only", edit: func(t Template) { set(t, ddl, "ViewSqlHash", strings.Repeat("ab", 32)) }},
+		{name: "tables only", edit: func(t Template) { set(t, ddl, "TableSqlHash", strings.Repeat("ab", 32)) }},
+		{
+			// The runner alters AUTO REFRESH in place: the view keeps its rows and its stream position.
+			name: "mode switch to realtime: an ordinary update",
+			edit: func(t Template) { set(t, ddl, "Mode", "realtime") },
+		},
+		{
+			name: "mode switch with the tables' SQL: still no rebuild",
+			edit: func(t Template) {
+				set(t, ddl, "Mode", "realtime")
+				set(t, ddl, "TableSqlHash", strings.Repeat("ab", 32))
+			},
+		},
+		{
+			name: "mode switch with a change to the view's SQL: the rebuild is refused",
+			edit: func(t Template) {
+				set(t, ddl, "Mode", "realtime")
+				set(t, ddl, "StreamSqlHash", strings.Repeat("cd", 32))
+			},
+			rules: []string{"streaming view rebuild"}, refused: true,
+		},
 		{
 			name:  "two workgroup settings, raised",
 			edit:  func(t Template) { set(t, workgroup, "BaseCapacity", 16.0); set(t, workgroup, "MaxCapacity", 32.0) },

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -110,9 +111,25 @@ func mergeAnswer(t *testing.T, e cfn.Event, answer OnEventResponse) Request {
 	return r
 }
 
-var applyNames = []string{
-	"create_schema", "drop_events_view", "drop_stream_view", "drop_stream_schema",
-	"create_stream_schema", "create_stream_view", "create_events_view",
+var (
+	createTableNames = []string{"create_landing_table", "create_events_table", "create_rejected_table", "create_load_runs_table"}
+	grantNames       = []string{
+		"define_create_analyst_role", "create_analyst_role", "drop_create_analyst_role",
+		"grant_schema_usage", "grant_select_on_tables", "grant_select_on_future_tables",
+	}
+	rebuildNames = []string{"drop_stream_view", "drop_stream_schema", "create_stream_schema", "create_stream_view"}
+	applyNames   = slices.Concat([]string{"create_schema"}, createTableNames, rebuildNames, grantNames)
+	tablesNames  = slices.Concat([]string{"create_schema"}, createTableNames, grantNames)
+	teardownTail = []string{"drop_landing_table", "drop_events_table", "drop_rejected_table", "drop_load_runs_table",
+		"define_create_analyst_role", "drop_create_analyst_role", "drop_schema"}
+)
+
+// fromFirstDesign turns properties into the first design's: a hash of its
+// typed views, and neither a table hash nor a mode.
+func fromFirstDesign(props map[string]any) {
+	props["ViewSqlHash"] = props["TableSqlHash"]
+	delete(props, "TableSqlHash")
+	delete(props, "Mode")
 }
 
 // ran returns the names of the statements submitted for e: it checks that
@@ -176,7 +193,7 @@ func TestCreateSubmitsThePlanOnceAndFollowsItsId(t *testing.T) {
 		t.Errorf("described ids (-want +got):\n%s", diff)
 	}
 	// AND the typed view's name comes back as an attribute
-	want := IsCompleteResponse{IsComplete: true, Data: map[string]any{"EventsView": `"chatstream".chat_events`}}
+	want := IsCompleteResponse{IsComplete: true, Data: map[string]any{"EventsTable": `"chatstream".chat_events`}}
 	if diff := cmp.Diff(want, resp); diff != "" {
 		t.Errorf("final response (-want +got):\n%s", diff)
 	}
@@ -217,20 +234,20 @@ func TestStatementOutcomes(t *testing.T) {
 			name: "failed with Redshift's message, naming the statement",
 			setup: func(f *fakeDataAPI) {
 				f.statuses = []types.StatusString{types.StatusStringStarted, types.StatusStringFailed}
-				f.failAt, f.message = 7, `ERROR: Kinesis stream "chat-events-staging" not found`
+				f.failAt, f.message = 10, `ERROR: Kinesis stream "chat-events-staging" not found`
 			},
 			wantPolls: 2,
-			wantErr: `Create IngestionDdl: statement 6 of 7 (create_stream_view) FAILED: ERROR: Kinesis stream "chat-events-staging" not found ` +
+			wantErr: `Create IngestionDdl: statement 9 of 15 (create_stream_view) FAILED: ERROR: Kinesis stream "chat-events-staging" not found ` +
 				"(the batch ran as one transaction: none of it took effect)",
 		},
 		{
 			name: "aborted without a message",
 			setup: func(f *fakeDataAPI) {
 				f.statuses = []types.StatusString{types.StatusStringAborted}
-				f.failAt = 8
+				f.failAt = 16
 			},
 			wantPolls: 1,
-			wantErr:   "statement 7 of 7 (create_events_view) ABORTED: no error message from Redshift",
+			wantErr:   "statement 15 of 15 (grant_select_on_future_tables) ABORTED: no error message from Redshift",
 		},
 		{
 			name: "the statement timeout itself failed",
@@ -263,11 +280,11 @@ func TestStatementOutcomes(t *testing.T) {
 			name: "never finishes: cancelled before the Provider's timeout",
 			setup: func(f *fakeDataAPI) {
 				f.statuses = []types.StatusString{types.StatusStringStarted}
-				f.failAt = 7
+				f.failAt = 10
 			},
 			// 30 minutes less the 2-minute margin, polled every 10 s from the first poll at 0 s.
 			wantPolls: 169,
-			wantErr:   "statements batch-1 still STARTED after 28m0s, statement 6 of 7 (create_stream_view) STARTED: cancelled them",
+			wantErr:   "statements batch-1 still STARTED after 28m0s, statement 9 of 15 (create_stream_view) STARTED: cancelled them",
 		},
 		{
 			name: "permanent validation error fails onEvent",
@@ -275,7 +292,7 @@ func TestStatementOutcomes(t *testing.T) {
 				f.submitErrs = []error{&types.ValidationException{Message: aws.String("Database dev does not exist")}}
 			},
 			wantPolls: 0,
-			wantErr:   "Create IngestionDdl: submit 8 statements to chatstream-staging/dev: ",
+			wantErr:   "Create IngestionDdl: submit 16 statements to chatstream-staging/dev: ",
 		},
 		{
 			name: "access denied fails at once",
@@ -369,7 +386,7 @@ func TestCancelAtTheDeadline(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			// GIVEN a batch that runs and runs
 			api := newFakeDataAPI(t)
-			api.statuses, api.failAt, api.cancelErrs = running, 6, tt.cancelErrs
+			api.statuses, api.failAt, api.cancelErrs = running, 9, tt.cancelErrs
 			c := newClock()
 			h := testHandler(t, api, c)
 			e := loadEvent(t, "create.json")
@@ -402,7 +419,7 @@ func TestCancelAtTheDeadline(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "still STARTED after 28m0s, statement 5 of 7 (create_stream_schema) STARTED") {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "still STARTED after 28m0s, statement 8 of 15 (create_stream_schema) STARTED") {
 				t.Errorf("IsComplete error = %v; want one saying what ran for how long, and %q", err, tt.wantErr)
 			}
 		})
@@ -421,7 +438,7 @@ func TestNothingToRunSubmitsNothing(t *testing.T) {
 		}},
 		{name: "update of the secret and the timeout", event: func(t *testing.T) cfn.Event {
 			e := loadEvent(t, "update.json")
-			e.ResourceProperties["ViewSqlHash"] = e.OldResourceProperties["ViewSqlHash"]
+			e.ResourceProperties["TableSqlHash"] = e.OldResourceProperties["TableSqlHash"]
 			e.ResourceProperties["SecretArn"] = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rotated-XyZ123"
 			e.ResourceProperties["TimeoutSeconds"] = "3600"
 			return e
@@ -446,7 +463,7 @@ func TestIsCompleteWithoutTheStatementIdFails(t *testing.T) {
 	// A request onEvent did not answer for cannot be followed: failing says so.
 	h := testHandler(t, newFakeDataAPI(t), newClock())
 	_, err := h.IsComplete(t.Context(), Request{Event: loadEvent(t, "create.json")})
-	if err == nil || !strings.Contains(err.Error(), "carries no StatementId for a plan of 7 statements") {
+	if err == nil || !strings.Contains(err.Error(), "carries no StatementId for a plan of 15 statements") {
 		t.Errorf("IsComplete = %v; want an error saying onEvent submitted nothing", err)
 	}
 }
@@ -465,9 +482,28 @@ func TestRequestPaths(t *testing.T) {
 			want:  applyNames, wantData: true,
 		},
 		{
-			name:  "update of the views only keeps the materialized view",
+			name:  "update of the tables' SQL only creates what is missing and grants, keeping the materialized view",
 			event: func() cfn.Event { return loadEvent(t, "update.json") },
-			want:  []string{"create_schema", "drop_events_view", "create_events_view"}, wantData: true,
+			want:  tablesNames, wantData: true,
+		},
+		{
+			name: "update of the mode only switches AUTO REFRESH in place",
+			event: func() cfn.Event {
+				e := loadEvent(t, "update.json")
+				e.ResourceProperties["TableSqlHash"] = e.OldResourceProperties["TableSqlHash"]
+				e.ResourceProperties["Mode"] = "scheduled"
+				return e
+			},
+			want: []string{"set_auto_refresh"}, wantData: true,
+		},
+		{
+			name: "update of the mode and the tables does both, the view still kept",
+			event: func() cfn.Event {
+				e := loadEvent(t, "update.json")
+				e.ResourceProperties["Mode"] = "scheduled"
+				return e
+			},
+			want: append(slices.Clone(tablesNames), "set_auto_refresh"), wantData: true,
 		},
 		{
 			name: "update of the stream SQL rebuilds the materialized view",
@@ -479,25 +515,33 @@ func TestRequestPaths(t *testing.T) {
 			want: applyNames, wantData: true,
 		},
 		{
+			name: "update of the stream SQL and the mode rebuilds once, in the new mode",
+			event: func() cfn.Event {
+				e := loadEvent(t, "update.json")
+				e.ResourceProperties["StreamSqlHash"] = strings.Repeat("ab", 32)
+				e.ResourceProperties["Mode"] = "scheduled"
+				return e
+			},
+			want: applyNames, wantData: true,
+		},
+		{
 			name: "a role ARN in the old properties changes nothing",
 			event: func() cfn.Event {
 				e := loadEvent(t, "update.json")
-				e.ResourceProperties["ViewSqlHash"] = e.OldResourceProperties["ViewSqlHash"]
+				e.ResourceProperties["TableSqlHash"] = e.OldResourceProperties["TableSqlHash"]
 				e.OldResourceProperties["RoleArn"] = "arn:aws:iam::123456789012:role/chatstream-staging-streaming-v1"
 				return e
 			},
 			want: nil, wantData: true,
 		},
 		{
-			name: "update renaming the schema drops the old objects first",
+			name: "update renaming the schema stops streaming under the old names and keeps the old tables",
 			event: func() cfn.Event {
 				e := loadEvent(t, "update.json")
 				e.ResourceProperties["Schema"] = "analytics"
 				return e
 			},
-			want: append([]string{
-				"old_create_schema", "old_drop_events_view", "old_drop_stream_view", "old_drop_stream_schema", "old_drop_schema",
-			}, applyNames...),
+			want:     slices.Concat([]string{"old_create_schema", "old_drop_stream_view", "old_drop_stream_schema"}, applyNames),
 			wantData: true,
 		},
 		{
@@ -507,9 +551,7 @@ func TestRequestPaths(t *testing.T) {
 				e.ResourceProperties["StreamName"] = "chat-events-staging-v2"
 				return e
 			},
-			want: append([]string{
-				"old_create_schema", "old_drop_events_view", "old_drop_stream_view", "old_drop_stream_schema",
-			}, applyNames...),
+			want:     slices.Concat([]string{"old_create_schema", "old_drop_stream_view", "old_drop_stream_schema"}, applyNames),
 			wantData: true,
 		},
 		{
@@ -523,19 +565,73 @@ func TestRequestPaths(t *testing.T) {
 			want: applyNames, wantData: true,
 		},
 		{
-			name: "update to another database applies everything there",
+			name: "update from the first design saves its materialized view's rows and replaces its view with the table",
 			event: func() cfn.Event {
 				e := loadEvent(t, "update.json")
-				e.ResourceProperties["Database"] = "analytics"
-				e.ResourceProperties["ViewSqlHash"] = e.OldResourceProperties["ViewSqlHash"]
+				fromFirstDesign(e.OldResourceProperties)
+				return e
+			},
+			want: slices.Concat([]string{"create_schema", "drop_legacy_events_view"}, createTableNames,
+				[]string{"save_legacy_stream_rows"}, rebuildNames, grantNames),
+			wantData: true,
+		},
+		{
+			name: "update from the first design in scheduled mode needs no separate switch: the view is rebuilt in it",
+			event: func() cfn.Event {
+				e := loadEvent(t, "update.json")
+				fromFirstDesign(e.OldResourceProperties)
+				e.ResourceProperties["Mode"] = "scheduled"
+				return e
+			},
+			want: slices.Concat([]string{"create_schema", "drop_legacy_events_view"}, createTableNames,
+				[]string{"save_legacy_stream_rows"}, rebuildNames, grantNames),
+			wantData: true,
+		},
+		{
+			name: "update from the first design renaming the schema drops its view and materialized view under the old names",
+			event: func() cfn.Event {
+				e := loadEvent(t, "update.json")
+				fromFirstDesign(e.OldResourceProperties)
+				e.ResourceProperties["Schema"] = "analytics"
+				return e
+			},
+			want:     slices.Concat([]string{"old_create_schema", "old_drop_legacy_events_view", "old_drop_stream_view", "old_drop_stream_schema"}, applyNames),
+			wantData: true,
+		},
+		{
+			name: "rollback to the first design's properties rebuilds in this design rather than failing",
+			event: func() cfn.Event {
+				e := loadEvent(t, "update.json")
+				e.ResourceProperties, e.OldResourceProperties = e.OldResourceProperties, e.ResourceProperties
+				fromFirstDesign(e.ResourceProperties)
+				e.ResourceProperties["StreamSqlHash"] = strings.Repeat("cd", 32)
 				return e
 			},
 			want: applyNames, wantData: true,
 		},
 		{
-			name:  "delete drops views, materialized view and schemas",
+			name: "update to another database applies everything there",
+			event: func() cfn.Event {
+				e := loadEvent(t, "update.json")
+				e.ResourceProperties["Database"] = "analytics"
+				e.ResourceProperties["TableSqlHash"] = e.OldResourceProperties["TableSqlHash"]
+				return e
+			},
+			want: applyNames, wantData: true,
+		},
+		{
+			name:  "delete drops the materialized view, the tables and the schemas",
 			event: func() cfn.Event { return loadEvent(t, "delete.json") },
-			want:  []string{"create_schema", "drop_events_view", "drop_stream_view", "drop_stream_schema", "drop_schema"},
+			want:  slices.Concat([]string{"create_schema", "drop_stream_view", "drop_stream_schema"}, teardownTail),
+		},
+		{
+			name: "delete of the first design drops its view first",
+			event: func() cfn.Event {
+				e := loadEvent(t, "delete.json")
+				fromFirstDesign(e.ResourceProperties)
+				return e
+			},
+			want: slices.Concat([]string{"create_schema", "drop_legacy_events_view", "drop_stream_view", "drop_stream_schema"}, teardownTail),
 		},
 	}
 	for _, tt := range tests {

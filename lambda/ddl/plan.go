@@ -25,6 +25,10 @@ type plan struct {
 	warnings []string
 }
 
+// EventsTableAttribute is the resource attribute holding the events
+// table's schema-qualified name, such as "chatstream".chat_events.
+const EventsTableAttribute = "EventsTable"
+
 // oldPrefix marks, in logs and errors, statements that remove the objects
 // an Update renamed.
 const oldPrefix = "old_"
@@ -55,8 +59,8 @@ func applyPlan(e cfn.Event) (plan, error) {
 	}
 	// parseProperties validated the schema, so quoting it cannot fail.
 	schema, _ := chatsql.QuoteIdentifier(props.Params.Schema)
-	// The typed view's qualified name, ready to paste into SQL.
-	p.data = map[string]any{"EventsView": schema + "." + chatsql.EventsView}
+	// The events table's qualified name, ready to paste into SQL.
+	p.data = map[string]any{EventsTableAttribute: schema + "." + chatsql.EventsTable}
 	return p, nil
 }
 
@@ -92,7 +96,11 @@ func deletePlan(e cfn.Event) (plan, error) {
 	} else {
 		p.target.Timeout, _ = parseTimeout(prior.value(propTimeoutSeconds))
 	}
-	if p.stmts, err = chatsql.Teardown(params); err != nil {
+	teardown := chatsql.Teardown
+	if prior.firstDesign {
+		teardown = chatsql.TeardownFromViews
+	}
+	if p.stmts, err = teardown(params); err != nil {
 		return plan{}, err
 	}
 	return p, nil
@@ -108,7 +116,8 @@ func physicalID(p Properties) string {
 // updateStatements compares the new properties with the old ones. An old
 // value that is missing or unusable counts as changed, which at worst
 // rebuilds more than needed; objects are dropped under old names only when
-// those names are known.
+// those names are known. No Update drops a table: the tables hold the
+// history.
 func updateStatements(e cfn.Event, cur Properties) ([]chatsql.Statement, []string, error) {
 	old := parsePriorProperties(e.OldResourceProperties)
 	if err := old.need(propWorkgroupName, propDatabase); err != nil {
@@ -124,10 +133,18 @@ func updateStatements(e cfn.Event, cur Properties) ([]chatsql.Statement, []strin
 		return stmts, nil, err
 	}
 	var warnings []string
-	for _, name := range []string{propStreamName, propStreamSchema, propSchema, propStreamSQLHash, propViewSQLHash} {
+	counted := []string{propStreamName, propStreamSchema, propSchema, propStreamSQLHash}
+	if !old.firstDesign {
+		counted = append(counted, propTableSQLHash)
+	}
+	for _, name := range counted {
 		if err := old.need(name); err != nil {
 			warnings = append(warnings, fmt.Sprintf("old %v: counted as changed", err))
 		}
+	}
+	oldMode, err := old.mode()
+	if err != nil {
+		warnings = append(warnings, fmt.Sprintf("old %v: setting AUTO REFRESH to be sure", err))
 	}
 	renamed := old.value(propStreamName) != cur.Params.StreamName ||
 		old.value(propStreamSchema) != cur.Params.StreamSchema ||
@@ -135,44 +152,64 @@ func updateStatements(e cfn.Event, cur Properties) ([]chatsql.Statement, []strin
 	// The role is not compared: the external schema names IAM_ROLE default,
 	// so a new streaming role changes no SQL.
 	streamChanged := renamed || old.value(propStreamSQLHash) != cur.Hashes.Stream
-	switch {
-	case streamChanged:
-		var stmts []chatsql.Statement
-		if renamed && !cur.RetainOnDelete {
-			drops, err := oldObjects(old, cur.Params)
-			if err != nil {
-				// Guessing names to drop could hit objects that are not
-				// ours; leaving unknown ones costs only their refreshes.
-				warnings = append(warnings, fmt.Sprintf("old %v: objects under the old names, if any, are left in place", err))
-			}
-			stmts = drops
+	var stmts []chatsql.Statement
+	if renamed && !cur.RetainOnDelete {
+		drops, err := oldObjects(old)
+		if err != nil {
+			// Guessing names to drop could hit objects that are not
+			// ours; leaving unknown ones costs only their refreshes.
+			warnings = append(warnings, fmt.Sprintf("old %v: objects under the old names, if any, are left in place", err))
 		}
-		apply, err := chatsql.Apply(cur.Params)
+		stmts = drops
+	}
+	var apply func(chatsql.Params) ([]chatsql.Statement, error)
+	switch {
+	case old.firstDesign && !renamed:
+		// The first design's materialized view was the record: its rows go
+		// to the landing table before it is rebuilt in the new shape.
+		apply = chatsql.ApplyFromViews
+	case old.firstDesign, streamChanged:
+		apply = chatsql.Apply
+	}
+	if apply != nil {
+		more, err := apply(cur.Params)
 		if err != nil {
 			return nil, nil, err
 		}
-		return append(stmts, apply...), warnings, nil
-	case old.value(propViewSQLHash) != cur.Hashes.Views:
-		// The materialized view stays, and with it every row already read.
-		stmts, err := chatsql.ApplyViews(cur.Params)
-		return stmts, warnings, err
-	default:
-		// Only the secret, the retention or the timeout changed: nothing to run.
-		return nil, warnings, nil
+		return append(stmts, more...), warnings, nil
 	}
+	// The materialized view stays, and with it its position in the stream.
+	if old.value(propTableSQLHash) != cur.Hashes.Tables {
+		more, err := chatsql.ApplyTables(cur.Params)
+		if err != nil {
+			return nil, nil, err
+		}
+		stmts = append(stmts, more...)
+	}
+	if oldMode != cur.Params.Mode {
+		more, err := chatsql.SetAutoRefresh(cur.Params)
+		if err != nil {
+			return nil, nil, err
+		}
+		stmts = append(stmts, more...)
+	}
+	// Nothing at all when only the secret, the retention or the timeout
+	// changed.
+	return stmts, warnings, nil
 }
 
-// oldObjects drops what the old names created, so a rename leaves nothing
-// behind that refreshes (and bills) on its own.
-func oldObjects(old priorProperties, cur chatsql.Params) ([]chatsql.Statement, error) {
+// oldObjects drops what streams under the old names, so that a rename
+// leaves nothing behind that refreshes (and bills) on its own. The old
+// schema and its tables stay: they hold the history until someone moves or
+// drops it.
+func oldObjects(old priorProperties) ([]chatsql.Statement, error) {
 	params, err := old.priorDropParams()
 	if err != nil {
 		return nil, err
 	}
-	drop := chatsql.Teardown
-	if params.Schema == cur.Schema {
-		// The schema stays: the new objects are created in it.
-		drop = chatsql.Drop
+	drop := chatsql.Drop
+	if old.firstDesign {
+		drop = chatsql.DropFromViews
 	}
 	stmts, err := drop(params)
 	if err != nil {

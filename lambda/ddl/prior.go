@@ -19,6 +19,9 @@ type priorProperties struct {
 	// retain is false only when RetainOnDelete says "false": dropping data
 	// needs explicit consent, so a missing or unreadable value keeps it.
 	retain bool
+	// firstDesign is true when the first design applied them: its
+	// materialized view was the record and chatstream.chat_events a view.
+	firstDesign bool
 }
 
 func parsePriorProperties(m map[string]any) priorProperties {
@@ -36,7 +39,22 @@ func parsePriorProperties(m map[string]any) priorProperties {
 	if err != nil {
 		p.unusable[propRetainOnDelete] = err
 	}
+	_, views := m[propViewSQLHash]
+	_, tables := m[propTableSQLHash]
+	p.firstDesign = views && !tables
 	return p
+}
+
+// mode returns the mode the properties name; the first design's is
+// realtime, which it always was.
+func (p priorProperties) mode() (chatsql.Mode, error) {
+	if p.firstDesign {
+		return chatsql.Realtime, nil
+	}
+	if err := p.need(propMode); err != nil {
+		return "", err
+	}
+	return chatsql.Mode(p.value(propMode)), nil
 }
 
 // value returns the property's value, or "" when it is missing or unusable.

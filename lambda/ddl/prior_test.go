@@ -9,10 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-var (
-	viewNames     = []string{"create_schema", "drop_events_view", "create_events_view"}
-	teardownNames = []string{"create_schema", "drop_events_view", "drop_stream_view", "drop_stream_schema", "drop_schema"}
-)
+var teardownNames = append([]string{"create_schema", "drop_stream_view", "drop_stream_schema"}, teardownTail...)
 
 // runPlan checks what onEvent plans for e, with the warnings it logs, and
 // that isComplete then runs exactly those statements.
@@ -46,7 +43,7 @@ func TestUpdateReadsOldPropertiesLeniently(t *testing.T) {
 	tests := []struct {
 		name string
 		// edit changes update.json, whose new properties change only the
-		// typed views' SQL.
+		// tables' SQL.
 		edit         func(e *cfn.Event)
 		want         []string
 		wantWarnings []string
@@ -54,16 +51,34 @@ func TestUpdateReadsOldPropertiesLeniently(t *testing.T) {
 		{
 			name: "old properties with a property this version does not know",
 			edit: func(e *cfn.Event) { e.OldResourceProperties["RefreshMode"] = "auto" },
-			want: viewNames,
+			want: tablesNames,
 		},
 		{
-			name: "old properties without the views' hash rebuild the views",
+			name: "old properties without the tables' hash apply the tables",
 			edit: func(e *cfn.Event) {
-				e.ResourceProperties["ViewSqlHash"] = e.OldResourceProperties["ViewSqlHash"]
-				delete(e.OldResourceProperties, "ViewSqlHash")
+				e.ResourceProperties["TableSqlHash"] = e.OldResourceProperties["TableSqlHash"]
+				delete(e.OldResourceProperties, "TableSqlHash")
 			},
-			want:         viewNames,
-			wantWarnings: []string{"old property ViewSqlHash is missing: counted as changed"},
+			want:         tablesNames,
+			wantWarnings: []string{"old property TableSqlHash is missing: counted as changed"},
+		},
+		{
+			name: "old properties without the mode set AUTO REFRESH",
+			edit: func(e *cfn.Event) {
+				e.ResourceProperties["TableSqlHash"] = e.OldResourceProperties["TableSqlHash"]
+				delete(e.OldResourceProperties, "Mode")
+			},
+			want:         []string{"set_auto_refresh"},
+			wantWarnings: []string{"old property Mode is missing: setting AUTO REFRESH to be sure"},
+		},
+		{
+			name: "an old mode this version does not know sets AUTO REFRESH",
+			edit: func(e *cfn.Event) {
+				e.ResourceProperties["TableSqlHash"] = e.OldResourceProperties["TableSqlHash"]
+				e.OldResourceProperties["Mode"] = "hourly"
+			},
+			want:         []string{"set_auto_refresh"},
+			wantWarnings: []string{`old property Mode: mode "hourly": want realtime or scheduled: setting AUTO REFRESH to be sure`},
 		},
 		{
 			name: "old properties without the stream's hash rebuild everything",
@@ -111,16 +126,14 @@ func TestUpdateReadsOldPropertiesLeniently(t *testing.T) {
 			edit: func(e *cfn.Event) {
 				e.ResourceProperties["Schema"] = "analytics"
 				delete(e.OldResourceProperties, "StreamSqlHash")
-				delete(e.OldResourceProperties, "ViewSqlHash")
+				delete(e.OldResourceProperties, "TableSqlHash")
 				delete(e.OldResourceProperties, "TimeoutSeconds")
 				e.OldResourceProperties["RefreshMode"] = "auto"
 			},
-			want: append([]string{
-				"old_create_schema", "old_drop_events_view", "old_drop_stream_view", "old_drop_stream_schema", "old_drop_schema",
-			}, applyNames...),
+			want: append([]string{"old_create_schema", "old_drop_stream_view", "old_drop_stream_schema"}, applyNames...),
 			wantWarnings: []string{
 				"old property StreamSqlHash is missing",
-				"old property ViewSqlHash is missing",
+				"old property TableSqlHash is missing",
 			},
 		},
 	}

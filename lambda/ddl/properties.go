@@ -21,8 +21,13 @@ const (
 	propSchema         = "Schema"
 	propRetainOnDelete = "RetainOnDelete"
 	propStreamSQLHash  = "StreamSqlHash"
-	propViewSQLHash    = "ViewSqlHash"
+	propTableSQLHash   = "TableSqlHash"
+	propMode           = "Mode"
 	propTimeoutSeconds = "TimeoutSeconds"
+	// propViewSQLHash is the first design's hash of its typed views. A
+	// resource whose properties have it and no TableSqlHash was last applied
+	// by that design.
+	propViewSQLHash = "ViewSqlHash"
 	// propServiceToken is added by CloudFormation; the handlers ignore it.
 	propServiceToken = "ServiceToken"
 )
@@ -37,10 +42,10 @@ type Properties struct {
 	// SecretArn is the Secrets Manager secret holding the admin user's
 	// username and password.
 	SecretArn string
-	// Params names the stream and the schemas.
+	// Params names the stream and the schemas, and the mode.
 	Params chatsql.Params
-	// RetainOnDelete keeps the views, the materialized view (and the rows in
-	// it) and the schemas when the resource is deleted.
+	// RetainOnDelete keeps the tables (and the history in them), the
+	// materialized view and the schemas when the resource is deleted.
 	RetainOnDelete bool
 	// Hashes fingerprint the rendered SQL, so that CloudFormation sends an
 	// Update when it changes.
@@ -59,14 +64,22 @@ const (
 
 // ResourceProperties returns the custom resource's properties for the CDK
 // app. Values may be unresolved CDK tokens except the stream name and the
-// schema names, which the SQL hashes are computed from at synthesis time.
-// timeout is the Provider framework's total timeout.
+// schema names, which the SQL hashes are computed from at synthesis time,
+// and the mode (empty: realtime). timeout is the Provider framework's total
+// timeout.
 func ResourceProperties(workgroup, database, secretARN string, p chatsql.Params, retainOnDelete bool, timeout time.Duration) (map[string]any, error) {
 	h, err := chatsql.Hash(p)
 	if err != nil {
 		return nil, fmt.Errorf("hash DDL: %w", err)
 	}
 	if err := checkTimeout(timeout); err != nil {
+		return nil, err
+	}
+	mode := p.Mode
+	if mode == "" {
+		mode = chatsql.Realtime
+	}
+	if err := mode.Validate(); err != nil {
 		return nil, err
 	}
 	return map[string]any{
@@ -78,7 +91,8 @@ func ResourceProperties(workgroup, database, secretARN string, p chatsql.Params,
 		propSchema:         p.Schema,
 		propRetainOnDelete: strconv.FormatBool(retainOnDelete),
 		propStreamSQLHash:  h.Stream,
-		propViewSQLHash:    h.Views,
+		propTableSQLHash:   h.Tables,
+		propMode:           string(mode),
 		propTimeoutSeconds: strconv.Itoa(int(timeout / time.Second)),
 	}, nil
 }
@@ -105,6 +119,9 @@ var hashPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
 type valueCheck struct {
 	name  string
 	check func(string) error
+	// added marks a property a later version added: a request without it
+	// reads it as "" (see parseProperties).
+	added bool
 }
 
 // valueChecks lists the string properties in the order they are reported.
@@ -124,16 +141,21 @@ func valueChecks() []valueCheck {
 		}
 	}
 	hash := matches(hashPattern, "a SHA-256 hex digest")
+	mode := func(v string) error {
+		_, err := chatsql.ParseMode(v)
+		return err
+	}
 	return []valueCheck{
-		{propWorkgroupName, matches(workgroupPattern, "a workgroup name (3-63 of a-z, 0-9, -) or workgroup ARN")},
-		{propDatabase, quoted(chatsql.QuoteIdentifier)},
-		{propSecretArn, matches(secretARNPattern, "a Secrets Manager secret ARN")},
-		{propStreamName, quoted(chatsql.QuoteStreamName)},
-		{propStreamSchema, quoted(chatsql.QuoteIdentifier)},
-		{propSchema, quoted(chatsql.QuoteIdentifier)},
-		{propStreamSQLHash, hash},
-		{propViewSQLHash, hash},
-		{propTimeoutSeconds, func(v string) error {
+		{name: propWorkgroupName, check: matches(workgroupPattern, "a workgroup name (3-63 of a-z, 0-9, -) or workgroup ARN")},
+		{name: propDatabase, check: quoted(chatsql.QuoteIdentifier)},
+		{name: propSecretArn, check: matches(secretARNPattern, "a Secrets Manager secret ARN")},
+		{name: propStreamName, check: quoted(chatsql.QuoteStreamName)},
+		{name: propStreamSchema, check: quoted(chatsql.QuoteIdentifier)},
+		{name: propSchema, check: quoted(chatsql.QuoteIdentifier)},
+		{name: propStreamSQLHash, check: hash},
+		{name: propTableSQLHash, check: hash, added: true},
+		{name: propMode, check: mode, added: true},
+		{name: propTimeoutSeconds, check: func(v string) error {
 			_, err := parseTimeout(v)
 			return err
 		}},
@@ -174,9 +196,11 @@ func readValue(m map[string]any, c valueCheck) (string, error) {
 // A property added in a later version must still get a default when it is
 // missing: the rollback of a failed Update sends the previous version's
 // properties as ResourceProperties, and refusing them would leave the stack
-// in UPDATE_ROLLBACK_FAILED.
+// in UPDATE_ROLLBACK_FAILED. So a missing Mode is realtime, what the first
+// design always was; a missing TableSqlHash is "", which no later request
+// matches; and the first design's ViewSqlHash is accepted and ignored.
 func parseProperties(m map[string]any) (Properties, error) {
-	known := []string{propRetainOnDelete, propServiceToken}
+	known := []string{propRetainOnDelete, propServiceToken, propViewSQLHash}
 	checks := valueChecks()
 	for _, c := range checks {
 		known = append(known, c.name)
@@ -188,6 +212,9 @@ func parseProperties(m map[string]any) (Properties, error) {
 	}
 	values := make(map[string]string, len(checks))
 	for _, c := range checks {
+		if _, present := m[c.name]; c.added && !present {
+			continue
+		}
 		v, err := readValue(m, c)
 		if err != nil {
 			return Properties{}, err
@@ -206,15 +233,20 @@ func parseProperties(m map[string]any) (Properties, error) {
 			StreamName:   values[propStreamName],
 			StreamSchema: values[propStreamSchema],
 			Schema:       values[propSchema],
+			Mode:         chatsql.Mode(values[propMode]),
+			Engine:       chatsql.Redshift,
 		},
 		RetainOnDelete: retain,
 		Hashes: chatsql.Hashes{
 			Stream: values[propStreamSQLHash],
-			Views:  values[propViewSQLHash],
+			Tables: values[propTableSQLHash],
 		},
 	}
 	// Validated by its check above.
 	p.Timeout, _ = parseTimeout(values[propTimeoutSeconds])
+	if p.Params.Mode == "" {
+		p.Params.Mode = chatsql.Realtime
+	}
 	// The one rule that spans properties.
 	if err := p.Params.Validate(); err != nil {
 		return Properties{}, fmt.Errorf("properties %s and %s: %w", propStreamSchema, propSchema, err)

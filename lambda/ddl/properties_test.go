@@ -12,10 +12,20 @@ import (
 )
 
 func TestResourcePropertiesRoundTrip(t *testing.T) {
+	for _, mode := range []chatsql.Mode{chatsql.Realtime, chatsql.Scheduled} {
+		t.Run(string(mode), func(t *testing.T) { roundTrip(t, mode) })
+	}
+}
+
+func roundTrip(t *testing.T, mode chatsql.Mode) {
 	params := chatsql.DefaultParams("chat-events-staging")
+	params.Mode = mode
 	m, err := ResourceProperties("chatstream-staging", "dev", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin-AbCdEf", params, true, 30*time.Minute)
 	if err != nil {
 		t.Fatalf("ResourceProperties = %v", err)
+	}
+	if m["Mode"] != string(mode) {
+		t.Errorf("property Mode = %v; want %s", m["Mode"], mode)
 	}
 	// CloudFormation hands every value back as a string.
 	for k, v := range m {
@@ -64,6 +74,11 @@ func TestResourcePropertiesTakesUnresolvedARNs(t *testing.T) {
 			t.Errorf("ResourceProperties with timeout %s = %v; want an error naming it", d, err)
 		}
 	}
+	params = chatsql.DefaultParams("chat-events-staging")
+	params.Mode = "${Token[TOKEN.4]}"
+	if _, err := ResourceProperties("wg", "dev", "s", params, false, 30*time.Minute); err == nil || !strings.Contains(err.Error(), `mode "${Token[TOKEN.4]}"`) {
+		t.Errorf("ResourceProperties with a token mode = %v; want an error naming it", err)
+	}
 }
 
 func TestParsePropertiesRefuses(t *testing.T) {
@@ -91,7 +106,9 @@ func TestParsePropertiesRefuses(t *testing.T) {
 		{name: "schemas collide", edit: func(m map[string]any) { m["StreamSchema"] = "CHATSTREAM" }, wantErr: "properties StreamSchema and Schema: stream schema and schema are both"},
 		{name: "retain not a boolean", edit: func(m map[string]any) { m["RetainOnDelete"] = "yes" }, wantErr: `property RetainOnDelete: want "true" or "false", got yes`},
 		{name: "retain missing", edit: func(m map[string]any) { delete(m, "RetainOnDelete") }, wantErr: "property RetainOnDelete is missing"},
-		{name: "hash not hex", edit: func(m map[string]any) { m["ViewSqlHash"] = "abc" }, wantErr: `property ViewSqlHash: "abc" is not a SHA-256 hex digest`},
+		{name: "hash not hex", edit: func(m map[string]any) { m["TableSqlHash"] = "abc" }, wantErr: `property TableSqlHash: "abc" is not a SHA-256 hex digest`},
+		{name: "mode unknown", edit: func(m map[string]any) { m["Mode"] = "Scheduled" }, wantErr: `property Mode: mode "Scheduled": want realtime or scheduled`},
+		{name: "mode empty", edit: func(m map[string]any) { m["Mode"] = "" }, wantErr: `property Mode: mode "": want realtime or scheduled`},
 		{name: "misspelt property", edit: func(m map[string]any) { m["RetainOndelete"] = "true" }, wantErr: "unknown property RetainOndelete"},
 	}
 	for _, tt := range tests {
@@ -111,6 +128,23 @@ func TestParsePropertiesRefuses(t *testing.T) {
 	managed["SecretArn"] = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:redshift!chatstream-staging-chatstream_admin-AbCdEf"
 	if _, err := parseProperties(managed); err != nil {
 		t.Errorf("parseProperties with a Redshift-managed secret = %v; want nil", err)
+	}
+}
+
+func TestParsePropertiesDefaultsWhatTheFirstDesignLacked(t *testing.T) {
+	// GIVEN the properties the first design wrote, as a rollback sends them.
+	m := maps.Clone(loadEvent(t, "create.json").ResourceProperties)
+	fromFirstDesign(m)
+
+	// WHEN this version reads them as a request's.
+	got, err := parseProperties(m)
+
+	// THEN they are accepted, realtime, with no table hash to match.
+	if err != nil {
+		t.Fatalf("parseProperties(first design) = %v; want nil", err)
+	}
+	if got.Params.Mode != chatsql.Realtime || got.Hashes.Tables != "" {
+		t.Errorf("Mode = %q, Hashes.Tables = %q; want realtime and none", got.Params.Mode, got.Hashes.Tables)
 	}
 }
 

@@ -128,25 +128,25 @@ func TestBinaryUnderRuntimeEmulator(t *testing.T) {
 		if fnErr != "" {
 			t.Fatalf("the request failed: %s", fnErr)
 		}
-		// One batch of the statement timeout and the seven statements, followed by its id.
-		if got := api.batches(); len(got) != 1 || len(got[0]) != 8 || !strings.HasSuffix(got[0][0], "SET statement_timeout TO 1680000") ||
-			!strings.Contains(got[0][6], "CREATE MATERIALIZED VIEW") {
-			t.Errorf("batches submitted = %q; want one of the statement timeout and 7 statements", got)
+		// One batch of the statement timeout and the 15 statements, followed by its id.
+		if got := api.batches(); len(got) != 1 || len(got[0]) != 16 || !strings.HasSuffix(got[0][0], "SET statement_timeout TO 1680000") ||
+			!strings.Contains(got[0][9], "CREATE MATERIALIZED VIEW") {
+			t.Errorf("batches submitted = %q; want one of the statement timeout and 15 statements", got)
 		}
 		if got := api.describedIDs(); len(got) != 3 || got[0] != "batch-1" || got[2] != "batch-1" {
 			t.Errorf("described %v; want batch-1 three times", got)
 		}
-		if data["EventsView"] != `"chatstream".chat_events` {
-			t.Errorf("Data = %v; want EventsView \"chatstream\".chat_events", data)
+		if data["EventsTable"] != `"chatstream".chat_events` {
+			t.Errorf("Data = %v; want EventsTable \"chatstream\".chat_events", data)
 		}
 	})
 
 	t.Run("failed statement fails the deploy with Redshift's message", func(t *testing.T) {
 		api.reset()
-		api.failAt = 7
+		api.failAt = 10
 		api.message = "ERROR: Not authorized to get credentials of role arn:aws:iam::123456789012:role/chatstream-staging-streaming"
 		_, fnErr := provide(t, createEvent(t, "request-fail"))
-		want := "statement 6 of 7 (create_stream_view) FAILED: ERROR: Not authorized to get credentials of role"
+		want := "statement 9 of 15 (create_stream_view) FAILED: ERROR: Not authorized to get credentials of role"
 		if !strings.Contains(fnErr, want) {
 			t.Errorf("function error = %s; want it to contain %q", fnErr, want)
 		}

@@ -1,32 +1,15 @@
 -- The local stand-in for streaming ingestion (internal/localingest). On AWS,
 -- Redshift reads the Kinesis stream into the streaming materialized view of
 -- ddl/stream.sql. On this machine, a refresh reads kinesis-local into a table
--- with the same name and columns, and keeps its place in each shard in a table
--- of its own. Local only: nothing in this file runs on Redshift. Values are
--- pgx named arguments (@name).
+-- with the same name and columns, defined once in ddl/standin.sql (the local
+-- warehouse's DDL, which this setup runs too), and keeps its place in each
+-- shard in a table of its own. Local only: nothing in this file runs on
+-- Redshift. Values are pgx named arguments (@name).
 
--- name: create_landing_schema
+-- name: create_stream_schema
 CREATE SCHEMA IF NOT EXISTS {{.Schema}};
 
--- name: create_landing_table
--- The columns of the streaming materialized view, in its order, so that the
--- SQL reading it runs on both engines. payload is JSONB where Redshift has
--- SUPER, and NULL for a record that is not JSON, as the view's
--- CASE WHEN CAN_JSON_PARSE(kinesis_data) THEN JSON_PARSE(kinesis_data) END
--- leaves it. Text lengths are the Kinesis API's limits (API Reference, Record
--- and Shard); ApproximateArrivalTimestamp is optional there, so the column
--- may be NULL. Like the view, the table has no key: Kinesis stores a retried
--- record twice, with two sequence numbers, and both copies land here.
-CREATE TABLE IF NOT EXISTS {{.Schema}}.chat_events_stream (
-    approximate_arrival_timestamp TIMESTAMP,
-    partition_key VARCHAR(256) NOT NULL,
-    shard_id VARCHAR(128) NOT NULL,
-    sequence_number VARCHAR(129) NOT NULL,
-    refresh_time TIMESTAMP NOT NULL,
-    payload JSONB
-);
-
--- name: comment_landing_table
+-- name: comment_stream_table
 COMMENT ON TABLE {{.Schema}}.chat_events_stream IS
     'Local stand-in for the Redshift streaming materialized view of the same name: filled from kinesis-local by a refresh of internal/localingest.';
 

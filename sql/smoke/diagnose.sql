@@ -1,7 +1,7 @@
 -- What make smoke reads when a run's events do not all arrive: ingestion
--- errors, the materialized view's state and latest refresh, and the newest
--- row of any run. System views store names lower-case and blank-padded, so
--- they are compared trimmed.
+-- errors, the materialized view's state and latest refresh, the newest row
+-- of any run and the latest load. System views store names lower-case and
+-- blank-padded, so they are compared trimmed.
 
 -- name: smoke_scan_errors
 -- Records of the stream (bound as a parameter, case-sensitive) that
@@ -46,8 +46,31 @@ LIMIT 1;
 
 -- name: smoke_newest_row
 -- When Redshift last ingested anything from the stream, from any run or
--- schedule tick.
+-- schedule tick: the loads drain the materialized view, so the newest
+-- refresh_time may be in it, in the landing table or in the last hour of
+-- the table.
 SELECT
-    MAX(refresh_time) AS newest,
-    DATEDIFF(second, MAX(refresh_time), GETDATE()) AS age_s
-FROM {{.Schema}}.chat_events_stream;
+    MAX(newest) AS newest,
+    DATEDIFF(second, MAX(newest), GETDATE()) AS age_s
+FROM (
+    SELECT MAX(refresh_time) AS newest FROM {{.Schema}}.chat_events_stream
+    UNION ALL
+    SELECT MAX(refresh_time) FROM {{.Schema}}.chat_events_landing
+    UNION ALL
+    SELECT MAX(ingest_time) FROM {{.Schema}}.chat_events
+    WHERE event_time >= DATEADD(hour, -1, GETDATE())
+) AS ingested;
+
+-- name: smoke_last_load
+-- The latest load that found something to do, and what it did.
+SELECT
+    load_id,
+    loaded_at,
+    DATEDIFF(second, loaded_at, GETDATE()) AS age_s,
+    moved,
+    inserted,
+    duplicates,
+    rejected
+FROM {{.Schema}}.load_runs
+ORDER BY loaded_at DESC
+LIMIT 1;

@@ -1,14 +1,15 @@
--- name: create_landing_schema
+-- name: create_stream_schema
 CREATE SCHEMA IF NOT EXISTS "chatstream";
 
--- name: create_landing_table
+-- name: create_stream_table
 -- The columns of the streaming materialized view, in its order, so that the
 -- SQL reading it runs on both engines. payload is JSONB where Redshift has
 -- SUPER, and NULL for a record that is not JSON, as the view's
 -- CASE WHEN CAN_JSON_PARSE(kinesis_data) THEN JSON_PARSE(kinesis_data) END
 -- leaves it. Text lengths are the Kinesis API's limits (API Reference, Record
--- and Shard); ApproximateArrivalTimestamp is optional there, so the column
--- may be NULL. Like the view, the table has no key: Kinesis stores a retried
+-- and Shard), at least those of the landing table, which has the Redshift
+-- view's; ApproximateArrivalTimestamp is optional there, so the column may
+-- be NULL. Like the view, the table has no key: Kinesis stores a retried
 -- record twice, with two sequence numbers, and both copies land here.
 CREATE TABLE IF NOT EXISTS "chatstream".chat_events_stream (
     approximate_arrival_timestamp TIMESTAMP,
@@ -19,7 +20,7 @@ CREATE TABLE IF NOT EXISTS "chatstream".chat_events_stream (
     payload JSONB
 );
 
--- name: comment_landing_table
+-- name: comment_stream_table
 COMMENT ON TABLE "chatstream".chat_events_stream IS
     'Local stand-in for the Redshift streaming materialized view of the same name: filled from kinesis-local by a refresh of internal/localingest.';
 

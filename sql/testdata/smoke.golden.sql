@@ -1,34 +1,52 @@
 -- name: smoke_progress
--- How far the run has come: its events in the typed view, counted by
--- event_id, and its records in the materialized view. Kinesis delivers at
--- least once, so records beyond the events are duplicates, which the typed
--- view shows once.
+-- How far the run has come: its events in the table, counted by event_id;
+-- its records still waiting for a load, in the materialized view or the
+-- landing table; and its records a load rejected. Kinesis delivers at least
+-- once, so a load may find more records than events: the table holds each
+-- event once.
 SELECT
-    visible.events AS visible_events,
-    stored.records AS stream_records
+    loaded.events AS visible_events,
+    waiting.records AS waiting_records,
+    rejected.records AS rejected_records
 FROM (
     SELECT COUNT(DISTINCT event_id) AS events
     FROM "chatstream".chat_events
-    WHERE run_id = :run_id
-) AS visible
+    WHERE event_time >= CAST(:since AS TIMESTAMP)
+      AND run_id = :run_id
+) AS loaded
 CROSS JOIN (
     SELECT COUNT(*) AS records
-    FROM "chatstream".chat_events_stream
-    WHERE CASE WHEN IS_VARCHAR(payload.run_id)
-               THEN payload.run_id::VARCHAR(128) END = :run_id
-) AS stored;
+    FROM (
+        SELECT payload FROM "chatstream".chat_events_stream
+        UNION ALL
+        SELECT payload FROM "chatstream".chat_events_landing
+    ) AS buffered
+    WHERE CASE WHEN IS_VARCHAR(buffered.payload.run_id)
+               THEN buffered.payload.run_id::VARCHAR(128) END = :run_id
+) AS waiting
+CROSS JOIN (
+    SELECT COUNT(*) AS records
+    FROM "chatstream".chat_events_rejected AS r
+    WHERE r.arrival_time >= CAST(:since AS TIMESTAMP)
+      AND CASE WHEN IS_VARCHAR(r.payload.run_id)
+               THEN r.payload.run_id::VARCHAR(128) END = :run_id
+) AS rejected;
 
 -- name: smoke_latency
--- End-to-end latency of the run's visible events, from event_time to the
--- start of the refresh that brought each into Redshift, in whole milliseconds: the Data
+-- Latency of the run's loaded events, from event_time to the load that made
+-- each queryable in the table (load_time), in whole milliseconds: the Data
 -- API would return PERCENTILE_CONT's DECIMAL as a string.
 SELECT
     COUNT(*) AS events,
-    ROUND(PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY end_to_end_lag_ms))::BIGINT AS p50_ms,
-    ROUND(PERCENTILE_CONT(0.95) WITHIN GROUP (ORDER BY end_to_end_lag_ms))::BIGINT AS p95_ms,
-    MAX(end_to_end_lag_ms) AS max_ms
-FROM "chatstream".chat_events
-WHERE run_id = :run_id;
+    ROUND(PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY lag_ms))::BIGINT AS p50_ms,
+    ROUND(PERCENTILE_CONT(0.95) WITHIN GROUP (ORDER BY lag_ms))::BIGINT AS p95_ms,
+    MAX(lag_ms) AS max_ms
+FROM (
+    SELECT DATEDIFF(millisecond, event_time, load_time) AS lag_ms
+    FROM "chatstream".chat_events
+    WHERE event_time >= CAST(:since AS TIMESTAMP)
+      AND run_id = :run_id
+) AS run;
 
 -- name: smoke_scan_errors
 -- Records of the stream (bound as a parameter, case-sensitive) that
@@ -73,8 +91,31 @@ LIMIT 1;
 
 -- name: smoke_newest_row
 -- When Redshift last ingested anything from the stream, from any run or
--- schedule tick.
+-- schedule tick: the loads drain the materialized view, so the newest
+-- refresh_time may be in it, in the landing table or in the last hour of
+-- the table.
 SELECT
-    MAX(refresh_time) AS newest,
-    DATEDIFF(second, MAX(refresh_time), GETDATE()) AS age_s
-FROM "chatstream".chat_events_stream;
+    MAX(newest) AS newest,
+    DATEDIFF(second, MAX(newest), GETDATE()) AS age_s
+FROM (
+    SELECT MAX(refresh_time) AS newest FROM "chatstream".chat_events_stream
+    UNION ALL
+    SELECT MAX(refresh_time) FROM "chatstream".chat_events_landing
+    UNION ALL
+    SELECT MAX(ingest_time) FROM "chatstream".chat_events
+    WHERE event_time >= DATEADD(hour, -1, GETDATE())
+) AS ingested;
+
+-- name: smoke_last_load
+-- The latest load that found something to do, and what it did.
+SELECT
+    load_id,
+    loaded_at,
+    DATEDIFF(second, loaded_at, GETDATE()) AS age_s,
+    moved,
+    inserted,
+    duplicates,
+    rejected
+FROM "chatstream".load_runs
+ORDER BY loaded_at DESC
+LIMIT 1;

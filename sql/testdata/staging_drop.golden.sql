@@ -4,9 +4,6 @@
 -- descends from, reports that as an error instead of skipping it.
 CREATE SCHEMA IF NOT EXISTS "chatstream";
 
--- name: drop_events_view
-DROP VIEW IF EXISTS "chatstream".chat_events;
-
 -- name: drop_stream_view
 DROP MATERIALIZED VIEW IF EXISTS "chatstream".chat_events_stream;
 

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"testing"
 	"time"
 
 	"github.com/chatstream/chatstream/internal/localrun"
 	"github.com/chatstream/chatstream/internal/pgserver"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Start starts a server with a new data directory in a temporary folder, on
@@ -33,4 +35,32 @@ func Start(ctx context.Context) (s *pgserver.Server, stop func() error, err erro
 		return nil, nil, errors.Join(err, os.RemoveAll(dir))
 	}
 	return s, func() error { return errors.Join(s.Close(), os.RemoveAll(dir)) }, nil
+}
+
+// RunWithPool is the body of a TestMain whose tests share one server: it
+// starts the server as Start does, opens a connection pool to it, hands the
+// pool to set before any test runs, runs m and then closes the pool and
+// stops the server. It returns the exit code for os.Exit; a server that
+// cannot start fails the whole binary, naming why.
+func RunWithPool(m *testing.M, set func(*pgxpool.Pool)) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s, stop, err := Start(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start the test server:", err)
+		return 1
+	}
+	pool, err := pgxpool.New(ctx, s.URL)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, errors.Join(err, stop()))
+		return 1
+	}
+	set(pool)
+	code := m.Run()
+	pool.Close()
+	if err := stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "stop the test server:", err)
+		return 1
+	}
+	return code
 }
