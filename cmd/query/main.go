@@ -63,10 +63,17 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, awsClients, nil)
 	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "query:", err)
-		os.Exit(1)
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// exitCode reports err on stderr and returns the exit status: 0 when the
+// command succeeded or help was asked for, 1 otherwise.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
 	}
+	fmt.Fprintln(stderr, "query:", err)
+	return 1
 }
 
 func awsClients(ctx context.Context) (clients, error) {
@@ -94,6 +101,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return flag.ErrHelp
 	}
 	fs := flag.NewFlagSet("query "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -439,3 +439,35 @@ func TestLoadRunsTheScheduledLoadNow(t *testing.T) {
 		})
 	}
 }
+
+// TestHelp: -h printed the usage, then `query: unknown command "-h"`, and
+// exited 1.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"-help"}, {"--help"}, {"help"}, {"run", "-h"}, {"ddl", "-help"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := run(t.Context(), args, &stdout, &stderr, noClients(t), noSleep)
+			code := exitCode(err, &stderr)
+			if code != 0 {
+				t.Errorf("exit code %d, want 0 (err %v)", code, err)
+			}
+			if strings.Contains(stderr.String(), "query:") {
+				t.Errorf("stderr %q reports an error, want only the usage", stderr.String())
+			}
+			if help := stdout.String() + stderr.String(); !strings.Contains(help, "-env") {
+				t.Errorf("printed %q, want the usage", help)
+			}
+		})
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	var stderr bytes.Buffer
+	if code := exitCode(errors.New("boom"), &stderr); code != 1 || stderr.String() != "query: boom\n" {
+		t.Errorf("exitCode(boom) = %d, printed %q; want 1 and %q", code, stderr.String(), "query: boom\n")
+	}
+	stderr.Reset()
+	if code := exitCode(nil, &stderr); code != 0 || stderr.Len() != 0 {
+		t.Errorf("exitCode(nil) = %d, printed %q; want 0 and nothing", code, stderr.String())
+	}
+}
