@@ -12,13 +12,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	settings "github.com/chatstream/chatstream/infra/config"
+	"github.com/chatstream/chatstream/internal/awsconfig"
 	"github.com/chatstream/chatstream/internal/dataapi"
 	"github.com/chatstream/chatstream/internal/loadcall"
 	"github.com/chatstream/chatstream/internal/stack"
@@ -77,9 +77,13 @@ func exitCode(err error, stderr io.Writer) int {
 }
 
 func awsClients(ctx context.Context) (clients, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := awsconfig.Load(ctx)
+	var missing *awsconfig.MissingError
+	if errors.As(err, &missing) {
+		return clients{}, fmt.Errorf("%w\nnext: %s", err, missing.Next)
+	}
 	if err != nil {
-		return clients{}, fmt.Errorf("load AWS configuration: %w", err)
+		return clients{}, err
 	}
 	assumeAs := func(_ context.Context, roleARN string) (dataapi.API, error) {
 		provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), roleARN, func(o *stscreds.AssumeRoleOptions) {
