@@ -180,8 +180,10 @@ KINESIS_PORT ?= 0
 LAMBDA_PORT  ?= 0
 SAM_TEMPLATE ?= cdk.out/chatstream-$(env).template.json
 FUNCTION     ?=
-# The producer's RATE (events per second, also make smoke's), USERS, SEED,
-# RHYTHM and DIRTY_RATIO; unset leaves the producer's defaults.
+# The producer's RATE (events per second: the world's rate, a burst's pace,
+# also make smoke's), USERS, SEED, RHYTHM and DIRTY_RATIO; unset leaves the
+# producer's defaults. make local and make invoke-local refuse, up front,
+# more than kinesis-local takes (see Running locally in the README).
 RATE         ?=
 USERS        ?=
 SEED         ?=
@@ -192,12 +194,12 @@ LOCAL_FLAGS   = -events '$(EVENTS)' -kinesis-port '$(KINESIS_PORT)' -lambda-port
                 $(if $(RHYTHM),-rhythm '$(RHYTHM)') $(if $(DIRTY_RATIO),-dirty-ratio '$(DIRTY_RATIO)')
 
 .PHONY: local
-local: deps ## Producer side on this machine: TICKS invocations (0: until Ctrl-C) every INTERVAL, each sending the world's INTERVAL of events as they happen, then check the stream
+local: deps ## Producer side on this machine: every INTERVAL one invocation that sends the world's INTERVAL of events as they happen, TICKS times (0: until Ctrl-C), each checked in the stream
 	@$(GO) build -o $(BIN_DIR)/local ./cmd/local
 	@$(BIN_DIR)/local run -ticks '$(TICKS)' -interval '$(INTERVAL)' $(LOCAL_FLAGS)
 
 .PHONY: invoke-local
-invoke-local: deps ## One local invocation with EVENT=events/<file>.json against a fresh local stream, then check the stream
+invoke-local: deps ## One local invocation with the payload in EVENT (at most 30000 events) against a fresh local stream, then check the stream
 	@$(GO) build -o $(BIN_DIR)/local ./cmd/local
 	@$(BIN_DIR)/local invoke -event '$(EVENT)' $(LOCAL_FLAGS)
 

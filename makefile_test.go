@@ -11,8 +11,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/chatstream/chatstream/internal/localrun"
 )
 
 // runMake runs make with args in dir and returns its exit code and output.
@@ -61,11 +64,15 @@ func TestHelp(t *testing.T) {
 			t.Errorf("make help does not list target %s", m[1])
 		}
 	}
+	// The local limit in the help is the one the command enforces.
+	if limit := "(at most " + strconv.Itoa(localrun.MaxEvents) + " events)"; !regexp.MustCompile(`(?m)^  invoke-local .*` + regexp.QuoteMeta(limit)).MatchString(out) {
+		t.Errorf("make help does not give the local limit %s for invoke-local", limit)
+	}
 	for target, want := range map[string]string{
-		"local":        "TICKS=3 INTERVAL=5s EVENTS=500 KINESIS_PORT=0 LAMBDA_PORT=0 RATE USERS SEED",
-		"invoke-local": "EVENTS=500 EVENT=events/scheduler.json KINESIS_PORT=0 LAMBDA_PORT=0 RATE USERS SEED",
+		"local":        "TICKS=3 INTERVAL=5s EVENTS=500 KINESIS_PORT=0 LAMBDA_PORT=0 RATE USERS SEED RHYTHM DIRTY_RATIO",
+		"invoke-local": "EVENTS=500 EVENT=events/scheduler.json KINESIS_PORT=0 LAMBDA_PORT=0 RATE USERS SEED RHYTHM DIRTY_RATIO",
 		"query":        "ENV=staging Q",
-		"sql":          "ENV=staging ROLE_ARN FROM_STACK",
+		"sql":          "ENV=staging FROM_STACK",
 		"smoke":        "ENV=staging RATE COUNT=1000 TIMEOUT=5m",
 		"fuzz":         "FUZZTIME=1m",
 		"deploy":       "ENV=staging",
