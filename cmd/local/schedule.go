@@ -70,15 +70,17 @@ func runSchedule(ctx context.Context, stop <-chan struct{}, args []string, stdou
 	n := 0
 	invoke := func(ctx context.Context, payload []byte) (localrun.Invocation, error) {
 		n++
-		if n > 1 {
+		inv, err := f.invoke(ctx, tickPrefix(n, ticks), c.expected(), func(ctx context.Context) (localrun.Invocation, error) {
+			return l.Invoke(ctx, payload)
+		})
+		// Emptied while the schedule waits for the next tick, if any.
+		if err == nil && (ticks == 0 || n < ticks) {
 			if err := l.EmptyStream(ctx); err != nil {
-				return localrun.Invocation{}, err
+				return inv, err
 			}
 			f.reader = l.NewReader()
 		}
-		return f.invoke(ctx, tickPrefix(n, ticks), c.expected(), func(ctx context.Context) (localrun.Invocation, error) {
-			return l.Invoke(ctx, payload)
-		})
+		return inv, err
 	}
 	s := localrun.Schedule{Payload: payload, Ticks: ticks, Interval: interval}
 	done, runErr := s.Run(ctx, stop, invoke, func(t localrun.Tick) {
