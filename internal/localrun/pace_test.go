@@ -59,28 +59,28 @@ func TestPlanBurst(t *testing.T) {
 				Note: "the function timeout of 5s is shorter than the 20s that 10000 events take at 500 events/s: expect a DeliveryError for the events not sent by then"},
 		},
 		{
-			name:    "above the limit",
-			n:       MaxEvents + 1, rate: 50,
+			name: "above the limit",
+			n:    MaxEvents + 1, rate: 50,
 			wantErr: "30001 events in one invocation are more than the local limit of 30000: kinesis-local slows down as its stream grows",
 		},
 		{
-			name:    "the top of the payload's range",
-			n:       1_000_000, rate: 50,
+			name: "the top of the payload's range",
+			n:    1_000_000, rate: 50,
 			wantErr: "so it takes 30000 events in about 3 minutes at the local pace and 1000000 in about 56 hours; send at most 30000 locally, and more to the deployed producer (make smoke COUNT=1000000)",
 		},
 		{
-			name:    "unpaced for many events",
-			n:       20_000, rate: 0,
+			name: "unpaced for many events",
+			n:    20_000, rate: 0,
 			wantErr: "20000 events unpaced (rate 0) are more than kinesis-local takes at that size: give a rate of at most 250 events/s",
 		},
 		{
-			name:    "faster than the local pace",
-			n:       20_000, rate: 251,
+			name: "faster than the local pace",
+			n:    20_000, rate: 251,
 			wantErr: "20000 events at 251 events/s are more than kinesis-local takes",
 		},
 		{
-			name:    "slower than Lambda allows",
-			n:       1000, rate: 1,
+			name: "slower than Lambda allows",
+			n:    1000, rate: 1,
 			wantErr: "1000 events at 1 events/s take 16m40s, longer than Lambda's maximum function timeout of 15m0s",
 		},
 	}
