@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/chatstream/chatstream/lambda/produce"
 )
 
 // kinesis-local keeps each shard's records in one immutable vector, and its
@@ -46,6 +48,8 @@ const (
 	// function's deadline, so this is a third of what kinesis-local took
 	// on two cores with a load average of 10.
 	WorldConstant = 1_000_000
+	// maxCount is the most events the producer takes in one invocation.
+	maxCount = produce.MaxCount
 	// maxFunctionTimeout is Lambda's maximum function timeout.
 	maxFunctionTimeout = 15 * time.Minute
 	// ProducerRequestTimeout is the producer's PUT_RECORDS_TIMEOUT in a
@@ -72,8 +76,8 @@ func CheckEvents(n int) error {
 		return nil
 	}
 	return fmt.Errorf("%d events in one invocation are more than the local limit of %d: kinesis-local slows down as its stream grows (every record costs time in proportion to its shard's size), "+
-		"so it takes %d events in about %s at the local pace and %d in about %s; send at most %d locally, and more to the deployed producer (make smoke COUNT=%d)",
-		n, MaxEvents, MaxEvents, about(sendingAtPace(MaxEvents)), n, about(sendingAtPace(n)), MaxEvents, n)
+		"so it takes %d events in about %s at the local pace and %d in about %s; send at most %d locally (the deployed producer takes up to %d)",
+		n, MaxEvents, MaxEvents, about(sendingAtPace(MaxEvents)), n, about(sendingAtPace(n)), MaxEvents, maxCount)
 }
 
 // sendingAtPace is about how long n events take at the local pace.
