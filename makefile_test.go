@@ -72,7 +72,7 @@ func TestHelp(t *testing.T) {
 		"local":        "TICKS=3 INTERVAL=5s EVENTS=500 KINESIS_PORT=0 LAMBDA_PORT=0 RATE USERS SEED RHYTHM DIRTY_RATIO",
 		"invoke-local": "EVENTS=500 EVENT=events/scheduler.json KINESIS_PORT=0 LAMBDA_PORT=0 RATE USERS SEED RHYTHM DIRTY_RATIO",
 		"query":        "ENV=staging Q",
-		"sql":          "ENV=staging FROM_STACK",
+		"sql":          "ENV=staging MODE ENGINE FROM_STACK",
 		"smoke":        "ENV=staging RATE COUNT=1000 TIMEOUT=5m",
 		"fuzz":         "FUZZTIME=1m",
 		"deploy":       "ENV=staging",
