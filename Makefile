@@ -9,12 +9,68 @@ GOARCH   ?= arm64
 BIN_DIR  ?= bin
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags "-s -w"
 
+# make help lists each target that has a "## description", and under it the
+# variables its recipe reads, directly or through other variables, with their
+# defaults: every variable set with ?= is one, except the tools in HELP_HIDE.
+# Colour only on a terminal, and never with NO_COLOR set.
+HELP_HIDE := GO CDK CDK_FLAGS
+define HELP_AWK
+function refs(text, into,   rest, name) {
+	rest = text
+	while (match(rest, /\$$\((value )?[A-Za-z_][A-Za-z0-9_]*\)/)) {
+		name = substr(rest, RSTART + 2, RLENGTH - 3)
+		sub(/^value /, "", name)
+		into[name] = 1
+		rest = substr(rest, RSTART + RLENGTH)
+	}
+}
+function reach(name, seen,   edge) {
+	if (name in seen) return
+	seen[name] = 1
+	for (edge in uses) if (index(edge, name SUBSEP) == 1) reach(substr(edge, length(name) + 2), seen)
+}
+{
+	line = $$0
+	while (line ~ /\\$$/ && (getline more) > 0) line = substr(line, 1, length(line) - 1) more
+	if (line ~ /^\t/) {
+		if (target != "") { delete found; refs(line, found); for (n in found) uses[target SUBSEP n] = 1 }
+		next
+	}
+	if (line !~ /^[ \t]*$$/) target = ""
+	if (match(line, /^[A-Za-z_][A-Za-z0-9_]*[ \t]*[?:+]?=/)) {
+		name = line; sub(/[ \t]*[?:+]?=.*/, "", name)
+		value = substr(line, RLENGTH + 1); sub(/^[ \t]+/, "", value)
+		if (line ~ /^[A-Za-z_][A-Za-z0-9_]*[ \t]*[?]=/ && !(name in dflt) && index(" " hide " ", " " name " ") == 0) {
+			dflt[name] = value; order[++nvars] = name
+		}
+		delete found; refs(value, found); for (n in found) uses[name SUBSEP n] = 1
+		next
+	}
+	if (match(line, /^[a-zA-Z_-]+:.*## /)) {
+		target = line; sub(/:.*/, "", target)
+		desc[target] = substr(line, RLENGTH + 1); targets[++ntargets] = target
+	}
+}
+END {
+	printf "usage: make [target] [VARIABLE=value ...]; under each target, the variables it takes and their defaults\n\n"
+	for (i = 1; i <= ntargets; i++) {
+		t = targets[i]
+		printf "  %s%-14s%s %s\n", bold, t, plain, desc[t]
+		delete seen; reach(t, seen); vars = ""
+		for (j = 1; j <= nvars; j++) if (order[j] in seen) vars = vars " " order[j] (dflt[order[j]] == "" ? "" : "=" dflt[order[j]])
+		if (vars != "") printf "  %-14s%s%s%s\n", "", dim, vars, plain
+	}
+}
+endef
+export HELP_AWK
+
 .PHONY: help
 help: ## Show this help
-	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@if [ -t 1 ] && [ -z "$${NO_COLOR:-}" ]; then colour=(-v bold=$$'\033[36m' -v dim=$$'\033[2m' -v plain=$$'\033[0m'); else colour=(); fi; \
+	  awk -v hide='$(HELP_HIDE)' "$${colour[@]}" "$$HELP_AWK" $(MAKEFILE_LIST)
 
 .PHONY: build
-build: ## Build the three Lambdas for linux (GOARCH, default arm64) as producer/, sqlrunner/ and loader/bootstrap in BIN_DIR (default bin)
+build: ## Build the three Lambdas for linux/GOARCH as producer/, sqlrunner/ and loader/bootstrap in BIN_DIR
 	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(GOFLAGS_LAMBDA) -o $(BIN_DIR)/producer/bootstrap ./lambda/producer
 	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(GOFLAGS_LAMBDA) -o $(BIN_DIR)/sqlrunner/bootstrap ./lambda/sqlrunner
 	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(GOFLAGS_LAMBDA) -o $(BIN_DIR)/loader/bootstrap ./lambda/loader
@@ -71,7 +127,7 @@ bench: ## Run the benchmarks
 FUZZTIME ?= 1m
 
 .PHONY: fuzz
-fuzz: ## Run every fuzz target for FUZZTIME (default 1m) each; a crasher is kept in the package's testdata/fuzz/
+fuzz: ## Run every fuzz target for FUZZTIME each; a crasher is kept in the package's testdata/fuzz/
 	@tests=$$($(GO) list -e -f '{{$$d := .Dir}}{{range .TestGoFiles}}{{$$d}}/{{.}} {{end}}{{range .XTestGoFiles}}{{$$d}}/{{.}} {{end}}' ./...) || exit 1; \
 	status=0; \
 	for dir in $$(grep -l '^func Fuzz' $$tests /dev/null | xargs -n1 dirname | sort -u); do \
@@ -95,9 +151,11 @@ without = $(if $(2),$(call without,$(subst $(firstword $(2)),,$(1)),$(wordlist 2
 env = $(if $(and $(filter 1,$(words $(value ENV))),$(if $(call without,$(value ENV),$(ENV_CHARS)),,ok)),$(value ENV),$(error ENV="$(value ENV)" is not an environment name: use only lower-case letters, digits and hyphens, such as ENV=staging))
 
 # The warehouse's SQL and the analytics queries: sql/ and cmd/query.
-Q      ?=
-MODE   ?=
-ENGINE ?=
+# FROM_STACK=1: make sql reads the stream name from the deployed stack.
+Q          ?=
+MODE       ?=
+ENGINE     ?=
+FROM_STACK ?=
 
 .PHONY: sql
 sql: ## Print every statement the deploy and the loader run for ENV (MODE=realtime|scheduled; FROM_STACK=1: the deployed stack's stream; ENGINE=postgres: the local warehouse's)
@@ -122,8 +180,10 @@ KINESIS_PORT ?= 0
 LAMBDA_PORT  ?= 0
 SAM_TEMPLATE ?= cdk.out/chatstream-$(env).template.json
 FUNCTION     ?=
-# The producer's RATE (events per second, also make smoke's), USERS, SEED,
-# RHYTHM and DIRTY_RATIO; unset leaves the producer's defaults.
+# The producer's RATE (events per second: the world's rate, a burst's pace,
+# also make smoke's), USERS, SEED, RHYTHM and DIRTY_RATIO; unset leaves the
+# producer's defaults. make local and make invoke-local refuse, up front,
+# more than kinesis-local takes (see Running locally in the README).
 RATE         ?=
 USERS        ?=
 SEED         ?=
@@ -134,12 +194,12 @@ LOCAL_FLAGS   = -events '$(EVENTS)' -kinesis-port '$(KINESIS_PORT)' -lambda-port
                 $(if $(RHYTHM),-rhythm '$(RHYTHM)') $(if $(DIRTY_RATIO),-dirty-ratio '$(DIRTY_RATIO)')
 
 .PHONY: local
-local: deps ## Producer side on this machine: TICKS invocations every INTERVAL, each sending the world's INTERVAL of events as they happen (TICKS=0: until Ctrl-C; RATE, USERS, SEED, RHYTHM, DIRTY_RATIO optional), then check the stream
+local: deps ## Producer side on this machine: every INTERVAL one invocation that sends the world's INTERVAL of events as they happen, TICKS times (0: until Ctrl-C), each checked in the stream
 	@$(GO) build -o $(BIN_DIR)/local ./cmd/local
 	@$(BIN_DIR)/local run -ticks '$(TICKS)' -interval '$(INTERVAL)' $(LOCAL_FLAGS)
 
 .PHONY: invoke-local
-invoke-local: deps ## One local invocation with EVENT=events/<file>.json against a fresh local stream, then check the stream
+invoke-local: deps ## One local invocation with the payload in EVENT (at most 30000 events) against a fresh local stream, then check the stream
 	@$(GO) build -o $(BIN_DIR)/local ./cmd/local
 	@$(BIN_DIR)/local invoke -event '$(EVENT)' $(LOCAL_FLAGS)
 
@@ -153,10 +213,18 @@ sam-invoke: deps ## sam local invoke of the producer in SAM_TEMPLATE against a l
 CDK        ?= npx --no-install cdk
 CDK_FLAGS  ?= -c 'env=$(env)' --no-notices
 STACK       = chatstream-$(env)
+# No CLI telemetry from any cdk command (aws-cdk README, "Environment").
+export CDK_DISABLE_CLI_TELEMETRY ?= true
+# The Go app runs the CDK through jsii, whose Node check prints a 13-line
+# banner on Node 20: it reached end of life on 2026-04-30 and jsii's support
+# ended on 2026-10-30. Every target works on it, and CI runs it; the variable
+# is jsii's switch for this banner (a list of acknowledged Node majors, see
+# aws/jsii pull request 4325). Node 22 and 24 are supported and print nothing.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
 
 .PHONY: synth
 synth: deps ## Synthesize the ENV stack into cdk.out/ (offline: builds both Lambdas, runs cdk-nag)
-	CDK_DISABLE_CLI_TELEMETRY=true $(CDK) synth $(CDK_FLAGS) --quiet '$(STACK)'
+	$(CDK) synth $(CDK_FLAGS) --quiet '$(STACK)'
 	@echo "cdk.out/$(STACK).template.json"
 
 .PHONY: diff
@@ -195,3 +263,12 @@ TIMEOUT ?= 5m
 smoke: ## Invoke the deployed ENV producer with COUNT events and wait up to TIMEOUT until Redshift has them all (RATE=events/s)
 	@$(GO) build -o $(BIN_DIR)/smoke ./cmd/smoke
 	@$(BIN_DIR)/smoke -env '$(env)' -count '$(COUNT)' -timeout '$(TIMEOUT)' $(if $(RATE),-rate '$(RATE)')
+
+# make clean removes only what the targets create. .local/ also holds the
+# cfn-lint that make test installed; the next make test installs it again.
+ALL ?=
+
+.PHONY: clean
+clean: ## Remove .local/, bin/ and cdk.out/; with ALL=1 also node_modules/
+	@case '$(ALL)' in ''|1) ;; *) echo "ALL=$(ALL): use ALL=1 to remove node_modules/ too, or leave ALL unset"; exit 2;; esac
+	rm -rf .local bin cdk.out$(if $(ALL), node_modules)

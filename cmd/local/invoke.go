@@ -28,21 +28,28 @@ func runInvoke(ctx context.Context, stop <-chan struct{}, args []string, stdout,
 	if err != nil {
 		return err
 	}
+	c, err := o.check(*eventFile, payload, "")
+	if err != nil {
+		return err
+	}
 
-	l, err := startLocal(ctx, stop, &o, root, work, stdout)
+	l, err := startLocal(ctx, stop, &o, c, root, work, stdout)
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, stopLocal(l, stdout)) }()
 
 	fmt.Fprintf(stdout, "invoking with %s\n", *eventFile)
-	inv, invokeErr := l.Invoke(ctx, payload)
-	if len(inv.Payload) > 0 {
+	f := newFollower(l.NewReader(), stdout)
+	inv, invokeErr := f.invoke(ctx, "invocation  ", c.expected(), func(ctx context.Context) (localrun.Invocation, error) {
+		return l.Invoke(ctx, payload)
+	})
+	var fe *localrun.FunctionError
+	switch {
+	case invokeErr != nil && !errors.As(invokeErr, &fe):
+		return invokeErr
+	case fe == nil:
 		fmt.Fprintf(stdout, "result          %s\n", inv.Payload)
 	}
-	var fe *localrun.FunctionError
-	if invokeErr != nil && !errors.As(invokeErr, &fe) {
-		return invokeErr
-	}
-	return readBackAndCompare(ctx, l, &o, inv.Result.Sent, inv.Result.Dirty, invokeErr, stdout)
+	return compare(f.records, c.producer.Users, inv.Result.Sent, inv.Result.Dirty, invokeErr, l.Emulator.Log, stdout)
 }

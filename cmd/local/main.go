@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 )
 
@@ -24,6 +25,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop, cancel := signals(stderr)
 	defer cancel()
+	// Progress lines come from another goroutine than the rest.
+	stdout = &lockedWriter{w: stdout}
 	var err error
 	switch args[0] {
 	case "run":
@@ -86,4 +89,17 @@ func signals(stderr io.Writer) (ctx context.Context, stop <-chan struct{}, cance
 		close(done)
 		cancelCtx()
 	}
+}
+
+// lockedWriter serializes writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+// Write implements io.Writer.
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

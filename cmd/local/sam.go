@@ -48,15 +48,19 @@ func runSAM(ctx context.Context, stop <-chan struct{}, args []string, stdout, st
 	if err != nil {
 		return fmt.Errorf("read the synthesized template (run make synth first): %w", err)
 	}
+	c, err := o.check(*eventFile, payload, "")
+	if err != nil {
+		return err
+	}
 
-	l, err := startLocal(ctx, stop, &o, root, work, stdout)
+	l, err := startLocal(ctx, stop, &o, c, root, work, stdout)
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, stopLocal(l, stdout)) }()
 
 	// sam sets the region and credentials itself, from its own environment.
-	env := localrun.FunctionEnv(l.Kinesis, l.Stream, o.settings())
+	env := localrun.FunctionEnv(l.Kinesis, l.Stream, c.settings)
 	in, err := localrun.PrepareSAM(template, path, *function, env)
 	if err != nil {
 		return err
@@ -81,15 +85,19 @@ func runSAM(ctx context.Context, stop <-chan struct{}, args []string, stdout, st
 	cmd.Stdout = io.MultiWriter(&out, stdout)
 	cmd.Stderr = stderr
 	fmt.Fprintf(stdout, "sam local invoke %s (template %s, env %s)\n", in.Function, relative(root, derived), relative(root, envFile))
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("sam local invoke %s: %w", in.Function, err)
-	}
-	result, invokeErr := localrun.ParseInvocation(lastLine(out.Bytes()), "")
+	f := newFollower(l.NewReader(), stdout)
+	inv, invokeErr := f.invoke(ctx, "sam invoke  ", c.expected(), func(context.Context) (localrun.Invocation, error) {
+		if err := cmd.Run(); err != nil {
+			return localrun.Invocation{}, fmt.Errorf("sam local invoke %s: %w", in.Function, err)
+		}
+		result, err := localrun.ParseInvocation(lastLine(out.Bytes()), "")
+		return localrun.Invocation{Result: result}, err
+	})
 	var fe *localrun.FunctionError
 	if invokeErr != nil && !errors.As(invokeErr, &fe) {
 		return invokeErr
 	}
-	return readBackAndCompare(ctx, l, &o, result.Sent, result.Dirty, invokeErr, stdout)
+	return compare(f.records, c.producer.Users, inv.Result.Sent, inv.Result.Dirty, invokeErr, "sam's output above", stdout)
 }
 
 // lastLine is the last non-empty line of out: sam prints the function's

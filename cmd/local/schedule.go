@@ -10,32 +10,30 @@ import (
 	"time"
 
 	"github.com/chatstream/chatstream/internal/localrun"
-	"github.com/chatstream/chatstream/lambda/produce"
 )
 
 // runSchedule is "local run": it acts as the EventBridge schedule for a few
-// ticks, then reads the whole stream back and compares.
+// ticks, reads each tick's records back, and compares.
 func runSchedule(ctx context.Context, stop <-chan struct{}, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	var o options
 	o.register(fs)
-	ticks := fs.Int("ticks", 3, "scheduled invocations; 0 runs until Ctrl-C")
-	interval := fs.Duration("interval", 5*time.Second, "time between the starts of two invocations")
+	ticksFlag := fs.String("ticks", "3", "scheduled invocations; 0 runs until Ctrl-C")
+	intervalFlag := fs.String("interval", "5s", "time between the scheduled times of two invocations, and the window of world time each covers, such as 5s or 1m")
 	eventFile := fs.String("event", "events/scheduler.json", "payload sent on every tick")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
-	if *ticks < 0 {
-		return &usageError{fmt.Errorf("-ticks %d: want 0 (until Ctrl-C) or more", *ticks)}
+	ticks, err := strconv.Atoi(*ticksFlag)
+	if err != nil || ticks < 0 {
+		return badValue("ticks", *ticksFlag, errors.New("want a whole number of ticks, such as 3, or 0 to run until Ctrl-C"))
 	}
-	if *interval <= 0 {
-		return &usageError{fmt.Errorf("-interval %s: want a positive duration such as 5s", *interval)}
+	interval, err := time.ParseDuration(*intervalFlag)
+	if err != nil || interval <= 0 {
+		return badValue("interval", *intervalFlag, errors.New("want a positive duration with its unit, such as 5s or 1m"))
 	}
 	// Each tick covers a window of the world as long as the interval.
 	o.window = strconv.FormatFloat(interval.Seconds(), 'f', -1, 64)
-	if least := produce.MinTimeout(*interval); o.timeout < least {
-		return &usageError{fmt.Errorf("-timeout %s: a tick every %s needs a function timeout of at least %s to send its whole window", o.timeout, *interval, least)}
-	}
 	root, work, err := o.repository()
 	if err != nil {
 		return err
@@ -44,8 +42,12 @@ func runSchedule(ctx context.Context, stop <-chan struct{}, args []string, stdou
 	if err != nil {
 		return err
 	}
+	c, err := o.check(*eventFile, payload, *intervalFlag)
+	if err != nil {
+		return err
+	}
 
-	l, err := startLocal(ctx, stop, &o, root, work, stdout)
+	l, err := startLocal(ctx, stop, &o, c, root, work, stdout)
 	if err != nil {
 		return err
 	}
@@ -53,65 +55,60 @@ func runSchedule(ctx context.Context, stop <-chan struct{}, args []string, stdou
 
 	count := "until Ctrl-C"
 	switch {
-	case *ticks == 1:
+	case ticks == 1:
 		count = "1 tick"
-	case *ticks > 1:
-		count = strconv.Itoa(*ticks) + " ticks"
+	case ticks > 1:
+		count = strconv.Itoa(ticks) + " ticks"
 	}
-	fmt.Fprintf(stdout, "schedule        %s, every %s, payload %s\n", count, *interval, *eventFile)
-	s := localrun.Schedule{Payload: payload, Ticks: *ticks, Interval: *interval}
-	done, runErr := s.Run(ctx, stop, l.Invoke, func(t localrun.Tick) {
-		fmt.Fprintln(stdout, tickLine(t, *ticks))
+	fmt.Fprintf(stdout, "schedule        %s, every %s, payload %s\n", count, interval, *eventFile)
+
+	// Each tick's records are read as it runs, and the stream is emptied
+	// before the next: kinesis-local slows down as a stream grows (see
+	// localrun.MaxEvents), and a run until Ctrl-C would otherwise slow down
+	// tick by tick until the producer falls behind.
+	f := newFollower(l.NewReader(), stdout)
+	n := 0
+	invoke := func(ctx context.Context, payload []byte) (localrun.Invocation, error) {
+		n++
+		inv, err := f.invoke(ctx, tickPrefix(n, ticks), c.expected(), func(ctx context.Context) (localrun.Invocation, error) {
+			return l.Invoke(ctx, payload)
+		})
+		// Emptied while the schedule waits for the next tick, if any.
+		if err == nil && (ticks == 0 || n < ticks) {
+			if err := l.EmptyStream(ctx); err != nil {
+				return inv, err
+			}
+			f.reader = l.NewReader()
+		}
+		return inv, err
+	}
+	s := localrun.Schedule{Payload: payload, Ticks: ticks, Interval: interval}
+	done, runErr := s.Run(ctx, stop, invoke, func(t localrun.Tick) {
+		fmt.Fprintln(stdout, tickLine(t, ticks))
 	})
 	if errors.Is(runErr, context.Canceled) {
 		return errors.New("abandoned on the second Ctrl-C, without reading the stream back")
 	}
-	return readBackAndCompare(ctx, l, &o, localrun.SentTotal(done), localrun.DirtyTotal(done), runErr, stdout)
+	if len(done) > 0 {
+		fmt.Fprintf(stdout, "read back       every shard of %s after each tick, before emptying it for the next\n", l.Stream)
+	}
+	return compare(f.records, c.producer.Users, localrun.SentTotal(done), localrun.DirtyTotal(done), runErr, l.Emulator.Log, stdout)
+}
+
+// tickPrefix starts the lines about tick n of of (0: until Ctrl-C).
+func tickPrefix(n, of int) string {
+	s := strconv.Itoa(n)
+	if of > 0 {
+		s += "/" + strconv.Itoa(of)
+	}
+	return fmt.Sprintf("tick %-5s  ", s)
 }
 
 // tickLine is the one line printed per invocation.
 func tickLine(t localrun.Tick, of int) string {
-	n := strconv.Itoa(t.N)
-	if of > 0 {
-		n += "/" + strconv.Itoa(of)
-	}
 	if t.Err != nil {
-		return fmt.Sprintf("tick %-5s  error: %v", n, t.Err)
+		return fmt.Sprintf("%serror: %v", tickPrefix(t.N, of), t.Err)
 	}
 	r := t.Invocation.Result
-	return fmt.Sprintf("tick %-5s  sent %d  failed %d  retries %d  requests %d  %d ms", n, r.Sent, r.Failed, r.Retries, r.Requests, r.DurationMS)
-}
-
-// readBackAndCompare reads every record of the stream, prints the summary
-// and the world's figures, and returns an error for any difference from
-// what the producer reported (sent, and of those dirty), or runErr.
-func readBackAndCompare(ctx context.Context, l *localrun.Local, o *options, reported, dirty int, runErr error, stdout io.Writer) error {
-	fmt.Fprintf(stdout, "reading back every shard of %s\n", l.Stream)
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancel()
-	records, err := l.ReadBack(ctx)
-	if err != nil {
-		return errors.Join(runErr, err)
-	}
-	summary := localrun.Summarize(records)
-	if err := summary.Write(stdout); err != nil {
-		return err
-	}
-	if err := localrun.Measure(records, o.population(), 10*time.Second).Write(stdout); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "producer reported %d sent\n", reported)
-	if runErr != nil {
-		// The failed invocation's counts are unknown, so no comparison.
-		return fmt.Errorf("%w (function log: %s)", runErr, l.Emulator.Log)
-	}
-	if err := summary.Compare(reported, dirty); err != nil {
-		return fmt.Errorf("the stream differs from what the producer reported:\n%w", err)
-	}
-	if dirty > 0 {
-		fmt.Fprintf(stdout, "OK: the stream holds exactly the %d events the producer reported, each once, all valid but the %d it malformed on purpose\n", reported, dirty)
-		return nil
-	}
-	fmt.Fprintf(stdout, "OK: the stream holds exactly the %d events the producer reported, each once, all valid\n", reported)
-	return nil
+	return fmt.Sprintf("%ssent %d  failed %d  retries %d  requests %d  %d ms", tickPrefix(t.N, of), r.Sent, r.Failed, r.Retries, r.Requests, r.DurationMS)
 }

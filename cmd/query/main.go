@@ -12,13 +12,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	settings "github.com/chatstream/chatstream/infra/config"
+	"github.com/chatstream/chatstream/internal/awsconfig"
 	"github.com/chatstream/chatstream/internal/dataapi"
 	"github.com/chatstream/chatstream/internal/loadcall"
 	"github.com/chatstream/chatstream/internal/stack"
@@ -63,16 +63,27 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, awsClients, nil)
 	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "query:", err)
-		os.Exit(1)
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// exitCode reports err on stderr and returns the exit status: 0 when the
+// command succeeded or help was asked for, 1 otherwise.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
 	}
+	fmt.Fprintln(stderr, "query:", err)
+	return 1
 }
 
 func awsClients(ctx context.Context) (clients, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := awsconfig.Load(ctx)
+	var missing *awsconfig.MissingError
+	if errors.As(err, &missing) {
+		return clients{}, fmt.Errorf("%w\nnext: %s", err, missing.Next)
+	}
 	if err != nil {
-		return clients{}, fmt.Errorf("load AWS configuration: %w", err)
+		return clients{}, err
 	}
 	assumeAs := func(_ context.Context, roleARN string) (dataapi.API, error) {
 		provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), roleARN, func(o *stscreds.AssumeRoleOptions) {
@@ -94,6 +105,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return flag.ErrHelp
 	}
 	fs := flag.NewFlagSet("query "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata/types"
+	"github.com/chatstream/chatstream/internal/awsconfig/awsconfigtest"
 	"github.com/chatstream/chatstream/internal/dataapi"
 	"github.com/chatstream/chatstream/internal/dataapi/dataapitest"
 	"github.com/chatstream/chatstream/internal/golden"
@@ -435,6 +436,74 @@ func TestLoadRunsTheScheduledLoadNow(t *testing.T) {
 			}
 			if diff := cmp.Diff([]string{"chatstream-staging-LoaderFunction-AbC123 {}"}, tt.fake.invoked); diff != "" {
 				t.Errorf("invocations (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestHelp: -h printed the usage, then `query: unknown command "-h"`, and
+// exited 1.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"-help"}, {"--help"}, {"help"}, {"run", "-h"}, {"ddl", "-help"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := run(t.Context(), args, &stdout, &stderr, noClients(t), noSleep)
+			code := exitCode(err, &stderr)
+			if code != 0 {
+				t.Errorf("exit code %d, want 0 (err %v)", code, err)
+			}
+			if strings.Contains(stderr.String(), "query:") {
+				t.Errorf("stderr %q reports an error, want only the usage", stderr.String())
+			}
+			if help := stdout.String() + stderr.String(); !strings.Contains(help, "-env") {
+				t.Errorf("printed %q, want the usage", help)
+			}
+		})
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	var stderr bytes.Buffer
+	if code := exitCode(errors.New("boom"), &stderr); code != 1 || stderr.String() != "query: boom\n" {
+		t.Errorf("exitCode(boom) = %d, printed %q; want 1 and %q", code, stderr.String(), "query: boom\n")
+	}
+	stderr.Reset()
+	if code := exitCode(nil, &stderr); code != 0 || stderr.Len() != 0 {
+		t.Errorf("exitCode(nil) = %d, printed %q; want 0 and nothing", code, stderr.String())
+	}
+}
+
+// TestNoAWSConfiguration: without a Region or credentials, make query
+// printed the SDK's provider chain ("no EC2 IMDS role found …") and advised
+// deploying the stack.
+func TestNoAWSConfiguration(t *testing.T) {
+	tests := []struct {
+		name     string
+		config   string
+		want     string
+		wantNext string
+	}{
+		{name: "no Region", want: "query: no AWS Region", wantNext: "next: export AWS_REGION="},
+		{name: "no credentials", config: "[default]\nregion = eu-west-1\n", want: "query: no AWS credentials", wantNext: "next: sign in and name the profile"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			awsconfigtest.Isolate(t, tt.config, "")
+			var stdout, stderr bytes.Buffer
+			err := run(t.Context(), []string{"run", "-env", "staging", "-q", "active_users"}, &stdout, &stderr, awsClients, noSleep)
+			if code := exitCode(err, &stderr); code != 1 {
+				t.Errorf("exit code %d, want 1", code)
+			}
+			got := stderr.String()
+			for _, want := range []string{tt.want, tt.wantNext} {
+				if !strings.Contains(got, want) {
+					t.Errorf("stderr %q lacks %q", got, want)
+				}
+			}
+			for _, wrong := range []string{"IMDS", "deploy"} {
+				if strings.Contains(got, wrong) {
+					t.Errorf("stderr %q mentions %q", got, wrong)
+				}
 			}
 		})
 	}

@@ -2,17 +2,16 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
+	"github.com/chatstream/chatstream/internal/awsconfig"
 	"github.com/chatstream/chatstream/internal/smoke"
 )
 
@@ -31,9 +30,9 @@ func main() {
 
 // awsClients builds the clients from the usual AWS_* variables and profiles.
 func awsClients(ctx context.Context) (smoke.Clients, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := awsconfig.Load(ctx)
 	if err != nil {
-		return smoke.Clients{}, fmt.Errorf("load AWS configuration: %w", err)
+		return smoke.Clients{}, err
 	}
 	return smoke.Clients{
 		Stacks: cloudformation.NewFromConfig(cfg),

@@ -9,7 +9,7 @@ import (
 )
 
 // testContext is cancelled when the test ends or after limit.
-func testContext(t *testing.T, limit time.Duration) context.Context {
+func testContext(t testing.TB, limit time.Duration) context.Context {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), limit)
 	t.Cleanup(cancel)
@@ -17,7 +17,7 @@ func testContext(t *testing.T, limit time.Duration) context.Context {
 }
 
 // repoRoot is the repository this package lives in.
-func repoRoot(t *testing.T) string {
+func repoRoot(t testing.TB) string {
 	t.Helper()
 	root, err := FindRoot(".")
 	if err != nil {
@@ -27,7 +27,7 @@ func repoRoot(t *testing.T) string {
 }
 
 // startKinesis starts kinesis-local for the test and stops it afterwards.
-func startKinesis(t *testing.T) *Kinesis {
+func startKinesis(t testing.TB) *Kinesis {
 	t.Helper()
 	dir, err := KinesisLocalDir(repoRoot(t))
 	if err != nil {
@@ -48,7 +48,7 @@ func startKinesis(t *testing.T) *Kinesis {
 }
 
 // dumpLogOnFailure prints a server's log when the test failed.
-func dumpLogOnFailure(t *testing.T, path string) {
+func dumpLogOnFailure(t testing.TB, path string) {
 	t.Helper()
 	if !t.Failed() {
 		return

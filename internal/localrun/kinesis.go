@@ -21,6 +21,12 @@ import (
 //go:embed loopback.js
 var loopbackPreload []byte
 
+// requestTimeout bounds each request of ours to kinesis-local. It serves one
+// request at a time, so a read waits behind the producer's PutRecords calls,
+// each up to a second or two at the local pace (see PaceConstant): far more
+// than Kinesis takes, far less than this.
+const requestTimeout = 30 * time.Second
+
 // Static credentials for local servers: both emulators accept any signature,
 // and fixed values keep a developer's real credentials out of local runs.
 const (
@@ -94,6 +100,10 @@ func startKinesisOnce(ctx context.Context, cfg KinesisConfig, node string) (*Kin
 		"KINESIS_MOCK_TLS_PORT="+strconv.Itoa(tls),
 		"AWS_REGION="+cfg.Region,
 		"LOG_LEVEL=WARN",
+		// Streams become active, and are gone, after 500 ms by default; a
+		// local run creates one at start and again between ticks.
+		"CREATE_STREAM_DURATION=100ms",
+		"DELETE_STREAM_DURATION=100ms",
 	)
 	logPath := filepath.Join(cfg.WorkDir, "kinesis-local.log")
 	proc, err := startProcess("kinesis-local", cmd, logPath)
@@ -105,7 +115,7 @@ func startKinesisOnce(ctx context.Context, cfg KinesisConfig, node string) (*Kin
 	k := &Kinesis{
 		Endpoint:  endpoint,
 		Region:    cfg.Region,
-		Client:    newKinesisClient(endpoint, cfg.Region, &http.Client{Transport: transport}),
+		Client:    newKinesisClient(endpoint, cfg.Region, &http.Client{Transport: transport, Timeout: requestTimeout}),
 		Log:       logPath,
 		transport: transport,
 		proc:      proc,

@@ -69,6 +69,52 @@ func TestKinesisLocal(t *testing.T) {
 		}
 	})
 
+	t.Run("a reader follows the stream, and recreating it empties it", func(t *testing.T) {
+		const stream = "follow"
+		if err := CreateStream(ctx, k.Client, stream, 30*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		put := func(from, n int) {
+			t.Helper()
+			var entries []types.PutRecordsRequestEntry
+			for i := from; i < from+n; i++ {
+				entries = append(entries, types.PutRecordsRequestEntry{Data: fmt.Appendf(nil, "record-%d", i), PartitionKey: aws.String(fmt.Sprint(i))})
+			}
+			if _, err := k.Client.PutRecords(ctx, &kinesis.PutRecordsInput{StreamName: aws.String(stream), Records: entries}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// WHEN 100 records are put, polled, and 50 more put and drained
+		r := NewReader(k.Client, stream)
+		put(0, 100)
+		first, err := r.Poll(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		put(100, 50)
+		rest, err := r.Drain(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// THEN the poll saw the first 100 and the drain only the new 50
+		if len(first) != 100 || len(rest) != 50 || r.Read() != 150 {
+			t.Errorf("poll %d, drain %d, read %d; want 100, 50, 150", len(first), len(rest), r.Read())
+		}
+		// WHEN the stream is recreated and 10 records put, THEN only those
+		// 10 are in it
+		if err := RecreateStream(ctx, k.Client, stream, 30*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		put(150, 10)
+		after, err := ReadStream(ctx, k.Client, stream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(after) != 10 {
+			t.Errorf("read %d records after recreating the stream and putting 10, want 10", len(after))
+		}
+	})
+
 	t.Run("explicit port in use", func(t *testing.T) {
 		// GIVEN the port of the running kinesis-local, asked for again
 		_, portText, _ := net.SplitHostPort(k.Endpoint[len("http://"):])

@@ -111,6 +111,18 @@ func (l *Local) ReadBack(ctx context.Context) ([]Record, error) {
 	return ReadStream(ctx, l.Kinesis.Client, l.Stream)
 }
 
+// NewReader returns a Reader of the stream, to follow it while the producer
+// writes.
+func (l *Local) NewReader() *Reader {
+	return NewReader(l.Kinesis.Client, l.Stream)
+}
+
+// EmptyStream deletes the stream and creates it again, empty, so that the
+// next invocation writes at kinesis-local's full speed (see MaxEvents).
+func (l *Local) EmptyStream(ctx context.Context) error {
+	return RecreateStream(ctx, l.Kinesis.Client, l.Stream, 30*time.Second)
+}
+
 // Close stops the emulator and kinesis-local.
 func (l *Local) Close() error {
 	return errors.Join(l.Emulator.Stop(), l.Kinesis.Stop())

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
+	"strconv"
 )
 
 // Result is the producer's summary of one invocation, the part of its
@@ -55,11 +57,34 @@ func FunctionErrorOf(payload []byte, header string) *FunctionError {
 	return nil
 }
 
+// deliveryCounts reads the counts at the start of the producer's
+// DeliveryError message: "sent 24 of 100 events to S; 70 failed (…); 6 not
+// generated before the deadline", the last two parts only when not zero.
+var deliveryCounts = regexp.MustCompile(`^sent (\d+) of (\d+) events to [^;]*(?:; (\d+) failed \([^)]*\))?(?:; (\d+) not generated before the deadline)?`)
+
+// deliveryResult returns the counts a DeliveryError reports. Lambda returns
+// only the error for a failed invocation, not its result, but some events
+// may have been sent, and a read-back must expect them.
+func deliveryResult(fe *FunctionError) (Result, bool) {
+	m := deliveryCounts.FindStringSubmatch(fe.Message)
+	if fe.Type != "DeliveryError" || m == nil {
+		return Result{}, false
+	}
+	n := func(s string) int {
+		v, _ := strconv.Atoi(s) // the pattern admits digits only
+		return v
+	}
+	return Result{Sent: n(m[1]), Failed: n(m[3]), Generated: n(m[2]) - n(m[4])}, true
+}
+
 // ParseInvocation interprets the response body of an invocation whose
-// X-Amz-Function-Error header is functionError.
+// X-Amz-Function-Error header is functionError. A function error comes back
+// as a *FunctionError; for the producer's DeliveryError the Result holds the
+// counts its message gives (sent, failed, generated).
 func ParseInvocation(payload []byte, functionError string) (Result, error) {
 	if fe := FunctionErrorOf(payload, functionError); fe != nil {
-		return Result{}, fe
+		r, _ := deliveryResult(fe)
+		return r, fe
 	}
 	// Pointers tell a missing field from a zero one.
 	var raw struct {

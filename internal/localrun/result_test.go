@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/chatstream/chatstream/lambda/produce"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -47,6 +48,23 @@ func TestParseInvocation(t *testing.T) {
 			payload:       `"killed"`,
 			functionError: "Unhandled",
 			wantFuncErr:   &FunctionError{Type: "Unhandled", Message: `"killed"`},
+		},
+		{
+			name:        "delivery error: the counts its message gives",
+			payload:     `{"errorMessage":"sent 24 of 100 events to chatstream-local; 70 failed (RequestTimeout=70); 6 not generated before the deadline","errorType":"DeliveryError"}`,
+			want:        Result{Sent: 24, Failed: 70, Generated: 94},
+			wantFuncErr: &FunctionError{Type: "DeliveryError", Message: "sent 24 of 100 events to chatstream-local; 70 failed (RequestTimeout=70); 6 not generated before the deadline"},
+		},
+		{
+			name:        "delivery error without failures",
+			payload:     `{"errorMessage":"sent 40 of 50 events to s; 10 not generated before the deadline","errorType":"DeliveryError"}`,
+			want:        Result{Sent: 40, Generated: 40},
+			wantFuncErr: &FunctionError{Type: "DeliveryError", Message: "sent 40 of 50 events to s; 10 not generated before the deadline"},
+		},
+		{
+			name:        "another error type with a similar message",
+			payload:     `{"errorMessage":"sent 24 of 100 events to s","errorType":"errorString"}`,
+			wantFuncErr: &FunctionError{Type: "errorString", Message: "sent 24 of 100 events to s"},
 		},
 		{
 			name:    "null from a handler without result",
@@ -149,5 +167,23 @@ func TestInvokeErrors(t *testing.T) {
 	}
 	if string(inv.Payload) != string(body) {
 		t.Errorf("function error: payload = %s, want the body kept for printing", inv.Payload)
+	}
+}
+
+// TestDeliveryErrorContract reads the message of the producer's own
+// DeliveryError, so that a change to its wording fails here and not in a
+// read-back that expects 0 events.
+func TestDeliveryErrorContract(t *testing.T) {
+	for _, res := range []produce.Result{
+		{Requested: 100, Generated: 94, Sent: 24, Failed: 70, FailureCodes: map[string]int{"RequestTimeout": 50, "DeadlineExceeded": 20}},
+		{Requested: 20000, Generated: 12500, Sent: 12500},
+		{Requested: 10, Generated: 10, Sent: 0, Failed: 10, FailureCodes: map[string]int{"AccessDeniedException": 10}},
+	} {
+		fe := &FunctionError{Type: "DeliveryError", Message: (&produce.DeliveryError{Stream: "chatstream-local", Result: res}).Error()}
+		got, ok := deliveryResult(fe)
+		want := Result{Sent: res.Sent, Failed: res.Failed, Generated: res.Generated}
+		if !ok || got != want {
+			t.Errorf("deliveryResult(%q) = %+v, %t; want %+v, true", fe.Message, got, ok, want)
+		}
 	}
 }

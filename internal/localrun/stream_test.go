@@ -51,7 +51,8 @@ func (f *fakeStream) GetRecords(_ context.Context, in *kinesis.GetRecordsInput, 
 	var n int
 	fmt.Sscan(page, &n)
 	pages := f.shards[shard]
-	out := &kinesis.GetRecordsOutput{NextShardIterator: aws.String(fmt.Sprintf("%s/%d", shard, n+1))}
+	// At the tip, the next iterator stays where the records will come.
+	out := &kinesis.GetRecordsOutput{NextShardIterator: aws.String(fmt.Sprintf("%s/%d", shard, min(n+1, len(pages))))}
 	behind := int64(0)
 	if n < len(pages) {
 		for i, data := range pages[n] {
@@ -113,5 +114,51 @@ func TestReadStreamError(t *testing.T) {
 	_, err := ReadStream(context.Background(), api, "events")
 	if !errors.Is(err, cause) || !strings.HasPrefix(err.Error(), "get records from events/s0: ") {
 		t.Errorf("ReadStream error = %v, want the cause wrapped with stream and shard", err)
+	}
+}
+
+func TestReaderFollowsAStream(t *testing.T) {
+	// GIVEN a stream being written: s0 has a page, an empty page and a page
+	api := &fakeStream{
+		order:  []string{"s0", "s1"},
+		shards: map[string][][]string{"s0": {{"a", "b"}, {}, {"c"}}, "s1": {{"d"}}},
+	}
+	r := NewReader(api, "events")
+	data := func(records []Record) []string {
+		var out []string
+		for _, rec := range records {
+			out = append(out, string(rec.Data))
+		}
+		return out
+	}
+	ctx := context.Background()
+
+	// WHEN it is polled, THEN each poll returns what is new, a shard's
+	// reading stopping at an empty read
+	for i, want := range [][]string{{"a", "b", "d"}, {"c"}, nil} {
+		got, err := r.Poll(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, data(got)); diff != "" {
+			t.Errorf("poll %d mismatch (-want +got):\n%s", i+1, diff)
+		}
+	}
+
+	// WHEN more records arrive and the writing stops, THEN Drain returns only
+	// those, and Read counts every record returned
+	api.shards["s1"] = append(api.shards["s1"], []string{"e", "f"})
+	got, err := r.Drain(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"e", "f"}, data(got)); diff != "" {
+		t.Errorf("drain mismatch (-want +got):\n%s", diff)
+	}
+	if r.Read() != 6 {
+		t.Errorf("Read() = %d, want 6", r.Read())
+	}
+	if len(api.listInputs) != 2 {
+		t.Errorf("ListShards called %d times, want once per page of shards (2), on the first read only", len(api.listInputs))
 	}
 }

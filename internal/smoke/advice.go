@@ -7,6 +7,7 @@ import (
 	"time"
 
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/chatstream/chatstream/internal/awsconfig"
 	"github.com/chatstream/chatstream/internal/localrun"
 )
 
@@ -16,6 +17,11 @@ func (r *report) next() string {
 	switch r.outcome {
 	case passed:
 		return ""
+	case noAWS:
+		var missing *awsconfig.MissingError
+		if errors.As(r.problem, &missing) {
+			return missing.Next + "."
+		}
 	case noStack:
 		return fmt.Sprintf("deploy the stack (make deploy ENV=%s), or point AWS_PROFILE and AWS_REGION at the account and Region that hold %s. "+
 			"Your identity needs cloudformation:DescribeStacks.", r.env, r.stack)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chatstream/chatstream/internal/awsconfig"
 	"github.com/chatstream/chatstream/internal/dataapi"
 	"github.com/chatstream/chatstream/internal/localrun"
 	"github.com/chatstream/chatstream/lambda/produce"
@@ -32,6 +33,7 @@ func TestNextStep(t *testing.T) {
 	}{
 		{name: "pass", outcome: passed, want: ""},
 		{name: "stack missing", outcome: noStack, want: "deploy the stack (make deploy ENV=staging)"},
+		{name: "no credentials", outcome: noAWS, problem: fmt.Errorf("build clients: %w", &awsconfig.MissingError{What: "AWS credentials", Next: "sign in"}), want: "sign in."},
 		{name: "producer timed out", outcome: producerFailed, problem: &localrun.FunctionError{Type: "Sandbox.Timedout", Message: "Task timed out after 50.05 seconds"}, want: "the function crashed or timed out: read the producer's log"},
 		{name: "invoke denied", outcome: producerFailed, problem: errors.New("invoke fn: AccessDeniedException"), want: "may call lambda:InvokeFunction on fn"},
 		{name: "throttled throughout", outcome: producerFailed, problem: fmt.Errorf("invoke fn: refused 16 times in 2m0s, so the producer never ran: %w", throttle("")),

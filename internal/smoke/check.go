@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chatstream/chatstream/internal/awsconfig"
 	"github.com/chatstream/chatstream/internal/dataapi"
 	"github.com/chatstream/chatstream/internal/loadcall"
 	"github.com/chatstream/chatstream/internal/pause"
@@ -52,7 +53,11 @@ func (k *checker) run(ctx context.Context) {
 	rep := k.rep
 	var err error
 	if k.c, err = k.deps.NewClients(ctx); err != nil {
-		rep.fail(noStack, err)
+		if errors.As(err, new(*awsconfig.MissingError)) {
+			rep.fail(noAWS, err)
+		} else {
+			rep.fail(noStack, err)
+		}
 		return
 	}
 	out, err := stack.Outputs(ctx, k.c.Stacks, rep.stack, outputKeys...)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
@@ -74,7 +75,7 @@ type settings struct {
 	env     string
 	stack   string // chatstream-ENV
 	count   int
-	rate    float64
+	rate    *float64 // nil: the producer's configured RATE
 	timeout time.Duration
 	poll    time.Duration
 }
@@ -102,7 +103,14 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 	}
 	fs.StringVar(&s.env, "env", "", "environment whose stack chatstream-ENV to test, such as staging")
 	fs.IntVar(&s.count, "count", produce.DefaultCount, "events to send")
-	fs.Float64Var(&s.rate, "rate", 0, "events per second; 0 sends as fast as the stream accepts")
+	fs.Func("rate", "events per second; 0 sends as fast as the stream accepts; unset keeps the producer's configured RATE", func(v string) error {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return errors.New("want a number of events per second, such as 50")
+		}
+		s.rate = &r
+		return nil
+	})
 	fs.DurationVar(&s.timeout, "timeout", 5*time.Minute, "how long to wait for the events in Redshift")
 	fs.DurationVar(&s.poll, "poll", 2*time.Second, "how often to look")
 	if err := fs.Parse(args); err != nil {
@@ -121,8 +129,8 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 	switch {
 	case s.count < 1 || s.count > produce.MaxCount:
 		return settings{}, fmt.Errorf("-count %d: want 1 to %d events", s.count, produce.MaxCount)
-	case s.rate < 0 || math.IsNaN(s.rate) || math.IsInf(s.rate, 0):
-		return settings{}, fmt.Errorf("-rate %v: want 0 (unpaced) or more events per second", s.rate)
+	case s.rate != nil && (*s.rate < 0 || math.IsNaN(*s.rate) || math.IsInf(*s.rate, 0)):
+		return settings{}, fmt.Errorf("-rate %v: want 0 (unpaced) or more events per second", *s.rate)
 	case s.timeout <= 0 || s.timeout > maxTimeout:
 		return settings{}, fmt.Errorf("-timeout %s: want more than 0 and at most %s", s.timeout, maxTimeout)
 	case s.poll <= 0 || s.poll > s.timeout:

@@ -3,6 +3,7 @@ package smoke
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -26,6 +27,7 @@ func TestCommandLineErrors(t *testing.T) {
 		{name: "too many events", args: []string{"-env", "staging", "-count", "1000001"}, wantErr: "smoke: -count 1000001: want 1 to 1000000 events"},
 		{name: "negative rate", args: []string{"-env", "staging", "-rate", "-5"}, wantErr: "smoke: -rate -5: want 0 (unpaced) or more events per second"},
 		{name: "infinite rate", args: []string{"-env", "staging", "-rate", "+Inf"}, wantErr: "smoke: -rate +Inf: want 0 (unpaced)"},
+		{name: "rate not a number", args: []string{"-env", "staging", "-rate", "fast"}, wantErr: `invalid value "fast" for flag -rate: want a number of events per second, such as 50`},
 		{name: "zero timeout", args: []string{"-env", "staging", "-timeout", "0s"}, wantErr: "smoke: -timeout 0s: want more than 0 and at most 1h0m0s"},
 		{name: "endless timeout", args: []string{"-env", "staging", "-timeout", "3h"}, wantErr: "smoke: -timeout 3h0m0s: want more than 0 and at most 1h0m0s"},
 		{name: "poll longer than timeout", args: []string{"-env", "staging", "-timeout", "10s", "-poll", "1m"}, wantErr: "smoke: -poll 1m0s: want more than 0 and at most -timeout (10s)"},
@@ -47,6 +49,36 @@ func TestCommandLineErrors(t *testing.T) {
 			}
 			if stdout.Len() != 0 {
 				t.Errorf("stdout = %q; want nothing", stdout.String())
+			}
+		})
+	}
+}
+
+// TestPayloadRate: make smoke passes -rate only when RATE is set, and the
+// payload must then leave the producer's configured RATE alone; it used to
+// send "rate":0 every time, which turned pacing off.
+func TestPayloadRate(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string // the payload's rate member, "" for none
+	}{
+		{name: "no -rate keeps the producer's RATE", args: nil, want: ""},
+		{name: "-rate 0 sends unpaced", args: []string{"-rate", "0"}, want: "0"},
+		{name: "-rate 12.5", args: []string{"-rate", "12.5"}, want: "12.5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newMemSetup(t, after(0))
+			if code, stdout, stderr := m.run(t.Context(), t, append([]string{"-timeout", "10s"}, tt.args...)...); code != ExitPass {
+				t.Fatalf("exit code %d, want %d; stdout:\n%s\nstderr:\n%s", code, ExitPass, stdout, stderr)
+			}
+			var fields map[string]json.RawMessage
+			if err := json.Unmarshal(m.producer.payload, &fields); err != nil {
+				t.Fatalf("payload %s: %v", m.producer.payload, err)
+			}
+			if got := string(fields["rate"]); got != tt.want {
+				t.Errorf("payload %s has rate %q, want %q", m.producer.payload, got, tt.want)
 			}
 		})
 	}

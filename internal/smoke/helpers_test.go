@@ -58,9 +58,12 @@ type fakeProducer struct {
 	// answerRunID, when set, replaces the run id in the result, as a
 	// producer that ignores it would answer.
 	answerRunID *string
+	// payload is the last payload it was invoked with.
+	payload []byte
 }
 
 func (f *fakeProducer) Invoke(_ context.Context, in *lambda.InvokeInput, _ ...func(*lambda.Options)) (*lambda.InvokeOutput, error) {
+	f.payload = in.Payload
 	if f.err != nil {
 		return nil, f.err
 	}

@@ -19,16 +19,17 @@ import (
 const invokeTimeout = 15*time.Minute + 30*time.Second
 
 // manualPayload is the producer's manual payload (events/manual.json).
+// Without a rate the producer keeps its configured RATE.
 type manualPayload struct {
-	Count int     `json:"count"`
-	Rate  float64 `json:"rate"`
-	RunID string  `json:"run_id"`
+	Count int      `json:"count"`
+	Rate  *float64 `json:"rate,omitempty"`
+	RunID string   `json:"run_id"`
 }
 
 // encodePayload returns the manual payload for one run, checked with the
 // producer's own decoder so that a bad count or run id fails here rather
-// than in the deployed function.
-func encodePayload(count int, rate float64, runID string) ([]byte, error) {
+// than in the deployed function. A nil rate leaves the producer's own.
+func encodePayload(count int, rate *float64, runID string) ([]byte, error) {
 	payload, err := json.Marshal(manualPayload{Count: count, Rate: rate, RunID: runID})
 	if err != nil {
 		return nil, fmt.Errorf("encode payload: %w", err)

@@ -19,6 +19,7 @@ type outcome int
 
 const (
 	passed          outcome = iota
+	noAWS                   // no AWS Region or credentials to call with
 	noStack                 // the stack's outputs could not be read
 	producerFailed          // the invocation failed or the producer returned an error
 	statementFailed         // a Data API statement failed
@@ -146,6 +147,8 @@ func (r *report) verdict() string {
 	switch r.outcome {
 	case passed:
 		return fmt.Sprintf("PASS: all %d events of the run are queryable in Redshift.", r.visible)
+	case noAWS:
+		return fmt.Sprintf("FAIL: cannot call AWS, so stack %s was not checked.", r.stack)
 	case noStack:
 		return fmt.Sprintf("FAIL: cannot read the outputs of stack %s.", r.stack)
 	case producerFailed:

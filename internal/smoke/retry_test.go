@@ -156,7 +156,7 @@ func TestInvokeRetriesOnlyRejections(t *testing.T) {
 				first: rejectionFirstWait, most: rejectionMostWait, limit: rejectionLimit,
 				now: clock.Now, sleep: clock.Sleep, progress: &progress,
 			}
-			payload, err := encodePayload(5, 0, "smoke-20261127T100000Z-1a2b3c4d")
+			payload, err := encodePayload(5, nil, "smoke-20261127T100000Z-1a2b3c4d")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -73,8 +73,8 @@ func ParsePayload(data []byte) (Request, error) {
 	if kind := jsonKind(trimmed); kind != "an object" {
 		return Request{}, fmt.Errorf("payload is %s, want a JSON object", kind)
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(trimmed, &fields); err != nil {
+	fields, err := objectFields(trimmed)
+	if err != nil {
 		return Request{}, fmt.Errorf("payload: %w", err)
 	}
 	raw, ok := fields["source"]
@@ -212,6 +212,33 @@ func parseRule(data []byte) (Request, error) {
 		req.Schedule = ev.Resources[0]
 	}
 	return req, nil
+}
+
+// objectFields splits data, a valid JSON object, into its members. A key
+// given twice is refused: encoding/json would keep the last value silently,
+// so {"count":10,"count":20} would send 20 events.
+func objectFields(data []byte) (map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil {
+		return nil, err
+	}
+	fields := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, _ := tok.(string)
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return nil, err
+		}
+		if _, dup := fields[key]; dup {
+			return nil, fmt.Errorf("field %q appears twice; give each field once", clip(key))
+		}
+		fields[key] = value
+	}
+	return fields, nil
 }
 
 // onlyFields returns an error naming the first field, in sorted order so the

@@ -234,3 +234,27 @@ func checkRefusal(t *testing.T, data []byte, err error) {
 		t.Errorf("ParsePayload(%.100q…) refused with %q, then with %v", data, msg, again)
 	}
 }
+
+// TestParsePayloadRefusesDuplicateKeys: encoding/json keeps the last of two
+// equal keys, so without a check {"count":10,"count":20} sent 20 events.
+func TestParsePayloadRefusesDuplicateKeys(t *testing.T) {
+	tests := []struct {
+		name    string
+		payload string
+		wantErr string
+	}{
+		{name: "manual count twice", payload: `{"count":10,"count":20}`, wantErr: `payload: field "count" appears twice`},
+		{name: "key spelled with an escape", payload: `{"rate":1,"r\u0061te":2}`, wantErr: `payload: field "rate" appears twice`},
+		{name: "unknown key twice", payload: `{"x":1,"x":1}`, wantErr: `payload: field "x" appears twice`},
+		{name: "scheduler field twice", payload: strings.Replace(schedulerPayload, `{`, `{"attempt":"2",`, 1), wantErr: `payload: field "attempt" appears twice`},
+		{name: "source twice", payload: `{"source":"aws.events","source":"chatstream.scheduler"}`, wantErr: `payload: field "source" appears twice`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParsePayload([]byte(tt.payload))
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("ParsePayload(%q) = %+v, %v; want an error containing %q", tt.payload, got, err, tt.wantErr)
+			}
+		})
+	}
+}

@@ -11,11 +11,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/chatstream/chatstream/lambda/produce"
+	"github.com/chatstream/chatstream/lambda/publish"
 )
 
 func main() {
 	logger := lambdacontext.NewLogger()
 	cfg, err := produce.LoadConfig(os.LookupEnv)
+	if err != nil {
+		logger.Error("invalid configuration", "error", err.Error())
+		os.Exit(1)
+	}
+	requestTimeout, err := produce.RequestTimeout(os.LookupEnv)
 	if err != nil {
 		logger.Error("invalid configuration", "error", err.Error())
 		os.Exit(1)
@@ -30,5 +36,5 @@ func main() {
 	client := kinesis.NewFromConfig(awsCfg, func(o *kinesis.Options) { o.Retryer = aws.NopRetryer{} })
 	// The Handler itself, not its Handle method: it then sees raw payload
 	// bytes and can refuse one that is not JSON in its own words.
-	lambda.Start(produce.NewHandler(cfg, client, logger, produce.Options{}))
+	lambda.Start(produce.NewHandler(cfg, client, logger, produce.Options{Publish: publish.Options{RequestTimeout: requestTimeout}}))
 }

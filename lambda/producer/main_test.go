@@ -67,6 +67,7 @@ func TestBadEnvironmentStopsStartUp(t *testing.T) {
 		{name: "rhythm misspelt", env: map[string]string{"STREAM_NAME": "s", "RHYTHM": "of"}, wantErr: `RHYTHM="of": "of" is not key=value`},
 		{name: "dirty ratio a percentage", env: map[string]string{"STREAM_NAME": "s", "DIRTY_RATIO": "10"}, wantErr: `DIRTY_RATIO="10": 10 is out of range: want 0 to 1`},
 		{name: "a rate one key cannot take", env: map[string]string{"STREAM_NAME": "s", "RATE": "100000"}, wantErr: `the busiest user would send 2571 events/s to one partition key`},
+		{name: "request timeout without unit", env: map[string]string{"STREAM_NAME": "s", "PUT_RECORDS_TIMEOUT": "30"}, wantErr: `PUT_RECORDS_TIMEOUT="30": want a duration from 1s to 1m0s`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,7 +97,7 @@ func TestBadEnvironmentStopsStartUp(t *testing.T) {
 // runtime API to ask for invocations.
 func TestGoodEnvironmentReachesTheRuntime(t *testing.T) {
 	out, code := startProducer(t, map[string]string{
-		"STREAM_NAME": "chat-events", "EVENTS_PER_INVOCATION": "10", "RATE": "5", "USERS": "20", "SEED": "1", "AWS_REGION": "us-east-1",
+		"STREAM_NAME": "chat-events", "EVENTS_PER_INVOCATION": "10", "RATE": "5", "USERS": "20", "SEED": "1", "PUT_RECORDS_TIMEOUT": "30s", "AWS_REGION": "us-east-1",
 		"WINDOW_SECONDS": "60", "RHYTHM": "peak=20,trough=0.3", "DIRTY_RATIO": "0.01",
 	})
 	if code == 0 || strings.Contains(out, "invalid configuration") || !strings.Contains(out, "AWS_LAMBDA_RUNTIME_API") {
