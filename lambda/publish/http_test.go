@@ -3,9 +3,11 @@ package publish
 import (
 	"context"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/chatstream/chatstream/internal/fakekinesis"
@@ -15,22 +17,57 @@ import (
 // through the real SDK client, both closed when the test ends.
 func overHTTP(t *testing.T, srvOpts fakekinesis.Options, opts Options) (*Publisher, *fakekinesis.Server) {
 	t.Helper()
-	if srvOpts.Streams == nil {
-		srvOpts.Streams = []string{testStream}
+	srv := startFake(t, srvOpts)
+	return newOverHTTP(t, srv.Client(DefaultMaxInFlight), opts), srv
+}
+
+// startFake starts a fake Kinesis endpoint with the test stream, closed
+// when the test ends.
+func startFake(t *testing.T, opts fakekinesis.Options) *fakekinesis.Server {
+	t.Helper()
+	if opts.Streams == nil {
+		opts.Streams = []string{testStream}
 	}
-	srv, err := fakekinesis.New(srvOpts)
+	srv, err := fakekinesis.New(opts)
 	if err != nil {
 		t.Fatalf("fakekinesis.New() error = %v", err)
 	}
 	t.Cleanup(srv.Close)
+	return srv
+}
+
+// newOverHTTP is a Publisher of the test stream, on real time.
+func newOverHTTP(t *testing.T, client putRecordsAPI, opts Options) *Publisher {
+	t.Helper()
 	if opts.Stream == "" {
 		opts.Stream = testStream
 	}
-	p, err := New(srv.Client(DefaultMaxInFlight), opts)
+	p, err := New(client, opts)
 	if err != nil {
 		t.Fatalf("New() error = %v", err)
 	}
-	return p, srv
+	return p
+}
+
+// firstCallTimesOut gives the first call of a Kinesis client a timeout of
+// its own, d, as the Publisher's request timeout would. The fake holds a
+// hung request until its client gives up, so the call ends after d however
+// slow the machine; the calls after it keep the Publisher's timeout, which
+// an answer on the loopback never comes near. One short timeout for every
+// call would also cut off the resend on a busy machine.
+type firstCallTimesOut struct {
+	putRecordsAPI
+	d     time.Duration
+	calls atomic.Int32
+}
+
+func (c *firstCallTimesOut) PutRecords(ctx context.Context, in *kinesis.PutRecordsInput, optFns ...func(*kinesis.Options)) (*kinesis.PutRecordsOutput, error) {
+	if c.calls.Add(1) == 1 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.d)
+		defer cancel()
+	}
+	return c.putRecordsAPI.PutRecords(ctx, in, optFns...)
 }
 
 // stored returns the ids of the records the server stored, sorted.
@@ -131,12 +168,18 @@ func TestTransientFaultsOverHTTP(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// GIVEN a stream whose first answer is the fault
-			p, srv := overHTTP(t, fakekinesis.Options{Fault: func(c fakekinesis.Call) fakekinesis.Fault {
+			srv := startFake(t, fakekinesis.Options{Fault: func(c fakekinesis.Call) fakekinesis.Fault {
 				if c.Seq == 1 {
 					return tt.fault
 				}
 				return fakekinesis.Fault{}
-			}}, Options{RequestTimeout: 200 * time.Millisecond, BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond})
+			}})
+			var client putRecordsAPI = srv.Client(DefaultMaxInFlight)
+			if tt.fault.Hang {
+				client = &firstCallTimesOut{putRecordsAPI: client, d: 50 * time.Millisecond}
+			}
+			// The default request timeout: no answer here comes near it.
+			p := newOverHTTP(t, client, Options{BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond})
 
 			// WHEN 100 records are published
 			got := publish(t, t.Context(), p, small(100))
@@ -169,8 +212,14 @@ func TestPersistentFaultsOverHTTPReportTheirCode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, srv := overHTTP(t, fakekinesis.Options{Fault: func(fakekinesis.Call) fakekinesis.Fault { return tt.fault }},
-				Options{MaxAttempts: 2, RequestTimeout: 100 * time.Millisecond, BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond})
+			opts := Options{MaxAttempts: 2, BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond}
+			if tt.fault.Hang {
+				// Every request hangs until it times out, so a short timeout
+				// ends each of them, however slow the machine. The other
+				// faults keep the default, which no answer here comes near.
+				opts.RequestTimeout = 100 * time.Millisecond
+			}
+			p, srv := overHTTP(t, fakekinesis.Options{Fault: func(fakekinesis.Call) fakekinesis.Fault { return tt.fault }}, opts)
 			got := publish(t, t.Context(), p, small(3))
 			want := Result{Failed: 3, Requests: 2, Retries: 3, FailureCodes: map[string]int{tt.code: 3}}
 			if diff := cmp.Diff(want, got); diff != "" {
