@@ -49,23 +49,23 @@ func newOverHTTP(t *testing.T, client putRecordsAPI, opts Options) *Publisher {
 	return p
 }
 
-// firstCallTimesOut gives the first call of a Kinesis client a timeout of
-// its own, d, as the Publisher's request timeout would. The fake holds a
-// hung request until its client gives up, so the call ends after d however
-// slow the machine; the calls after it keep the Publisher's timeout, which
-// an answer on the loopback never comes near. One short timeout for every
-// call would also cut off the resend on a busy machine.
+// firstCallTimesOut ends the first call of a Kinesis client as the
+// Publisher's request timeout would, with context.DeadlineExceeded, once
+// expire is closed: when the fake holds the request that hangs. The calls
+// after it keep the Publisher's own timeout, which an answer on the
+// loopback never comes near. A short clock would not do: on a busy machine
+// it can fire before the request reaches the fake, and the resend then
+// meets the hang; and a short timeout for every call can cut off the
+// resend too.
 type firstCallTimesOut struct {
 	putRecordsAPI
-	d     time.Duration
-	calls atomic.Int32
+	expire <-chan struct{}
+	calls  atomic.Int32
 }
 
 func (c *firstCallTimesOut) PutRecords(ctx context.Context, in *kinesis.PutRecordsInput, optFns ...func(*kinesis.Options)) (*kinesis.PutRecordsOutput, error) {
 	if c.calls.Add(1) == 1 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.d)
-		defer cancel()
+		ctx = expiresOn(ctx, c.expire)
 	}
 	return c.putRecordsAPI.PutRecords(ctx, in, optFns...)
 }
@@ -168,15 +168,17 @@ func TestTransientFaultsOverHTTP(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// GIVEN a stream whose first answer is the fault
+			held := make(chan struct{})
 			srv := startFake(t, fakekinesis.Options{Fault: func(c fakekinesis.Call) fakekinesis.Fault {
 				if c.Seq == 1 {
+					close(held)
 					return tt.fault
 				}
 				return fakekinesis.Fault{}
 			}})
 			var client putRecordsAPI = srv.Client(DefaultMaxInFlight)
 			if tt.fault.Hang {
-				client = &firstCallTimesOut{putRecordsAPI: client, d: 50 * time.Millisecond}
+				client = &firstCallTimesOut{putRecordsAPI: client, expire: held}
 			}
 			// The default request timeout: no answer here comes near it.
 			p := newOverHTTP(t, client, Options{BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond})
@@ -278,10 +280,17 @@ func TestOversizedRecordNeverReachesTheServer(t *testing.T) {
 }
 
 func TestDeadlineMidRunOverHTTP(t *testing.T) {
-	// GIVEN a stream that answers in 20 ms, and 150 ms to publish in
-	p, srv := overHTTP(t, fakekinesis.Options{Latency: 20 * time.Millisecond}, Options{MaxInFlight: 2})
-	ctx, cancel := context.WithTimeout(t.Context(), 150*time.Millisecond)
-	defer cancel()
+	// GIVEN a stream that answers in 20 ms, two requests in flight, and a
+	// deadline that passes as the fourth request arrives: by then two
+	// requests have been answered, and the fourth is in flight. A deadline
+	// on the wall clock would find none answered on a busy machine.
+	ctx, expire := expiring(t.Context())
+	p, srv := overHTTP(t, fakekinesis.Options{Latency: 20 * time.Millisecond, Fault: func(c fakekinesis.Call) fakekinesis.Fault {
+		if c.Seq == 4 {
+			expire()
+		}
+		return fakekinesis.Fault{}
+	}}, Options{MaxInFlight: 2})
 	var src source
 
 	// WHEN an endless stream of records is published
