@@ -7,13 +7,16 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+
+	"github.com/chatstream/chatstream/internal/sdkhttp"
 )
 
 // Client returns a real SDK Kinesis client for the server, configured as the
-// producer configures its own: SDK retries off (the caller retries), static
-// credentials, region us-east-1, the server's URL as base endpoint, and a
-// transport that keeps conns idle connections, so that up to conns requests
-// in flight reuse connections rather than open new ones.
+// producer configures its own: SDK retries off (the caller retries), request
+// bodies passed as plain readers (sdkhttp.PlainBodies), static credentials,
+// region us-east-1, the server's URL as base endpoint, and a transport that
+// keeps conns idle connections, so that up to conns requests in flight reuse
+// connections rather than open new ones.
 func (s *Server) Client(conns int) *kinesis.Client {
 	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
 		t.MaxIdleConnsPerHost = max(conns, t.MaxIdleConnsPerHost)
@@ -25,5 +28,5 @@ func (s *Server) Client(conns int) *kinesis.Client {
 		Retryer:      func() aws.Retryer { return aws.NopRetryer{} },
 		HTTPClient:   httpClient,
 		BaseEndpoint: aws.String(s.URL),
-	})
+	}, func(o *kinesis.Options) { o.HTTPClient = sdkhttp.PlainBodies(o.HTTPClient) })
 }

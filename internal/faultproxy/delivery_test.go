@@ -25,6 +25,13 @@ type outcome struct {
 	unacknowledged int
 	// copies counts the copies of each record id in the stream.
 	copies map[string]int
+	// heard counts, per record, the acknowledgements that reached the
+	// producer, where the test can see them; nil leaves the proxy's
+	// Acknowledged to stand for them. The proxy may count an answer that the
+	// producer never read (its request timeout fired as the answer was
+	// written): what the producer heard decides, and each answer it missed
+	// is one more stored record whose answer was lost.
+	heard map[string]int
 	// unsentMayFail is true when the producer may have failed records it
 	// never sent (its deadline came first); otherwise every generated
 	// record must have reached the proxy.
@@ -68,16 +75,30 @@ func deliveryProblems(r reported, o outcome) (duplicates int, problems []string)
 			problem("record %s is in the stream %d times, but never passed the proxy", id, n)
 		}
 	}
+	unacknowledged := o.unacknowledged
+	heard := func(id string, s faultproxy.RecordStats) int { return s.Acknowledged }
+	if o.heard != nil {
+		for id, n := range o.heard {
+			if s, ok := o.records[id]; !ok || n > s.Acknowledged {
+				problem("the producer heard record %s acknowledged %d times, but the proxy answered it %d times", id, n, s.Acknowledged)
+			}
+		}
+		for id, s := range o.records {
+			unacknowledged += max(0, s.Acknowledged-o.heard[id])
+		}
+		heard = func(id string, _ faultproxy.RecordStats) int { return o.heard[id] }
+	}
 	var acknowledged, neverAcknowledged, storedButFailed int
 	for id, s := range o.records {
 		copies := o.copies[id]
 		if copies != s.Accepted {
 			problem("record %s: %d copies in the stream, but upstream accepted it %d times", id, copies, s.Accepted)
 		}
+		acks := heard(id, s)
 		switch {
-		case s.Acknowledged > 1:
-			problem("record %s was acknowledged %d times: the producer resent a record it knew was stored", id, s.Acknowledged)
-		case s.Acknowledged == 1:
+		case acks > 1:
+			problem("record %s was acknowledged %d times: the producer resent a record it knew was stored", id, acks)
+		case acks == 1:
 			acknowledged++
 			if copies == 0 {
 				problem("record %s was reported stored but is not in the stream", id)
@@ -90,7 +111,7 @@ func deliveryProblems(r reported, o outcome) (duplicates int, problems []string)
 		}
 		if copies > 1 {
 			duplicates += copies - 1
-			if s.Accepted-s.Acknowledged < 1 {
+			if s.Accepted-acks < 1 {
 				problem("record %s is in the stream %d times, but every answer for it arrived", id, copies)
 			}
 		}
@@ -108,9 +129,9 @@ func deliveryProblems(r reported, o outcome) (duplicates int, problems []string)
 	if want := neverAcknowledged + max(0, unsent); r.Failed != want {
 		problem("the producer reported %d failed, want %d: %d sent but never acknowledged, %d never sent", r.Failed, want, neverAcknowledged, max(0, unsent))
 	}
-	if got := duplicates + storedButFailed; got != o.unacknowledged {
+	if got := duplicates + storedButFailed; got != unacknowledged {
 		problem("%d duplicates + %d stored-but-failed records = %d, want the %d stored records whose answer was lost",
-			duplicates, storedButFailed, got, o.unacknowledged)
+			duplicates, storedButFailed, got, unacknowledged)
 	}
 	return duplicates, problems
 }
@@ -133,16 +154,45 @@ func TestDeliveryProblems(t *testing.T) {
 			copies:         map[string]int{"a": 1, "b": 2, "d": 1},
 		}
 	}
+	// What the producer heard in the good run, where the test can see it.
+	heardAll := func(o *outcome) { o.heard = map[string]int{"a": 1, "b": 1} }
 	tests := []struct {
 		name  string
 		spoil func(*reported, *outcome)
 		want  string // substring of one of the problems; empty for none
+		// wantDuplicates is the duplicates of a run without problems.
+		wantDuplicates int
 	}{
-		{name: "good run", spoil: func(*reported, *outcome) {}},
+		{name: "good run", spoil: func(*reported, *outcome) {}, wantDuplicates: 1},
 		{name: "a also stored twice after a lost answer", spoil: func(_ *reported, o *outcome) {
 			o.records["a"] = faultproxy.RecordStats{Received: 2, Accepted: 2, Acknowledged: 1}
 			o.copies["a"], o.unacknowledged = 2, 3
-		}},
+		}, wantDuplicates: 2},
+		{name: "good run, with what the producer heard", spoil: func(_ *reported, o *outcome) { heardAll(o) }, wantDuplicates: 1},
+		{name: "an answer the proxy wrote but the producer never read", spoil: func(_ *reported, o *outcome) {
+			// a's first answer came as its request timed out: the proxy
+			// counts it, the producer resent a.
+			heardAll(o)
+			o.records["a"] = faultproxy.RecordStats{Received: 2, Accepted: 2, Acknowledged: 2}
+			o.copies["a"] = 2
+		}, wantDuplicates: 2},
+		{name: "producer heard more than the proxy answered", spoil: func(_ *reported, o *outcome) {
+			heardAll(o)
+			o.heard["a"] = 2
+		}, want: "the producer heard record a acknowledged 2 times, but the proxy answered it 1 times"},
+		{name: "producer heard of a stranger", spoil: func(_ *reported, o *outcome) {
+			heardAll(o)
+			o.heard["x"] = 1
+		}, want: "the producer heard record x acknowledged 1 times, but the proxy answered it 0 times"},
+		{name: "producer resent what it heard was stored", spoil: func(_ *reported, o *outcome) {
+			heardAll(o)
+			o.records["a"] = faultproxy.RecordStats{Received: 2, Accepted: 2, Acknowledged: 2}
+			o.copies["a"], o.heard["a"] = 2, 2
+		}, want: "record a was acknowledged 2 times"},
+		{name: "sent counts an answer the producer never heard", spoil: func(_ *reported, o *outcome) {
+			heardAll(o)
+			delete(o.heard, "b")
+		}, want: "reported 2 sent, but 1"},
 		{name: "counts do not add up", spoil: func(r *reported, _ *outcome) { r.Generated = 5 }, want: "want generated 5"},
 		{name: "sent overstated", spoil: func(r *reported, _ *outcome) { r.Sent, r.Failed = 3, 1 }, want: "reported 3 sent, but 2"},
 		{name: "record lost from the stream", spoil: func(_ *reported, o *outcome) { delete(o.copies, "a") }, want: "record a: 0 copies in the stream, but upstream accepted it 1 times"},
@@ -153,7 +203,7 @@ func TestDeliveryProblems(t *testing.T) {
 		}, want: "record a was acknowledged 2 times"},
 		{name: "lost answers unaccounted", spoil: func(_ *reported, o *outcome) { o.unacknowledged = 5 }, want: "want the 5 stored records whose answer was lost"},
 		{name: "generated record never sent", spoil: func(r *reported, _ *outcome) { r.Generated, r.Failed = 5, 3 }, want: "1 of 5 generated records never reached the proxy"},
-		{name: "unsent record after a deadline", spoil: func(r *reported, o *outcome) { r.Generated, r.Failed, o.unsentMayFail = 5, 3, true }},
+		{name: "unsent record after a deadline", spoil: func(r *reported, o *outcome) { r.Generated, r.Failed, o.unsentMayFail = 5, 3, true }, wantDuplicates: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -161,8 +211,8 @@ func TestDeliveryProblems(t *testing.T) {
 			tt.spoil(&r, &o)
 			duplicates, problems := deliveryProblems(r, o)
 			if tt.want == "" {
-				if want := o.unacknowledged - 1; duplicates != want {
-					t.Errorf("duplicates = %d, want %d: every lost answer but d's", duplicates, want)
+				if duplicates != tt.wantDuplicates {
+					t.Errorf("duplicates = %d, want %d: every lost answer but d's", duplicates, tt.wantDuplicates)
 				}
 				if diff := cmp.Diff([]string(nil), problems); diff != "" {
 					t.Errorf("deliveryProblems() found problems in a good run (-want +got):\n%s", diff)

@@ -4,7 +4,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -24,7 +23,7 @@ func newTestProxy(seed uint64, faults Faults) *Proxy {
 // before it carried, which concurrency and resends make vary from run to
 // run; otherwise a seed would not reproduce a run.
 func TestFateDependsOnlyOnSeedAndRequestNumber(t *testing.T) {
-	faults := Faults{Throttle: 0.5, ServerError: 0.2, Delay: 0.2, DelayFor: time.Second, LoseAnswer: 0.2}
+	faults := Faults{Throttle: 0.5, ServerError: 0.2, Delay: 0.2, LoseAnswer: 0.2}
 	fates := func(entries func(request int) int) []requestFault {
 		p := newTestProxy(42, faults)
 		out := make([]requestFault, 200)
@@ -42,7 +41,7 @@ func TestFateDependsOnlyOnSeedAndRequestNumber(t *testing.T) {
 }
 
 func TestFatesFollowTheShares(t *testing.T) {
-	faults := Faults{Throttle: 0.3, ServerError: 0.1, Delay: 0.2, DelayFor: time.Second, LoseAnswer: 0.05}
+	faults := Faults{Throttle: 0.3, ServerError: 0.1, Delay: 0.2, LoseAnswer: 0.05}
 	p := newTestProxy(7, faults)
 	const n = 100_000
 	got := map[requestFault]int{}

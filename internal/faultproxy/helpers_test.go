@@ -15,6 +15,7 @@ import (
 
 	"github.com/chatstream/chatstream/internal/fakekinesis"
 	"github.com/chatstream/chatstream/internal/faultproxy"
+	"github.com/chatstream/chatstream/internal/sdkhttp"
 )
 
 const testStream = "fault-test"
@@ -47,7 +48,8 @@ func startProxy(t *testing.T, upstream string, faults faultproxy.Faults, seed ui
 }
 
 // proxyClient is an SDK client for the proxy, set up as the producer sets
-// up its own: no SDK retries. timeout bounds each call.
+// up its own: no SDK retries, plain request bodies. timeout bounds each
+// call; 0 leaves them unbounded.
 func proxyClient(p *faultproxy.Proxy, timeout time.Duration) *kinesis.Client {
 	return kinesis.NewFromConfig(aws.Config{
 		Region:       "us-east-1",
@@ -55,7 +57,7 @@ func proxyClient(p *faultproxy.Proxy, timeout time.Duration) *kinesis.Client {
 		Retryer:      func() aws.Retryer { return aws.NopRetryer{} },
 		HTTPClient:   &http.Client{Timeout: timeout},
 		BaseEndpoint: aws.String(p.URL),
-	})
+	}, func(o *kinesis.Options) { o.HTTPClient = sdkhttp.PlainBodies(o.HTTPClient) })
 }
 
 // entries are n records with data "<prefix>-<i>" and partition key i.

@@ -14,7 +14,7 @@ type Counts struct {
 	// ServerErrors counts requests answered with a 5xx without forwarding;
 	// ServerErrorEntries counts the entries they carried.
 	ServerErrors, ServerErrorEntries int
-	// Delayed counts requests held for Faults.DelayFor.
+	// Delayed counts requests held until their client gave up.
 	Delayed int
 	// LateAnswers counts delayed requests whose client had gone when their
 	// answer was ready.

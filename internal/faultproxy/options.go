@@ -23,15 +23,14 @@ type Faults struct {
 	// InternalFailure or 503 ServiceUnavailable (drawn, half each) without
 	// forwarding anything.
 	ServerError float64
-	// Delay is the share of PutRecords requests held for DelayFor before
-	// they are forwarded. They are forwarded even when the client has given
-	// up meanwhile, as a network that held a packet would deliver it: with
-	// DelayFor past the client's request timeout the records are stored
-	// although the client saw a timeout, and its resend stores them again.
+	// Delay is the share of PutRecords requests held until their client
+	// gives up on them (its request timeout closes the connection), and then
+	// forwarded, as a network that held a packet would deliver it: the
+	// records are stored although the client saw a timeout, and its resend
+	// stores them again. The hold follows the client rather than a clock, so
+	// that however slow the machine, a delayed request is late and nothing
+	// else is. A client without a request timeout is held until Close.
 	Delay float64
-	// DelayFor is how long a delayed request is held; required when Delay
-	// is set.
-	DelayFor time.Duration
 	// LoseAnswer is the share of PutRecords requests that are forwarded and
 	// stored, after which the proxy closes the connection without
 	// answering: the client cannot tell whether anything was stored.
@@ -91,12 +90,6 @@ func (o Options) validate() (*url.URL, error) {
 	}
 	if sum := f.ServerError + f.Delay + f.LoseAnswer; sum > 1 {
 		return nil, fmt.Errorf("faultproxy: Faults.ServerError + Delay + LoseAnswer = %v exceeds 1: a request meets at most one of them", sum)
-	}
-	switch {
-	case f.DelayFor < 0:
-		return nil, fmt.Errorf("faultproxy: Faults.DelayFor %s is negative", f.DelayFor)
-	case f.Delay > 0 && f.DelayFor == 0:
-		return nil, fmt.Errorf("faultproxy: Faults.Delay %v needs a DelayFor", f.Delay)
 	}
 	return upstream, nil
 }

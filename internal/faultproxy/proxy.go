@@ -137,17 +137,18 @@ func (p *Proxy) Idle(ctx context.Context) error {
 	}
 }
 
-// Close stops the proxy: delayed requests are dropped unforwarded, open
+// Close stops the proxy: held requests are dropped unforwarded, open
 // connections are closed, and Close returns once every handler has ended.
 // A handler still running after the upstream timeout and a second is
 // reported as an error rather than waited for: every handler's wait ends
 // on closing and every upstream request on that timeout, so only a bug
 // can keep one running, and a test's cleanup must not hang on it.
 func (p *Proxy) Close() error {
-	// Connections first: a held handler that wakes up must find its
-	// client gone, not answer it with an empty 200.
-	err := p.server.Close()
+	// closing first: closing the connections also ends held requests, and
+	// they must know that Close, not their client, ended the wait, or they
+	// would be forwarded.
 	p.closeOnce.Do(func() { close(p.closing) })
+	err := p.server.Close()
 	p.mu.Lock()
 	idle := p.idle
 	p.mu.Unlock()

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/chatstream/chatstream/internal/fakekinesis"
 )
@@ -137,15 +136,8 @@ func (p *Proxy) putRecords(w http.ResponseWriter, r *http.Request, body []byte) 
 		}
 	})
 
-	if fault == delayed {
-		p.note(func(l *ledger) { l.counts.Delayed++ })
-		t := time.NewTimer(p.faults.DelayFor)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-p.closing:
-			return
-		}
+	if fault == delayed && !p.holdUntilClientGone(w, r) {
+		return
 	}
 
 	answer := map[string]json.RawMessage{}
@@ -184,6 +176,27 @@ func (p *Proxy) putRecords(w http.ResponseWriter, r *http.Request, body []byte) 
 // throttledResult is the answer entry of a throttled record, as Kinesis
 // words it.
 const throttledResult = `{"ErrorCode":"` + CodeThrottled + `","ErrorMessage":"Rate exceeded for shard (injected by the fault proxy)"}`
+
+// holdUntilClientGone holds a delayed request until its client hangs up,
+// and reports whether to forward it: not when Close ended the hold, which
+// then closes the connection without an answer.
+func (p *Proxy) holdUntilClientGone(w http.ResponseWriter, r *http.Request) bool {
+	p.note(func(l *ledger) { l.counts.Delayed++ })
+	select {
+	case <-r.Context().Done():
+	case <-p.closing:
+		fakekinesis.HangUp(w)
+		return false
+	}
+	// Close cancels every request's context too; only a client that hung
+	// up of its own accord gets its request forwarded.
+	select {
+	case <-p.closing:
+		return false
+	default:
+		return true
+	}
+}
 
 // forwarded is upstream's answer to the forwarded entries.
 type forwarded struct {

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/chatstream/chatstream/internal/sdkhttp"
 	"github.com/chatstream/chatstream/lambda/produce"
 	"github.com/chatstream/chatstream/lambda/publish"
 )
@@ -31,10 +32,19 @@ func main() {
 		logger.Error("load AWS configuration", "error", err.Error())
 		os.Exit(1)
 	}
-	// publish retries each failed record itself; SDK retries would resend
-	// whole batches behind its back.
-	client := kinesis.NewFromConfig(awsCfg, func(o *kinesis.Options) { o.Retryer = aws.NopRetryer{} })
+	client := kinesis.NewFromConfig(awsCfg, kinesisOptions)
 	// The Handler itself, not its Handle method: it then sees raw payload
 	// bytes and can refuse one that is not JSON in its own words.
 	lambda.Start(produce.NewHandler(cfg, client, logger, produce.Options{Publish: publish.Options{RequestTimeout: requestTimeout}}))
+}
+
+// kinesisOptions sets up the Kinesis client for publish. SDK retries are
+// off: publish retries each failed record itself, and SDK retries would
+// resend whole batches behind its back. Request bodies reach the HTTP
+// client as plain readers: otherwise the SDK can close a connection under
+// an answer that has arrived, and publish resends records that Kinesis
+// stored (see sdkhttp.PlainBodies).
+func kinesisOptions(o *kinesis.Options) {
+	o.Retryer = aws.NopRetryer{}
+	o.HTTPClient = sdkhttp.PlainBodies(o.HTTPClient)
 }

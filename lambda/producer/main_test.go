@@ -4,11 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 )
 
 // runAsProducer asks the test binary to be the producer: TestMain then
@@ -104,3 +111,47 @@ func TestGoodEnvironmentReachesTheRuntime(t *testing.T) {
 		t.Errorf("exit code %d, output:\n%s\nwant a failure to find the runtime API, not a configuration error", code, out)
 	}
 }
+
+// The producer's Kinesis client makes one attempt per call, leaving the
+// retries to publish, and hands the HTTP client request bodies without
+// WriteTo, so that an answer that has arrived is not lost (see
+// sdkhttp.PlainBodies).
+func TestKinesisClientSettings(t *testing.T) {
+	// GIVEN an HTTP client that answers every request 500 InternalFailure
+	var bodies []io.ReadCloser
+	httpClient := doFunc(func(req *http.Request) (*http.Response, error) {
+		bodies = append(bodies, req.Body)
+		return &http.Response{
+			StatusCode: http.StatusInternalServerError,
+			Header:     http.Header{"X-Amzn-Errortype": {"InternalFailure"}, "Content-Type": {"application/x-amz-json-1.1"}},
+			Body:       io.NopCloser(strings.NewReader(`{"__type":"InternalFailure","message":"injected"}`)),
+		}, nil
+	})
+	client := kinesis.New(kinesis.Options{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDPRODUCER", "test-secret", ""),
+		BaseEndpoint: aws.String("http://127.0.0.1:1"),
+		HTTPClient:   httpClient,
+	}, kinesisOptions)
+
+	// WHEN the producer's client puts a record
+	_, err := client.PutRecords(t.Context(), &kinesis.PutRecordsInput{
+		StreamName: aws.String("chat-events"),
+		Records:    []types.PutRecordsRequestEntry{{PartitionKey: aws.String("1"), Data: []byte("{}")}},
+	})
+
+	// THEN it made one attempt, with a body that has no WriteTo
+	if err == nil || !strings.Contains(err.Error(), "InternalFailure") {
+		t.Errorf("PutRecords() error = %v, want the InternalFailure answer", err)
+	}
+	if len(bodies) != 1 {
+		t.Fatalf("the HTTP client got %d requests, want 1: no SDK retries", len(bodies))
+	}
+	if _, ok := bodies[0].(io.WriterTo); ok {
+		t.Errorf("the HTTP client got a request body of %T, with WriteTo; want a plain reader", bodies[0])
+	}
+}
+
+type doFunc func(*http.Request) (*http.Response, error)
+
+func (f doFunc) Do(req *http.Request) (*http.Response, error) { return f(req) }

@@ -12,8 +12,9 @@ import (
 
 func Example() {
 	// A local Kinesis endpoint stands in for the real one. In the Lambda the
-	// client is kinesis.NewFromConfig(cfg) with cfg's Retryer returning
-	// aws.NopRetryer{}, since the Publisher does the retrying.
+	// client is kinesis.NewFromConfig(cfg) with aws.NopRetryer{}, since the
+	// Publisher does the retrying, and an HTTP client wrapped in
+	// sdkhttp.PlainBodies, so that no answer that arrived is lost.
 	srv, err := fakekinesis.New(fakekinesis.Options{Streams: []string{"chat-events"}})
 	if err != nil {
 		log.Fatal(err)

@@ -285,3 +285,41 @@ func leftoverGoroutines() []string {
 	}
 	return left
 }
+
+// deadlineCtx is a context whose deadline passes when the test says so, not
+// when a wall clock does: once expired is closed it is done, with
+// context.DeadlineExceeded. It keeps its parent's values but not its
+// cancellation, which the tests using it never trigger, so that contexts
+// derived from it, net/http's among them, end with its error too.
+type deadlineCtx struct {
+	context.Context
+	expired <-chan struct{}
+}
+
+// expiring returns a context with a distant deadline and a function that
+// makes that deadline pass now.
+func expiring(parent context.Context) (context.Context, func()) {
+	expired := make(chan struct{})
+	return expiresOn(parent, expired), sync.OnceFunc(func() { close(expired) })
+}
+
+// expiresOn returns a context with a distant deadline that passes once
+// expired is closed.
+func expiresOn(parent context.Context, expired <-chan struct{}) context.Context {
+	return deadlineCtx{Context: context.WithoutCancel(parent), expired: expired}
+}
+
+func (c deadlineCtx) Deadline() (time.Time, bool) {
+	return time.Now().Add(time.Hour), true
+}
+
+func (c deadlineCtx) Done() <-chan struct{} { return c.expired }
+
+func (c deadlineCtx) Err() error {
+	select {
+	case <-c.expired:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}

@@ -3,9 +3,11 @@ package publish
 import (
 	"context"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/chatstream/chatstream/internal/fakekinesis"
@@ -15,22 +17,57 @@ import (
 // through the real SDK client, both closed when the test ends.
 func overHTTP(t *testing.T, srvOpts fakekinesis.Options, opts Options) (*Publisher, *fakekinesis.Server) {
 	t.Helper()
-	if srvOpts.Streams == nil {
-		srvOpts.Streams = []string{testStream}
+	srv := startFake(t, srvOpts)
+	return newOverHTTP(t, srv.Client(DefaultMaxInFlight), opts), srv
+}
+
+// startFake starts a fake Kinesis endpoint with the test stream, closed
+// when the test ends.
+func startFake(t *testing.T, opts fakekinesis.Options) *fakekinesis.Server {
+	t.Helper()
+	if opts.Streams == nil {
+		opts.Streams = []string{testStream}
 	}
-	srv, err := fakekinesis.New(srvOpts)
+	srv, err := fakekinesis.New(opts)
 	if err != nil {
 		t.Fatalf("fakekinesis.New() error = %v", err)
 	}
 	t.Cleanup(srv.Close)
+	return srv
+}
+
+// newOverHTTP is a Publisher of the test stream, on real time.
+func newOverHTTP(t *testing.T, client putRecordsAPI, opts Options) *Publisher {
+	t.Helper()
 	if opts.Stream == "" {
 		opts.Stream = testStream
 	}
-	p, err := New(srv.Client(DefaultMaxInFlight), opts)
+	p, err := New(client, opts)
 	if err != nil {
 		t.Fatalf("New() error = %v", err)
 	}
-	return p, srv
+	return p
+}
+
+// firstCallTimesOut ends the first call of a Kinesis client as the
+// Publisher's request timeout would, with context.DeadlineExceeded, once
+// expire is closed: when the fake holds the request that hangs. The calls
+// after it keep the Publisher's own timeout, which an answer on the
+// loopback never comes near. A short clock would not do: on a busy machine
+// it can fire before the request reaches the fake, and the resend then
+// meets the hang; and a short timeout for every call can cut off the
+// resend too.
+type firstCallTimesOut struct {
+	putRecordsAPI
+	expire <-chan struct{}
+	calls  atomic.Int32
+}
+
+func (c *firstCallTimesOut) PutRecords(ctx context.Context, in *kinesis.PutRecordsInput, optFns ...func(*kinesis.Options)) (*kinesis.PutRecordsOutput, error) {
+	if c.calls.Add(1) == 1 {
+		ctx = expiresOn(ctx, c.expire)
+	}
+	return c.putRecordsAPI.PutRecords(ctx, in, optFns...)
 }
 
 // stored returns the ids of the records the server stored, sorted.
@@ -131,12 +168,20 @@ func TestTransientFaultsOverHTTP(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// GIVEN a stream whose first answer is the fault
-			p, srv := overHTTP(t, fakekinesis.Options{Fault: func(c fakekinesis.Call) fakekinesis.Fault {
+			held := make(chan struct{})
+			srv := startFake(t, fakekinesis.Options{Fault: func(c fakekinesis.Call) fakekinesis.Fault {
 				if c.Seq == 1 {
+					close(held)
 					return tt.fault
 				}
 				return fakekinesis.Fault{}
-			}}, Options{RequestTimeout: 200 * time.Millisecond, BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond})
+			}})
+			var client putRecordsAPI = srv.Client(DefaultMaxInFlight)
+			if tt.fault.Hang {
+				client = &firstCallTimesOut{putRecordsAPI: client, expire: held}
+			}
+			// The default request timeout: no answer here comes near it.
+			p := newOverHTTP(t, client, Options{BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond})
 
 			// WHEN 100 records are published
 			got := publish(t, t.Context(), p, small(100))
@@ -169,8 +214,14 @@ func TestPersistentFaultsOverHTTPReportTheirCode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, srv := overHTTP(t, fakekinesis.Options{Fault: func(fakekinesis.Call) fakekinesis.Fault { return tt.fault }},
-				Options{MaxAttempts: 2, RequestTimeout: 100 * time.Millisecond, BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond})
+			opts := Options{MaxAttempts: 2, BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond}
+			if tt.fault.Hang {
+				// Every request hangs until it times out, so a short timeout
+				// ends each of them, however slow the machine. The other
+				// faults keep the default, which no answer here comes near.
+				opts.RequestTimeout = 100 * time.Millisecond
+			}
+			p, srv := overHTTP(t, fakekinesis.Options{Fault: func(fakekinesis.Call) fakekinesis.Fault { return tt.fault }}, opts)
 			got := publish(t, t.Context(), p, small(3))
 			want := Result{Failed: 3, Requests: 2, Retries: 3, FailureCodes: map[string]int{tt.code: 3}}
 			if diff := cmp.Diff(want, got); diff != "" {
@@ -229,10 +280,17 @@ func TestOversizedRecordNeverReachesTheServer(t *testing.T) {
 }
 
 func TestDeadlineMidRunOverHTTP(t *testing.T) {
-	// GIVEN a stream that answers in 20 ms, and 150 ms to publish in
-	p, srv := overHTTP(t, fakekinesis.Options{Latency: 20 * time.Millisecond}, Options{MaxInFlight: 2})
-	ctx, cancel := context.WithTimeout(t.Context(), 150*time.Millisecond)
-	defer cancel()
+	// GIVEN a stream that answers in 20 ms, two requests in flight, and a
+	// deadline that passes as the fourth request arrives: by then two
+	// requests have been answered, and the fourth is in flight. A deadline
+	// on the wall clock would find none answered on a busy machine.
+	ctx, expire := expiring(t.Context())
+	p, srv := overHTTP(t, fakekinesis.Options{Latency: 20 * time.Millisecond, Fault: func(c fakekinesis.Call) fakekinesis.Fault {
+		if c.Seq == 4 {
+			expire()
+		}
+		return fakekinesis.Fault{}
+	}}, Options{MaxInFlight: 2})
 	var src source
 
 	// WHEN an endless stream of records is published

@@ -144,9 +144,11 @@ type Publisher struct {
 }
 
 // New returns a Publisher that sends with client, which should be a
-// *kinesis.Client built with retries turned off (aws.NopRetryer): the
-// Publisher does all retrying itself and counts it. New reports the first
-// option that is out of range.
+// *kinesis.Client built with retries turned off (aws.NopRetryer), since the
+// Publisher does all retrying itself and counts it, and with its HTTP client
+// wrapped in sdkhttp.PlainBodies, without which the SDK can lose an answer
+// that arrived and the Publisher resends records that were stored. New
+// reports the first option that is out of range.
 func New(client putRecordsAPI, opts Options) (*Publisher, error) {
 	if client == nil {
 		return nil, fmt.Errorf("publish: nil Kinesis client")

@@ -190,30 +190,6 @@ func TestConcurrentPublishCallsShareAPublisher(t *testing.T) {
 	checkNoGoroutineLeft(t)
 }
 
-// deadlineCtx is a context whose deadline passes when the test says so, not
-// when a wall clock does.
-type deadlineCtx struct {
-	context.Context
-}
-
-// expiring returns a context with a distant deadline and a function that
-// makes that deadline pass now.
-func expiring(parent context.Context) (context.Context, func()) {
-	ctx, cancel := context.WithCancel(parent)
-	return deadlineCtx{ctx}, cancel
-}
-
-func (c deadlineCtx) Deadline() (time.Time, bool) {
-	return time.Now().Add(time.Hour), true
-}
-
-func (c deadlineCtx) Err() error {
-	if c.Context.Err() != nil {
-		return context.DeadlineExceeded
-	}
-	return nil
-}
-
 func TestContextEndsJustAfterBackoff(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
