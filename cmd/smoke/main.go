@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/chatstream/chatstream/internal/awsconfig"
+	"github.com/chatstream/chatstream/internal/sdkhttp"
 	"github.com/chatstream/chatstream/internal/smoke"
 )
 
@@ -36,8 +37,13 @@ func awsClients(ctx context.Context) (smoke.Clients, error) {
 	}
 	return smoke.Clients{
 		Stacks: cloudformation.NewFromConfig(cfg),
-		// A retried invocation would send a second batch of events.
-		Lambda:    lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.Retryer = aws.NopRetryer{} }),
+		// A retried invocation would send a second batch of events, and an
+		// answer the SDK lost (sdkhttp.PlainBodies) would report an invocation
+		// that ran as failed.
+		Lambda: lambda.NewFromConfig(cfg, func(o *lambda.Options) {
+			o.Retryer = aws.NopRetryer{}
+			o.HTTPClient = sdkhttp.PlainBodies(o.HTTPClient)
+		}),
 		Data:      redshiftdata.NewFromConfig(cfg),
 		Schedules: scheduler.NewFromConfig(cfg),
 	}, nil
