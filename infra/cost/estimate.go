@@ -263,8 +263,7 @@ func tracing(env config.Environment, p Prices, u usage) Item {
 	}
 }
 
-// Markdown renders the estimate as the table of the README's "What it
-// costs".
+// Markdown renders the estimate as the table of docs/cost.md.
 func (e Estimate) Markdown() string {
 	var b strings.Builder
 	b.WriteString("| item | assumption | per hour |\n|---|---|---|\n")
@@ -294,7 +293,7 @@ func modeText(l config.Load) string {
 	return fmt.Sprintf("%s mode: a refresh and load every %d minutes", l.Mode, l.IntervalMinutes)
 }
 
-// ComputeByMode renders, as the README's table, what the workgroup's compute
+// ComputeByMode renders, as the README's summary table, what the workgroup's compute
 // costs in each mode at env's base capacity and list prices p: realtime, and
 // scheduled every 5, 15 and 60 minutes. Only the compute line changes with
 // the mode.

@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -32,22 +33,45 @@ func TestEstimatesGolden(t *testing.T) {
 	golden.Check(t, "testdata/modes.golden.md", ComputeByMode(env(t, "staging"), ListPrices()))
 }
 
-func TestREADMEShowsTheEstimates(t *testing.T) {
-	// GIVEN the README's "What it costs"
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
+func TestDocsShowTheEstimates(t *testing.T) {
+	// GIVEN docs/cost.md, which details the estimates, and the README, which sums them up
+	read := func(path string) string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join("..", "..", path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
 	}
-	// THEN its tables are the estimates this package computes for staging (scheduled) and
-	// production (realtime), line for line, and the compute per mode at staging's capacity
+	costs, readme := read("docs/cost.md"), read("README.md")
 	for _, name := range []string{"staging", "production"} {
-		if want := For(env(t, name), ListPrices()).Markdown(); !strings.Contains(string(readme), want) {
-			t.Errorf("README.md does not contain the %s estimate; paste testdata/%s.golden.md (go test ./infra/cost -update rewrites it):\n%s", name, name, want)
+		e := For(env(t, name), ListPrices())
+		// THEN docs/cost.md holds the estimates this package computes for staging (scheduled)
+		// and production (realtime), line for line
+		if want := e.Markdown(); !strings.Contains(costs, want) {
+			t.Errorf("docs/cost.md does not contain the %s estimate; paste testdata/%s.golden.md (go test ./infra/cost -update rewrites it):\n%s", name, name, want)
+		}
+		// AND the README's summary has the environment's row
+		if want := summaryRow(e); !strings.Contains(readme, want) {
+			t.Errorf("README.md does not contain the summary row of %s; paste:\n%s", name, want)
 		}
 	}
-	if want := ComputeByMode(env(t, "staging"), ListPrices()); !strings.Contains(string(readme), want) {
+	// AND the README has the compute per mode at staging's capacity
+	if want := ComputeByMode(env(t, "staging"), ListPrices()); !strings.Contains(readme, want) {
 		t.Errorf("README.md does not contain the compute per mode; paste testdata/modes.golden.md:\n%s", want)
 	}
+}
+
+// summaryRow renders e as a row of the README's summary table: the environment, its mode, its
+// Redshift compute and its total per hour, and its total per month.
+func summaryRow(e Estimate) string {
+	var compute float64
+	for _, it := range e.Items {
+		if it.Name == "Redshift Serverless compute" {
+			compute = it.PerHour
+		}
+	}
+	return fmt.Sprintf("| %s | %s | %s | %s | %s |\n", e.Env, e.Mode, dollars(compute), dollars(e.PerHour()), dollarsRound(e.PerMonth()))
 }
 
 func TestStagingMeetsItsComputeGoal(t *testing.T) {

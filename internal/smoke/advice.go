@@ -31,7 +31,7 @@ func (r *report) next() string {
 		return "run it again; nothing is left running on this machine."
 	case loadFailed:
 		return fmt.Sprintf("the error says where the load stopped and what it left; nothing is lost, and the next load completes it. "+
-			"Fix what Redshift's message names (see \"When a load fails\" in the README), then run make load ENV=%s "+
+			"Fix what Redshift's message names (see \"When a load fails\" in docs/warehouse.md), then run make load ENV=%s "+
 			"and make smoke ENV=%s again.", r.env, r.env)
 	case surplus:
 		return "two invocations carried this run id, or the producer sent more events than it reported; " +

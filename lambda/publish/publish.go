@@ -34,7 +34,7 @@ const (
 	// DefaultMaxInFlight is where throughput stops being bound by latency:
 	// at 20 ms per request each request in flight carries at most 25,000
 	// records/s, and on two cores 8 in flight reach about 130,000 records/s
-	// against a local endpoint (the README has the numbers), where 4 just
+	// against a local endpoint (docs/measurements.md has the numbers), where 4 just
 	// clear 50,000 with little margin. Eight stays under the SDK transport's
 	// default of 10 idle connections per host, and with chat-sized records
 	// the MaxInFlight+1 live batches take about a megabyte.
