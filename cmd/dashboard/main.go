@@ -26,7 +26,8 @@ SOURCE is exactly one of:
   -local      the local warehouse that make local runs (.local/postgres)
   -pg URL     a PostgreSQL database, such as the local warehouse's URL
   -env ENV    the deployed environment ENV, through the Redshift Data API,
-              signed in with your AWS identity (never the admin secret)
+              as its read-only analyst role (the stack's AnalystRoleArn,
+              assumed with your credentials; never the admin secret)
 
 AWS credentials and Region come from the usual AWS_* variables and profiles.
 `

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,10 +18,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata/types"
 	"github.com/chatstream/chatstream/internal/dashboard"
+	"github.com/chatstream/chatstream/internal/dataapi"
 	"github.com/chatstream/chatstream/internal/dataapi/dataapitest"
 	"github.com/chatstream/chatstream/internal/pgserver/pgservertest"
 	"github.com/chatstream/chatstream/internal/stack/stacktest"
-	chatsql "github.com/chatstream/chatstream/sql"
+	"github.com/google/go-cmp/cmp"
 )
 
 // noAWS fails the test when the command builds AWS clients.
@@ -184,19 +184,27 @@ func (l *lockedStatement) GetStatementResult(ctx context.Context, in *redshiftda
 	return l.Statement.GetStatementResult(ctx, in, opts...)
 }
 
-func TestReportOfADeployedEnvironmentSignsInWithoutTheSecret(t *testing.T) {
+func TestReportOfADeployedEnvironmentSignsInAsTheAnalystRole(t *testing.T) {
 	// GIVEN a deployed staging stack whose queries all return one number
 	data := &lockedStatement{Statement: &dataapitest.Statement{
 		Statuses: []types.StatusString{types.StatusStringFinished},
 		Columns:  []string{"active_users"},
 		Pages:    [][][]types.Field{{{&types.FieldMemberLongValue{Value: 42}}}},
 	}}
+	const role = "arn:aws:iam::123456789012:role/chatstream-staging-AnalystRole-1A2B3C"
 	stacks := stacktest.Stacks{"chatstream-staging": {
 		"WorkgroupName":  "chatstream-staging",
 		"DatabaseName":   "chatstream",
 		"AdminSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin-AbCdEf",
+		"AnalystRoleArn": role,
 	}}
-	d := deps{aws: func(context.Context) (awsClients, error) { return awsClients{stacks: stacks, data: data}, nil }}
+	var assumed []string
+	d := deps{aws: func(context.Context) (awsClients, error) {
+		return awsClients{stacks: stacks, assume: func(_ context.Context, roleARN string) (dataapi.API, error) {
+			assumed = append(assumed, roleARN)
+			return data, nil
+		}}, nil
+	}}
 
 	// WHEN a report of staging is written
 	out := filepath.Join(t.TempDir(), "staging.html")
@@ -205,21 +213,14 @@ func TestReportOfADeployedEnvironmentSignsInWithoutTheSecret(t *testing.T) {
 		t.Fatalf("run = %v; stderr: %s", err, stderr.String())
 	}
 
-	// THEN every query went to the stack's workgroup, labelled, with no
-	// secret, and the panel whose columns match draws
-	// (A chart whose query sql/queries does not have yet runs nothing.)
-	queries, err := chatsql.Queries()
-	if err != nil {
-		t.Fatal(err)
+	// THEN the command signed in as the stack's analyst role, once, and
+	// every chart's query went to the stack's workgroup, labelled, with no
+	// secret; the panel whose columns match draws
+	if diff := cmp.Diff([]string{role}, assumed); diff != "" {
+		t.Errorf("roles assumed (-want +got):\n%s", diff)
 	}
-	want := 0
-	for _, c := range dashboard.Charts() {
-		if slices.Contains(queries, c.Query) {
-			want++
-		}
-	}
-	if len(data.Executed) != want {
-		t.Fatalf("%d statements ran, want %d", len(data.Executed), want)
+	if len(data.Executed) != len(dashboard.Charts()) {
+		t.Fatalf("%d statements ran, want %d, one per chart", len(data.Executed), len(dashboard.Charts()))
 	}
 	for _, in := range data.Executed {
 		if in.SecretArn != nil || aws.ToString(in.WorkgroupName) != "chatstream-staging" || aws.ToString(in.Database) != "chatstream" ||
@@ -227,7 +228,43 @@ func TestReportOfADeployedEnvironmentSignsInWithoutTheSecret(t *testing.T) {
 			t.Errorf("statement %s ran with secret %v on %s/%s; want no secret, on chatstream-staging/chatstream", aws.ToString(in.StatementName), in.SecretArn, aws.ToString(in.WorkgroupName), aws.ToString(in.Database))
 		}
 	}
-	if want := "8 panels: 1 ok, 7 failed"; !strings.Contains(stdout.String(), want) || !strings.Contains(stdout.String(), "staging: workgroup chatstream-staging, database chatstream, through the Redshift Data API") {
+	if want := "8 panels: 1 ok, 7 failed"; !strings.Contains(stdout.String(), want) ||
+		!strings.Contains(stdout.String(), "staging: workgroup chatstream-staging, database chatstream, through the Redshift Data API as the analyst role "+role) {
 		t.Errorf("stdout = %q; want %q and the source", stdout.String(), want)
 	}
+}
+
+func TestDeployedPanelsSayWhatToCheckWhenTheRoleIsRefused(t *testing.T) {
+	// GIVEN credentials that may not assume the analyst role: the SDK
+	// assumes it at the first query
+	const role = "arn:aws:iam::123456789012:role/chatstream-staging-AnalystRole-1A2B3C"
+	stacks := stacktest.Stacks{"chatstream-staging": {"WorkgroupName": "w", "DatabaseName": "chatstream", "AnalystRoleArn": role}}
+	d := deps{aws: func(context.Context) (awsClients, error) {
+		return awsClients{stacks: stacks, assume: func(context.Context, string) (dataapi.API, error) { return refusedRole{}, nil }}, nil
+	}}
+
+	// WHEN a report is written
+	out := filepath.Join(t.TempDir(), "staging.html")
+	var stdout, stderr bytes.Buffer
+	if err := run(t.Context(), []string{"report", "-env", "staging", "-o", out}, &stdout, &stderr, d); err != nil {
+		t.Fatalf("run = %v", err)
+	}
+
+	// THEN each panel says which role and what the credentials need
+	report, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(report), "next: queries run as the analyst role "+role+"; your credentials must be allowed sts:AssumeRole on it"); n != len(dashboard.Charts()) {
+		t.Errorf("%d panels name the role and sts:AssumeRole, want all %d", n, len(dashboard.Charts()))
+	}
+}
+
+// refusedRole is the Data API as a client sees it whose credentials may
+// not assume the role it signs in as: every call fails getting them.
+type refusedRole struct{ dataapi.API }
+
+func (refusedRole) ExecuteStatement(context.Context, *redshiftdata.ExecuteStatementInput, ...func(*redshiftdata.Options)) (*redshiftdata.ExecuteStatementOutput, error) {
+	return nil, errors.New("operation error Redshift Data: ExecuteStatement, get identity: get credentials: failed to refresh cached credentials, " +
+		"operation error STS: AssumeRole, https response error StatusCode: 403, api error AccessDenied: not authorized to perform: sts:AssumeRole")
 }

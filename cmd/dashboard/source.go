@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
+	"github.com/chatstream/chatstream/internal/analyst"
+	"github.com/chatstream/chatstream/internal/awsconfig"
 	"github.com/chatstream/chatstream/internal/dashboard"
 	"github.com/chatstream/chatstream/internal/dataapi"
 	"github.com/chatstream/chatstream/internal/localrun"
@@ -27,7 +27,9 @@ type stackAPI interface {
 // awsClients are the AWS APIs that -env needs.
 type awsClients struct {
 	stacks stackAPI
-	data   dataapi.API
+	// assume returns a Data API client signed in as a role, assumed with
+	// the caller's credentials.
+	assume analyst.Assumer
 }
 
 // deps are what the command reaches beyond itself; tests replace them.
@@ -39,13 +41,21 @@ type deps struct {
 	root string
 }
 
+// analystSession names the analyst role's sessions in CloudTrail and in
+// the statements' owner.
+const analystSession = "chatstream-dashboard"
+
 func defaultDeps() deps {
 	return deps{aws: func(ctx context.Context) (awsClients, error) {
-		cfg, err := config.LoadDefaultConfig(ctx)
-		if err != nil {
-			return awsClients{}, fmt.Errorf("load AWS configuration: %w", err)
+		cfg, err := awsconfig.Load(ctx)
+		var missing *awsconfig.MissingError
+		if errors.As(err, &missing) {
+			return awsClients{}, fmt.Errorf("%w\nnext: %s", err, missing.Next)
 		}
-		return awsClients{stacks: cloudformation.NewFromConfig(cfg), data: redshiftdata.NewFromConfig(cfg)}, nil
+		if err != nil {
+			return awsClients{}, err
+		}
+		return awsClients{stacks: cloudformation.NewFromConfig(cfg), assume: analyst.AssumeWith(cfg, analystSession)}, nil
 	}}
 }
 
@@ -62,11 +72,13 @@ const connectTimeout = 10 * time.Second
 func (d deps) open(ctx context.Context, o options) (source, error) {
 	switch {
 	case o.env != "":
-		r, name, err := analystRunner(ctx, o.env, d.aws)
+		r, access, err := analystRunner(ctx, o.env, d.aws)
 		if err != nil {
 			return source{}, err
 		}
-		return source{Source: dashboard.Redshift(r, o.schema, name), close: func() {}}, nil
+		src := dashboard.Redshift(r, o.schema, access.String())
+		src.Runner = advising{runner: src.Runner, roleARN: access.RoleARN}
+		return source{Source: src, close: func() {}}, nil
 	case o.local:
 		root := d.root
 		if root == "" {
@@ -110,33 +122,44 @@ func openPostgres(ctx context.Context, rawURL, schema, what string) (source, err
 }
 
 // analystRunner returns the Data API runner that reads the deployed
-// environment env, and says what it reads. It names the stack's workgroup
-// and database and no secret, so the Data API signs in with the caller's
-// IAM identity, as the database user IAM:<user> or IAMR:<role>, through
-// redshift-serverless:GetCredentials (Redshift Data API Reference,
-// "ExecuteStatement"): the dashboard never reads the admin secret.
-//
-// This is the one place that decides how the dashboard signs in. The
-// identity is the one the AWS SDK finds (AWS_PROFILE and the other usual
-// settings). When the stack offers the analysts' read-only IAM role, this
-// is where the dashboard assumes it before the Data API client is built.
-func analystRunner(ctx context.Context, env string, newClients func(context.Context) (awsClients, error)) (*dataapi.Runner, string, error) {
-	stackName, err := stack.Name(env)
-	if err != nil {
-		return nil, "", err
+// environment env as its analysts do, and says what it reads: the stack's
+// workgroup and database, with no secret, signed in as the stack's
+// read-only analyst role (AnalystRoleArn), assumed with the caller's
+// credentials. The dashboard never reads the admin secret.
+func analystRunner(ctx context.Context, env string, newClients func(context.Context) (awsClients, error)) (*dataapi.Runner, analyst.Access, error) {
+	if _, err := stack.Name(env); err != nil {
+		return nil, analyst.Access{}, err
 	}
 	c, err := newClients(ctx)
 	if err != nil {
-		return nil, "", err
+		return nil, analyst.Access{}, err
 	}
-	out, err := stack.Outputs(ctx, c.stacks, stackName, stack.WorkgroupName, stack.DatabaseName)
+	access, err := analyst.Lookup(ctx, c.stacks, env)
 	if err != nil {
-		return nil, "", fmt.Errorf("%w\nnext: deploy the stack (make deploy ENV=%s), or point AWS_PROFILE and AWS_REGION at the account and Region that have it", err, env)
+		return nil, analyst.Access{}, err
 	}
-	r := &dataapi.Runner{
-		API:    c.data,
-		Target: dataapi.Target{Workgroup: out[stack.WorkgroupName], Database: out[stack.DatabaseName]},
+	r, err := access.Runner(ctx, c.assume, "")
+	if err != nil {
+		return nil, analyst.Access{}, err
 	}
-	name := fmt.Sprintf("%s: workgroup %s, database %s, through the Redshift Data API as your AWS identity", env, r.Target.Workgroup, r.Target.Database)
-	return r, name, nil
+	return r, access, nil
+}
+
+// runner runs one statement; the dashboard's sources have it.
+type runner interface {
+	Run(ctx context.Context, name, sql string, params map[string]string) (*dataapi.Result, error)
+}
+
+// advising adds to a failed query's error what to check when signing in
+// as the analyst role is what failed: the role is assumed at the first
+// query, so that is where a missing sts:AssumeRole shows, in the panels.
+type advising struct {
+	runner
+	roleARN string
+}
+
+// Run implements the dashboard's runner.
+func (a advising) Run(ctx context.Context, name, sql string, params map[string]string) (*dataapi.Result, error) {
+	res, err := a.runner.Run(ctx, name, sql, params)
+	return res, analyst.Advise(err, a.roleARN)
 }

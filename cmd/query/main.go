@@ -11,17 +11,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	settings "github.com/chatstream/chatstream/infra/config"
+	"github.com/chatstream/chatstream/internal/analyst"
 	"github.com/chatstream/chatstream/internal/awsconfig"
-	"github.com/chatstream/chatstream/internal/dataapi"
 	"github.com/chatstream/chatstream/internal/loadcall"
 	"github.com/chatstream/chatstream/internal/stack"
+	"github.com/chatstream/chatstream/internal/table"
 	chatsql "github.com/chatstream/chatstream/sql"
 )
 
@@ -51,7 +48,7 @@ type clients struct {
 	stacks stackAPI
 	// analystData returns a Data API client signed in as the role roleARN,
 	// assumed with the caller's credentials.
-	analystData func(ctx context.Context, roleARN string) (dataapi.API, error)
+	analystData analyst.Assumer
 	lambda      loadcall.Invoker
 }
 
@@ -85,15 +82,7 @@ func awsClients(ctx context.Context) (clients, error) {
 	if err != nil {
 		return clients{}, err
 	}
-	assumeAs := func(_ context.Context, roleARN string) (dataapi.API, error) {
-		provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), roleARN, func(o *stscreds.AssumeRoleOptions) {
-			o.RoleSessionName = analystSession
-		})
-		analyst := cfg.Copy()
-		analyst.Credentials = aws.NewCredentialsCache(provider)
-		return redshiftdata.NewFromConfig(analyst), nil
-	}
-	return clients{stacks: cloudformation.NewFromConfig(cfg), analystData: assumeAs, lambda: lambda.NewFromConfig(cfg)}, nil
+	return clients{stacks: cloudformation.NewFromConfig(cfg), analystData: analyst.AssumeWith(cfg, analystSession), lambda: lambda.NewFromConfig(cfg)}, nil
 }
 
 // errUsage asks for the usage text.
@@ -166,8 +155,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 		if *env == "" {
 			return fmt.Errorf("-env is required")
 		}
-		stackName, err := stack.Name(*env)
-		if err != nil {
+		if _, err := stack.Name(*env); err != nil {
 			return err
 		}
 		stmt, err := chatsql.Query(*name, chatsql.QueryOptions{Engine: chatsql.Redshift, Schema: *schema})
@@ -178,23 +166,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 		if err != nil {
 			return err
 		}
-		out, err := stack.Outputs(ctx, c.stacks, stackName, stack.WorkgroupName, stack.DatabaseName, stack.AnalystRoleArn)
-		if err != nil {
-			return fmt.Errorf("%w\nnext: deploy the stack (make deploy ENV=%s), or point AWS_PROFILE and AWS_REGION at the account and Region that have it", err, *env)
-		}
-		// As an analyst: the role's tag makes Redshift grant the database
-		// role chatstream_analyst, which may only read; no secret.
-		data, err := c.analystData(ctx, out[stack.AnalystRoleArn])
+		access, err := analyst.Lookup(ctx, c.stacks, *env)
 		if err != nil {
 			return err
 		}
-		runner := &dataapi.Runner{
-			API:      data,
-			Target:   dataapi.Target{Workgroup: out[stack.WorkgroupName], Database: out[stack.DatabaseName]},
-			Label:    "chatstream-query:",
-			Wait:     wait,
-			Truncate: true,
+		runner, err := access.Runner(ctx, c.analystData, "chatstream-query:")
+		if err != nil {
+			return err
 		}
+		runner.Wait, runner.Truncate = wait, true
 		ctx, cancel := context.WithTimeout(ctx, *timeout)
 		defer cancel()
 		res, err := runner.Run(ctx, stmt.Name, stmt.SQL, nil)
@@ -202,21 +182,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 			return fmt.Errorf("%w; raise -timeout or check the workgroup", err)
 		}
 		if err != nil {
-			return withAnalystAdvice(err, out[stack.AnalystRoleArn])
+			return analyst.Advise(err, access.RoleARN)
 		}
-		return writeTable(stdout, tableOf(res))
+		return table.Write(stdout, res)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q: %w", args[0], errUsage)
-}
-
-// withAnalystAdvice adds to err what to check when signing in as the
-// analyst role is what failed: assuming it, or GetCredentials.
-func withAnalystAdvice(err error, roleARN string) error {
-	if !strings.Contains(err.Error(), "AccessDenied") && !strings.Contains(err.Error(), "not authorized") {
-		return err
-	}
-	return fmt.Errorf("%w\nnext: queries run as the analyst role %s; your credentials must be allowed sts:AssumeRole on it", err, roleARN)
 }
 
 // ddlParams picks the stream name and the mode: from the stack, or from

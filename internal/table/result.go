@@ -1,4 +1,4 @@
-package main
+package table
 
 import (
 	"fmt"
@@ -15,8 +15,8 @@ type result struct {
 	truncated bool   // only the first rows of a larger result
 }
 
-// tableOf renders the values of res as text.
-func tableOf(res *dataapi.Result) result {
+// of renders the values of res as text.
+func of(res *dataapi.Result) result {
 	r := result{columns: res.Columns, truncated: res.Truncated}
 	if len(r.columns) == 0 {
 		return r
