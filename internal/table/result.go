@@ -2,6 +2,7 @@ package table
 
 import (
 	"fmt"
+	"regexp"
 
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata/types"
 	"github.com/chatstream/chatstream/internal/dataapi"
@@ -40,6 +41,9 @@ func of(res *dataapi.Result) result {
 	return r
 }
 
+// decimalPattern is a DECIMAL value as both engines write it.
+var decimalPattern = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+
 // formatField renders one value and says whether it counts as a number for
 // alignment; NULL does not break a numeric column.
 func formatField(f types.Field) (string, bool) {
@@ -51,7 +55,9 @@ func formatField(f types.Field) (string, bool) {
 	case *types.FieldMemberDoubleValue:
 		return fmt.Sprint(v.Value), true
 	case *types.FieldMemberStringValue:
-		return v.Value, false
+		// DECIMAL comes as text, from the Data API and the local runner
+		// alike: it aligns as the number it is.
+		return v.Value, decimalPattern.MatchString(v.Value)
 	case *types.FieldMemberBooleanValue:
 		return fmt.Sprint(v.Value), false
 	case *types.FieldMemberBlobValue:

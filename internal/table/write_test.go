@@ -64,12 +64,14 @@ func TestWrite(t *testing.T) {
 // TestWriteResult: every kind of field the Data API and the local runner
 // return, and which of them keep a column numeric.
 func TestWriteResult(t *testing.T) {
-	res := dataapi.NewResult([]string{"n", "ratio", "name", "ok", "raw", "maybe"})
+	res := dataapi.NewResult([]string{"n", "ratio", "name", "ok", "raw", "maybe", "avg_s", "at"})
 	rows := [][]types.Field{
 		{&types.FieldMemberLongValue{Value: 1204}, &types.FieldMemberDoubleValue{Value: 0.5}, &types.FieldMemberStringValue{Value: "ios"},
-			&types.FieldMemberBooleanValue{Value: true}, &types.FieldMemberBlobValue{Value: []byte{0xca, 0xfe}}, &types.FieldMemberIsNull{Value: true}},
+			&types.FieldMemberBooleanValue{Value: true}, &types.FieldMemberBlobValue{Value: []byte{0xca, 0xfe}}, &types.FieldMemberIsNull{Value: true},
+			&types.FieldMemberStringValue{Value: "12.345"}, &types.FieldMemberStringValue{Value: "2026-11-27 10:00:00"}},
 		{&types.FieldMemberIsNull{Value: true}, &types.FieldMemberDoubleValue{Value: 12.25}, &types.FieldMemberIsNull{Value: true},
-			&types.FieldMemberBooleanValue{Value: false}, &types.FieldMemberIsNull{Value: true}, &types.FieldMemberLongValue{Value: 7}},
+			&types.FieldMemberBooleanValue{Value: false}, &types.FieldMemberIsNull{Value: true}, &types.FieldMemberLongValue{Value: 7},
+			&types.FieldMemberStringValue{Value: "-0.5"}, &types.FieldMemberStringValue{Value: "12"}},
 	}
 	for _, r := range rows {
 		if err := res.Append(r); err != nil {
