@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
@@ -14,7 +13,7 @@ import (
 	"github.com/chatstream/chatstream/internal/dashboard"
 	"github.com/chatstream/chatstream/internal/dataapi"
 	"github.com/chatstream/chatstream/internal/localrun"
-	"github.com/chatstream/chatstream/internal/pgserver"
+	"github.com/chatstream/chatstream/internal/localwarehouse"
 	"github.com/chatstream/chatstream/internal/stack"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -87,10 +86,7 @@ func (d deps) open(ctx context.Context, o options) (source, error) {
 				return source{}, err
 			}
 		}
-		u, err := pgserver.Running(filepath.Join(root, ".local", "postgres"), pgserver.DefaultDatabase)
-		if errors.Is(err, pgserver.ErrNotRunning) {
-			return source{}, fmt.Errorf("%w\nnext: start it with make local TICKS=0, which keeps it up until Ctrl-C, or pass -pg URL", err)
-		}
+		u, err := localwarehouse.Running(localwarehouse.Dir(localrun.WorkDir(root)))
 		if err != nil {
 			return source{}, err
 		}

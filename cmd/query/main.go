@@ -30,6 +30,9 @@ const usage = `usage:
   query run  -env ENV -q NAME [-schema S] [-timeout D]
         run sql/queries/NAME.sql on the deployed workgroup as an analyst
         (the stack's AnalystRoleArn, assumed with your credentials) and print a table
+  query local -q NAME [-schema S] [-timeout D] [-dir .local/postgres]
+        run sql/queries/NAME.sql on the local warehouse that make local runs
+        (make local TICKS=0 keeps it up until Ctrl-C) and print a table
   query load -env ENV
         run one load now, the one the schedule runs, and print what it moved
   query list
@@ -144,6 +147,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 			return err
 		}
 		return runLoad(ctx, stdout, *env, newClients)
+
+	case "local":
+		name := fs.String("q", "", "query name (query list shows them)")
+		schema := fs.String("schema", chatsql.DefaultSchema, "schema that holds the events table")
+		timeout := fs.Duration("timeout", time.Minute, "give up on the query after this long")
+		dir := fs.String("dir", "", "the local warehouse's folder, whose data directory the server serves; empty means .local/postgres in the repository")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		return runLocal(ctx, stdout, *name, *schema, *dir, *timeout)
 
 	case "run":
 		name := fs.String("q", "", "query name (query list shows them)")
