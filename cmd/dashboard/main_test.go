@@ -84,15 +84,7 @@ func TestServeAndReportALocalDatabase(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	// GIVEN a PostgreSQL database without the events table
-	s, stop, err := pgservertest.Start(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := stop(); err != nil {
-			t.Error(err)
-		}
-	})
+	s := pgservertest.ForTest(ctx, t)
 
 	t.Run("report", func(t *testing.T) {
 		// WHEN a report is written from it

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"time"
@@ -47,12 +46,8 @@ const analystSession = "chatstream-dashboard"
 func defaultDeps() deps {
 	return deps{aws: func(ctx context.Context) (awsClients, error) {
 		cfg, err := awsconfig.Load(ctx)
-		var missing *awsconfig.MissingError
-		if errors.As(err, &missing) {
-			return awsClients{}, fmt.Errorf("%w\nnext: %s", err, missing.Next)
-		}
 		if err != nil {
-			return awsClients{}, err
+			return awsClients{}, awsconfig.Advised(err)
 		}
 		return awsClients{stacks: cloudformation.NewFromConfig(cfg), assume: analyst.AssumeWith(cfg, analystSession)}, nil
 	}}

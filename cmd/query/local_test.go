@@ -22,15 +22,7 @@ func TestLocalQuery(t *testing.T) {
 	defer cancel()
 	// GIVEN a local warehouse with the DDL applied and nothing loaded,
 	// started by someone else
-	s, stop, err := pgservertest.Start(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := stop(); err != nil {
-			t.Error(err)
-		}
-	})
+	s := pgservertest.ForTest(ctx, t)
 	pool, err := pgxpool.New(ctx, s.URL)
 	if err != nil {
 		t.Fatal(err)

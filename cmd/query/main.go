@@ -78,12 +78,8 @@ func exitCode(err error, stderr io.Writer) int {
 
 func awsClients(ctx context.Context) (clients, error) {
 	cfg, err := awsconfig.Load(ctx)
-	var missing *awsconfig.MissingError
-	if errors.As(err, &missing) {
-		return clients{}, fmt.Errorf("%w\nnext: %s", err, missing.Next)
-	}
 	if err != nil {
-		return clients{}, err
+		return clients{}, awsconfig.Advised(err)
 	}
 	return clients{stacks: cloudformation.NewFromConfig(cfg), analystData: analyst.AssumeWith(cfg, analystSession), lambda: lambda.NewFromConfig(cfg)}, nil
 }

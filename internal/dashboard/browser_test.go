@@ -212,15 +212,7 @@ func (tb *tab) waitPanels(t *testing.T) []panelSeen {
 // draw. It returns a pool on the server.
 func warehouse(t *testing.T, ctx context.Context) *pgxpool.Pool {
 	t.Helper()
-	s, stop, err := pgservertest.Start(ctx)
-	if err != nil {
-		t.Fatalf("start the local warehouse: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := stop(); err != nil {
-			t.Errorf("stop the local warehouse: %v", err)
-		}
-	})
+	s := pgservertest.ForTest(ctx, t)
 	pool, err := pgxpool.New(ctx, s.URL)
 	if err != nil {
 		t.Fatal(err)
