@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/chatstream/chatstream/internal/dashboard"
@@ -63,6 +64,12 @@ const dashboardInterval = 2 * time.Second
 type localWarehouse struct {
 	*localwarehouse.Warehouse
 	log *os.File
+	// dash is the dashboard, served until stopDashboard.
+	dash *dashboard.Dashboard
+	// refreshing counts the dashboard refreshes under way.
+	refreshing sync.WaitGroup
+	// serving ends when the dashboard stops.
+	serving context.Context
 	// stopDashboard stops serving and waits for the server to end.
 	stopDashboard func() error
 }
@@ -127,15 +134,29 @@ func startWarehouse(ctx context.Context, stop <-chan struct{}, root, work string
 	if explore {
 		fmt.Fprintln(stdout, "explore         while this runs: the dashboard, the psql line, or make query-local Q=<name> in another terminal; Ctrl-C ends the run")
 	}
-	return &localWarehouse{Warehouse: w, log: log, stopDashboard: func() error {
+	return &localWarehouse{Warehouse: w, log: log, dash: d, serving: serveCtx, stopDashboard: func() error {
 		stopServing()
 		return <-served
 	}}, nil
 }
 
+// Cycle refreshes the stand-in for streaming ingestion and loads, as
+// localwarehouse.Warehouse.Cycle does, then has the dashboard run its
+// queries again, without waiting for them: an open page shows the load at
+// its next question rather than one interval later.
+func (lw *localWarehouse) Cycle(ctx context.Context) (localwarehouse.Cycle, error) {
+	c, err := lw.Warehouse.Cycle(ctx)
+	if err == nil {
+		lw.refreshing.Go(func() { lw.dash.Refresh(lw.serving) })
+	}
+	return c, err
+}
+
 // close stops the dashboard and the warehouse and says so.
 func (lw *localWarehouse) close(root string, stdout io.Writer) error {
-	err := errors.Join(lw.stopDashboard(), lw.Close(), lw.log.Close())
+	err := lw.stopDashboard()
+	lw.refreshing.Wait()
+	err = errors.Join(err, lw.Close(), lw.log.Close())
 	if err != nil {
 		return fmt.Errorf("stop the local warehouse: %w", err)
 	}
