@@ -42,6 +42,29 @@ type Summary struct {
 	SharedIDs int
 }
 
+// Distinct returns records without the duplicates Summarize counts: each
+// record once, its first copy, the one read first. Within a shard records
+// are read in the order the stream stored them, so that is the first copy
+// stored, whose arrival is the one the world saw.
+func Distinct(records []Record) []Record {
+	seen := make(map[string]bool, len(records))
+	out := make([]Record, 0, len(records))
+	for _, r := range records {
+		key := copyKey(r)
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// copyKey is what copies of a record share: its partition key and its
+// bytes. A resent record is stored under another sequence number.
+func copyKey(r Record) string {
+	return r.PartitionKey + "\x00" + string(r.Data)
+}
+
 // Summarize checks every record and counts them.
 func Summarize(records []Record) Summary {
 	s := Summary{ByName: map[string]int{}, ByShard: map[string]int{}, Dirty: map[string]int{}}
@@ -51,8 +74,8 @@ func Summarize(records []Record) Summary {
 		s.Records++
 		s.ByShard[r.ShardID]++
 		e, dirty, err := ClassifyRecord(r)
-		copied := seen[r.PartitionKey+"\x00"+string(r.Data)]
-		seen[r.PartitionKey+"\x00"+string(r.Data)] = true
+		copied := seen[copyKey(r)]
+		seen[copyKey(r)] = true
 		switch {
 		case copied:
 			s.Duplicates++

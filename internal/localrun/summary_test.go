@@ -69,6 +69,20 @@ func TestSummarize(t *testing.T) {
 	}
 }
 
+func TestDistinct(t *testing.T) {
+	const s0, s1 = "shardId-000000000000", "shardId-000000000001"
+	a, b := event("a", "JOIN", 1, s0), event("b", "LEAVE", 2, s1)
+	again := a
+	again.SequenceNumber = "seq-a-2"
+	// The same bytes under another key are another record.
+	other := a
+	other.PartitionKey, other.SequenceNumber = "9", "seq-a-9"
+	got := Distinct([]Record{a, b, again, other})
+	if diff := cmp.Diff([]Record{a, b, other}, got); diff != "" {
+		t.Errorf("Distinct (-want +got):\n%s", diff)
+	}
+}
+
 func TestSummaryProblemsAreCapped(t *testing.T) {
 	var records []Record
 	for i := range 2 * maxProblems {
