@@ -18,8 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chatstream/chatstream/internal/localrun"
 	"github.com/chatstream/chatstream/internal/localwarehouse"
 	"github.com/chatstream/chatstream/internal/pgquery"
+	"github.com/chatstream/chatstream/internal/pgserver"
 	chatsql "github.com/chatstream/chatstream/sql"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -170,6 +172,41 @@ func TestSAMWithoutSAM(t *testing.T) {
 	}
 	if stdout != "" || len(left) != 0 {
 		t.Errorf("stdout %q, work folder holds %d entries; want nothing started", stdout, len(left))
+	}
+}
+
+// TestWarehouseInUse: a second make local while a make local TICKS=0
+// keeps the warehouse up stops before starting anything.
+func TestWarehouseInUse(t *testing.T) {
+	// GIVEN a server on the warehouse's data directory, started elsewhere
+	work := t.TempDir()
+	root, err := localrun.FindRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	binaries, err := pgserver.Binaries(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := pgserver.Start(t.Context(), pgserver.Config{Binaries: binaries, Dir: localwarehouse.Dir(work)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+
+	// WHEN make local starts
+	code, stdout, stderr := runLocal(t, "run", "-workdir", work)
+
+	// THEN it says why it cannot, and what to do, before anything starts
+	if want := "another make local keeps the local warehouse on " + localwarehouse.Dir(work) + " up (TICKS=0?): stop it with Ctrl-C in its terminal first"; code != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr, want)
+	}
+	if stdout != "" {
+		t.Errorf("stdout %q, want nothing started", stdout)
 	}
 }
 

@@ -53,6 +53,12 @@ func runSchedule(ctx context.Context, stop <-chan struct{}, args []string, stdou
 	if err != nil {
 		return err
 	}
+	// Another make local's warehouse holds the data directory: say so
+	// before anything is built or started.
+	if _, err := localwarehouse.Running(localwarehouse.Dir(work)); err == nil {
+		return fmt.Errorf("another make local keeps the local warehouse on %s up (TICKS=0?): stop it with Ctrl-C in its terminal first, or explore it there with make query-local",
+			relative(root, localwarehouse.Dir(work)))
+	}
 	pgPort, dash, err := wo.check()
 	if err != nil {
 		return err
