@@ -68,8 +68,6 @@ type localWarehouse struct {
 	dash *dashboard.Dashboard
 	// refreshing counts the dashboard refreshes under way.
 	refreshing sync.WaitGroup
-	// serving ends when the dashboard stops.
-	serving context.Context
 	// stopDashboard stops serving and waits for the server to end.
 	stopDashboard func() error
 }
@@ -134,7 +132,7 @@ func startWarehouse(ctx context.Context, stop <-chan struct{}, root, work string
 	if explore {
 		fmt.Fprintln(stdout, "explore         while this runs: the dashboard, the psql line, or make query-local Q=<name> in another terminal; Ctrl-C ends the run")
 	}
-	return &localWarehouse{Warehouse: w, log: log, dash: d, serving: serveCtx, stopDashboard: func() error {
+	return &localWarehouse{Warehouse: w, log: log, dash: d, stopDashboard: func() error {
 		stopServing()
 		return <-served
 	}}, nil
@@ -142,12 +140,12 @@ func startWarehouse(ctx context.Context, stop <-chan struct{}, root, work string
 
 // Cycle refreshes the stand-in for streaming ingestion and loads, as
 // localwarehouse.Warehouse.Cycle does, then has the dashboard run its
-// queries again, without waiting for them: an open page shows the load at
-// its next question rather than one interval later.
+// queries again, in ctx, without waiting for them: an open page shows the
+// load at its next question rather than one interval later.
 func (lw *localWarehouse) Cycle(ctx context.Context) (localwarehouse.Cycle, error) {
 	c, err := lw.Warehouse.Cycle(ctx)
 	if err == nil {
-		lw.refreshing.Go(func() { lw.dash.Refresh(lw.serving) })
+		lw.refreshing.Go(func() { lw.dash.Refresh(ctx) })
 	}
 	return c, err
 }
