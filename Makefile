@@ -170,8 +170,17 @@ query: ## Run sql/queries/<Q>.sql on the deployed ENV workgroup as an analyst (r
 load: ## Run one load in the deployed ENV now, the one its schedule runs, and print what it moved
 	@$(GO) run ./cmd/query load -env '$(env)'
 
-# The producer side on this machine, no AWS account (cmd/local): kinesis-local and the
-# Lambda Runtime Interface Emulator on 127.0.0.1, the real producer, a read-back check.
+.PHONY: query-local
+query-local: ## Run sql/queries/<Q>.sql on the local warehouse a make local keeps up (TICKS=0: until Ctrl-C) and print a table
+	@if [ -z '$(Q)' ]; then echo "usage: make query-local Q=<name>, one of:"; $(GO) run ./cmd/query list; exit 2; fi
+	@$(GO) run ./cmd/query local -q '$(Q)'
+
+# The pipeline on this machine, no AWS account (cmd/local): kinesis-local and the
+# Lambda Runtime Interface Emulator on 127.0.0.1, the real producer, a read-back check;
+# make local also loads each tick into the local warehouse (PostgreSQL, on
+# WAREHOUSE_PORT), serves the dashboard on DASHBOARD_ADDR, prints the analytics and
+# checks the warehouse. LOSE_ANSWERS puts a fault proxy between the producer and
+# kinesis-local that loses that share of PutRecords answers after storing their records.
 TICKS        ?= 3
 INTERVAL     ?= 5s
 EVENTS       ?= 500
@@ -189,24 +198,46 @@ USERS        ?=
 SEED         ?=
 RHYTHM       ?=
 DIRTY_RATIO  ?=
+LOSE_ANSWERS   ?= 0
+WAREHOUSE_PORT ?= 0
 LOCAL_FLAGS   = -events '$(EVENTS)' -kinesis-port '$(KINESIS_PORT)' -lambda-port '$(LAMBDA_PORT)' \
                 $(if $(RATE),-rate '$(RATE)') $(if $(USERS),-users '$(USERS)') $(if $(SEED),-seed '$(SEED)') \
                 $(if $(RHYTHM),-rhythm '$(RHYTHM)') $(if $(DIRTY_RATIO),-dirty-ratio '$(DIRTY_RATIO)')
 
 .PHONY: local
-local: deps ## Producer side on this machine: every INTERVAL one invocation that sends the world's INTERVAL of events as they happen, TICKS times (0: until Ctrl-C), each checked in the stream
+local: deps ## The pipeline on this machine: every INTERVAL the world's events, TICKS times (0: until Ctrl-C), checked in the stream, loaded into the local warehouse, its analytics printed and checked, the dashboard served
 	@$(GO) build -o $(BIN_DIR)/local ./cmd/local
-	@$(BIN_DIR)/local run -ticks '$(TICKS)' -interval '$(INTERVAL)' $(LOCAL_FLAGS)
+	@$(BIN_DIR)/local run -ticks '$(TICKS)' -interval '$(INTERVAL)' $(LOCAL_FLAGS) -lose-answers '$(LOSE_ANSWERS)' \
+	  -warehouse-port '$(WAREHOUSE_PORT)' -dashboard-addr '$(DASHBOARD_ADDR)'
 
 .PHONY: invoke-local
 invoke-local: deps ## One local invocation with the payload in EVENT (at most 30000 events) against a fresh local stream, then check the stream
 	@$(GO) build -o $(BIN_DIR)/local ./cmd/local
-	@$(BIN_DIR)/local invoke -event '$(EVENT)' $(LOCAL_FLAGS)
+	@$(BIN_DIR)/local invoke -event '$(EVENT)' $(LOCAL_FLAGS) -lose-answers '$(LOSE_ANSWERS)'
 
 .PHONY: sam-invoke
 sam-invoke: deps ## sam local invoke of the producer in SAM_TEMPLATE against a local stream (needs Docker and the SAM CLI)
 	@$(GO) build -o $(BIN_DIR)/local ./cmd/local
 	@$(BIN_DIR)/local sam -template '$(SAM_TEMPLATE)' -event '$(EVENT)' $(if $(FUNCTION),-function '$(FUNCTION)') $(LOCAL_FLAGS)
+
+# The analytics dashboard (cmd/dashboard): each chart is one query of sql/queries,
+# drawn on the server and served on DASHBOARD_ADDR, 127.0.0.1 only (make local serves
+# it too). It reads the deployed ENV through the Data API as the stack's analyst role,
+# or with LOCAL=1 the local warehouse that make local TICKS=0 keeps up.
+DASHBOARD_ADDR ?= 127.0.0.1:0
+REPORT         ?= .local/report.html
+LOCAL          ?=
+DASHBOARD_FROM  = $(if $(LOCAL),-local,-env '$(env)')
+
+.PHONY: dashboard
+dashboard: ## Serve the dashboard of the deployed ENV (as its analyst role) on DASHBOARD_ADDR until Ctrl-C; LOCAL=1: the local warehouse
+	@$(GO) build -o $(BIN_DIR)/dashboard ./cmd/dashboard
+	@$(BIN_DIR)/dashboard serve $(DASHBOARD_FROM) -addr '$(DASHBOARD_ADDR)'
+
+.PHONY: report
+report: ## Write the dashboard of the deployed ENV (LOCAL=1: the local warehouse) as one self-contained HTML file, REPORT
+	@$(GO) build -o $(BIN_DIR)/dashboard ./cmd/dashboard
+	@$(BIN_DIR)/dashboard report $(DASHBOARD_FROM) -o '$(REPORT)'
 
 # The CDK app (infra/): one stack, chatstream-ENV, per environment in cdk.json.
 # The pinned CLI from package.json; synth needs no AWS account and no network.

@@ -69,9 +69,12 @@ func TestHelp(t *testing.T) {
 		t.Errorf("make help does not give the local limit %s for invoke-local", limit)
 	}
 	for target, want := range map[string]string{
-		"local":        "TICKS=3 INTERVAL=5s EVENTS=500 KINESIS_PORT=0 LAMBDA_PORT=0 RATE USERS SEED RHYTHM DIRTY_RATIO",
-		"invoke-local": "EVENTS=500 EVENT=events/scheduler.json KINESIS_PORT=0 LAMBDA_PORT=0 RATE USERS SEED RHYTHM DIRTY_RATIO",
+		"local":        "TICKS=3 INTERVAL=5s EVENTS=500 KINESIS_PORT=0 LAMBDA_PORT=0 RATE USERS SEED RHYTHM DIRTY_RATIO LOSE_ANSWERS=0 WAREHOUSE_PORT=0 DASHBOARD_ADDR=127.0.0.1:0",
+		"invoke-local": "EVENTS=500 EVENT=events/scheduler.json KINESIS_PORT=0 LAMBDA_PORT=0 RATE USERS SEED RHYTHM DIRTY_RATIO LOSE_ANSWERS=0",
 		"query":        "ENV=staging Q",
+		"query-local":  "Q",
+		"dashboard":    "ENV=staging DASHBOARD_ADDR=127.0.0.1:0 LOCAL",
+		"report":       "ENV=staging REPORT=.local/report.html LOCAL",
 		"sql":          "ENV=staging MODE ENGINE FROM_STACK",
 		"smoke":        "ENV=staging RATE COUNT=1000 TIMEOUT=5m",
 		"fuzz":         "FUZZTIME=1m",

@@ -121,3 +121,44 @@ func quotePostgresIdentifier(name string) (string, error) {
 	}
 	return QuoteIdentifier(name)
 }
+
+// LocalCheckStatements are the statements of the check that ends make
+// local, from sql/local/check.sql.
+type LocalCheckStatements struct {
+	// Events returns every event id in the events table and how many rows
+	// carry it: event_id, copies.
+	Events Statement
+	// Rejects returns every rejected record: shard_id, sequence_number,
+	// reason.
+	Rejects Statement
+	// Waiting returns one row: streamed and landed, the rows no load has
+	// taken yet.
+	Waiting Statement
+}
+
+// LocalCheck renders the check of the local warehouse's tables in schema.
+func LocalCheck(schema string) (LocalCheckStatements, error) {
+	quoted, err := quotePostgresIdentifier(schema)
+	if err != nil {
+		return LocalCheckStatements{}, fmt.Errorf("schema: %w", err)
+	}
+	stmts, err := render("local/check.sql", struct{ Schema string }{Schema: quoted})
+	if err != nil {
+		return LocalCheckStatements{}, err
+	}
+	names := []string{"loaded_events", "rejected_records", "waiting_rows"}
+	if len(stmts) != len(names) {
+		return LocalCheckStatements{}, fmt.Errorf("sql/local/check.sql has %d statements, want %d", len(stmts), len(names))
+	}
+	for i, name := range names {
+		if stmts[i].Name != name {
+			return LocalCheckStatements{}, fmt.Errorf("sql/local/check.sql: statement %d is %s, want %s", i+1, stmts[i].Name, name)
+		}
+	}
+	return LocalCheckStatements{Events: stmts[0], Rejects: stmts[1], Waiting: stmts[2]}, nil
+}
+
+// All returns the statements in the order LocalCheckStatements lists them.
+func (s LocalCheckStatements) All() []Statement {
+	return []Statement{s.Events, s.Rejects, s.Waiting}
+}

@@ -28,6 +28,20 @@ func TestLocalIngestGolden(t *testing.T) {
 	golden.Check(t, "testdata/local.golden.sql", Format(append(s.All(), db)))
 }
 
+func TestLocalCheckGolden(t *testing.T) {
+	c, err := LocalCheck(DefaultSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range c.All() {
+		assertOneStatement(t, stmt)
+	}
+	golden.Check(t, "testdata/local_check.golden.sql", Format(c.All()))
+	if _, err := LocalCheck(strings.Repeat("a", 64)); err == nil || !strings.Contains(err.Error(), "PostgreSQL allows at most 63") {
+		t.Errorf("LocalCheck of a 64-byte schema = %v; want it refused", err)
+	}
+}
+
 func TestLocalRefuses(t *testing.T) {
 	long := strings.Repeat("a", 64)
 	tests := []struct {

@@ -14,9 +14,19 @@ func TestQueries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"active_users", "busiest_chats", "events_per_minute", "ingestion_lag", "messages_by_platform"}
+	want := []string{"active_users", "busiest_chats", "events_per_minute", "ingestion_lag", "malformed_records",
+		"messages_by_platform", "newest_event_age", "users_online"}
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Fatalf("Queries() (-want +got):\n%s", diff)
+	}
+	// What each query reads and the sort key column it bounds: the events
+	// table's event_time, except for the rejected records, which are
+	// sorted by arrival_time and may have no event_time at all.
+	reads := func(name string) (table, sortKey, says string) {
+		if name == "malformed_records" {
+			return RejectedTable, "arrival_time", "-- Reads arrival_time of the rejected table from "
+		}
+		return EventsTable, "event_time", "-- Reads event_time from "
 	}
 	for _, engine := range []Engine{Redshift, PostgreSQL} {
 		var all []Statement
@@ -26,12 +36,13 @@ func TestQueries(t *testing.T) {
 				t.Fatalf("Query(%s, %s) = %v", name, engine, err)
 			}
 			assertOneStatement(t, q)
-			if !strings.Contains(q.SQL, `FROM "chatstream".chat_events`+"\n") {
-				t.Errorf("Query(%s) does not read the table:\n%s", name, q.SQL)
+			table, sortKey, says := reads(name)
+			if !strings.Contains(q.SQL, `FROM "chatstream".`+table+"\n") {
+				t.Errorf("Query(%s) does not read %s:\n%s", name, table, q.SQL)
 			}
 			// Each query reads a range of the sort key, and says which.
-			if !strings.Contains(q.SQL, "-- Reads event_time from ") || !strings.Contains(uncommented(q.SQL), "event_time >= ") {
-				t.Errorf("Query(%s) does not bound event_time, or does not say so:\n%s", name, q.SQL)
+			if !strings.Contains(q.SQL, says) || !strings.Contains(uncommented(q.SQL), sortKey+" >= ") {
+				t.Errorf("Query(%s) does not bound %s, or does not say so:\n%s", name, sortKey, q.SQL)
 			}
 			all = append(all, q)
 		}

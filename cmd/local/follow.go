@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chatstream/chatstream/internal/faultproxy"
 	"github.com/chatstream/chatstream/internal/localrun"
 )
 
@@ -113,19 +114,29 @@ func (f *follower) drain(ctx context.Context) error {
 // compare prints the summary of the records and the world's figures (of a
 // population of users), and returns an error for any difference from what
 // the producer reported, sent and of those dirty, or runErr. log is the
-// function's log, for the reader of a failure.
-func compare(records []localrun.Record, users, reported, dirty int, runErr error, log string, stdout io.Writer) error {
+// function's log, for the reader of a failure. With a fault proxy between
+// the producer and the stream, the stream may hold a record more than
+// once: the duplicates are counted, and what is not a duplicate must be
+// exactly what the producer reported.
+func compare(records []localrun.Record, users, reported, dirty int, runErr error, log string, proxy *faultproxy.Proxy, stdout io.Writer) error {
 	var fe *localrun.FunctionError
 	if errors.As(runErr, &fe) && fe.Type == "PayloadError" {
 		// Refused before sending: there is nothing to read, and the error
 		// says it all.
 		return runErr
 	}
+	if proxy != nil {
+		c := proxy.Counts()
+		fmt.Fprintf(stdout, "fault proxy     lost the answers of %d of %d PutRecords requests: %d records stored without the producer knowing\n",
+			c.LostAnswers, c.Requests, c.Unacknowledged)
+	}
 	s := localrun.Summarize(records)
 	if err := s.Write(stdout); err != nil {
 		return err
 	}
-	if err := localrun.Measure(records, users, 10*time.Second).Write(stdout); err != nil {
+	// The world's figures are about events, not about how often the
+	// stream stored them.
+	if err := localrun.Measure(localrun.Distinct(records), users, 10*time.Second).Write(stdout); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "producer reported %d sent\n", reported)
@@ -133,17 +144,25 @@ func compare(records []localrun.Record, users, reported, dirty int, runErr error
 		// A failed request may have been stored though its answer was lost,
 		// so the stream may hold more than was reported: no comparison.
 		if extra := s.UniqueIDs - reported; extra > 0 {
-			fmt.Fprintf(stdout, "the stream holds %d events more than reported sent: requests the producer gave up on (timed out, or cut off at its deadline) were stored all the same\n", extra)
+			fmt.Fprintf(stdout, "the stream holds %d events more than reported sent: requests the producer gave up on (timed out, cut off at its deadline, or their answer lost) were stored all the same\n", extra)
 		}
 		return fmt.Errorf("%w (function log: %s)", runErr, log)
+	}
+	valid := "all valid"
+	if dirty > 0 {
+		valid = fmt.Sprintf("all valid but the %d it malformed on purpose", dirty)
+	}
+	if proxy != nil {
+		if err := s.CompareAtLeastOnce(reported, dirty); err != nil {
+			return fmt.Errorf("the stream differs from what the producer reported:\n%w", err)
+		}
+		fmt.Fprintf(stdout, "OK: the stream holds every one of the %d records the producer reported, none missing, %s, and %d duplicates: records whose answer was lost, sent again\n",
+			reported, valid, s.Duplicates)
+		return nil
 	}
 	if err := s.Compare(reported, dirty); err != nil {
 		return fmt.Errorf("the stream differs from what the producer reported:\n%w", err)
 	}
-	if dirty > 0 {
-		fmt.Fprintf(stdout, "OK: the stream holds exactly the %d events the producer reported, each once, all valid but the %d it malformed on purpose\n", reported, dirty)
-		return nil
-	}
-	fmt.Fprintf(stdout, "OK: the stream holds exactly the %d events the producer reported, each once, all valid\n", reported)
+	fmt.Fprintf(stdout, "OK: the stream holds exactly the %d events the producer reported, each once, %s\n", reported, valid)
 	return nil
 }

@@ -16,6 +16,7 @@ func runInvoke(ctx context.Context, stop <-chan struct{}, args []string, stdout,
 	fs := flag.NewFlagSet("invoke", flag.ContinueOnError)
 	var o options
 	o.register(fs)
+	o.registerLoss(fs)
 	eventFile := fs.String("event", "", "payload file, e.g. events/manual.json (required)")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
@@ -51,5 +52,5 @@ func runInvoke(ctx context.Context, stop <-chan struct{}, args []string, stdout,
 	case fe == nil:
 		fmt.Fprintf(stdout, "result          %s\n", inv.Payload)
 	}
-	return compare(f.records, c.producer.Users, inv.Result.Sent, inv.Result.Dirty, invokeErr, l.Emulator.Log, stdout)
+	return compare(f.records, c.producer.Users, inv.Result.Sent, inv.Result.Dirty, invokeErr, l.Emulator.Log, l.Proxy, stdout)
 }

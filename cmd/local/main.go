@@ -25,6 +25,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop, cancel := signals(stderr)
 	defer cancel()
+	return dispatch(ctx, stop, args, stdout, stderr)
+}
+
+// dispatch runs the command args name until it ends, or until stop is
+// closed (the first Ctrl-C) and it has finished what was under way, and
+// returns the exit code as run does.
+func dispatch(ctx context.Context, stop <-chan struct{}, args []string, stdout, stderr io.Writer) int {
 	// Progress lines come from another goroutine than the rest.
 	stdout = &lockedWriter{w: stdout}
 	var err error

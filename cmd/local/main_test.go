@@ -1,15 +1,50 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chatstream/chatstream/internal/localrun"
+	"github.com/chatstream/chatstream/internal/localwarehouse"
+	"github.com/chatstream/chatstream/internal/pgquery"
+	"github.com/chatstream/chatstream/internal/pgserver"
+	chatsql "github.com/chatstream/chatstream/sql"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
+
+// shared is the work folder of the tests that run make local end to end:
+// one data directory for the local warehouse, made by initdb once per test
+// binary (each run empties its schema), the built binaries, and the logs of
+// the latest run. Set by TestMain, read-only afterwards.
+var shared string
+
+func TestMain(m *testing.M) {
+	var err error
+	if shared, err = os.MkdirTemp("", "chatstream-local-"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	if err := os.RemoveAll(shared); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
+	os.Exit(code)
+}
 
 // runLocal runs the command as main would and returns its exit code and output.
 func runLocal(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -58,6 +93,13 @@ func TestUsageErrors(t *testing.T) {
 		{name: "dirty ratio a percentage", args: []string{"run", "-dirty-ratio", "10"}, wantErr: `DIRTY_RATIO="10" (-dirty-ratio): 10 is out of range: want 0 to 1`},
 		{name: "port out of range", args: []string{"run", "-kinesis-port", "70000"}, wantErr: `KINESIS_PORT="70000" (-kinesis-port): want a port from 1 to 65535, or 0 for a free one`},
 		{name: "port not a number", args: []string{"invoke", "-event", "events/manual.json", "-lambda-port", "http"}, wantErr: `LAMBDA_PORT="http" (-lambda-port): want a port`},
+		{name: "every answer lost", args: []string{"run", "-lose-answers", "1"}, wantErr: `LOSE_ANSWERS="1" (-lose-answers): want a share from 0 to below 1, such as 0.3`},
+		{name: "a share as a percentage", args: []string{"invoke", "-event", "events/manual.json", "-lose-answers", "30"}, wantErr: `LOSE_ANSWERS="30" (-lose-answers): want a share from 0 to below 1`},
+		{name: "a negative share", args: []string{"run", "-lose-answers", "-0.1"}, wantErr: `LOSE_ANSWERS="-0.1" (-lose-answers): want a share`},
+		{name: "a share that is no number", args: []string{"run", "-lose-answers", "NaN"}, wantErr: `LOSE_ANSWERS="NaN" (-lose-answers): want a share`},
+		{name: "warehouse port out of range", args: []string{"run", "-warehouse-port", "65536"}, wantErr: `WAREHOUSE_PORT="65536" (-warehouse-port): want a port from 1 to 65535, or 0 for a free one`},
+		{name: "dashboard on every interface", args: []string{"run", "-dashboard-addr", "0.0.0.0:8080"}, wantErr: `DASHBOARD_ADDR="0.0.0.0:8080" (-dashboard-addr): want 127.0.0.1:PORT, 0 for a free port`},
+		{name: "dashboard without a port", args: []string{"run", "-dashboard-addr", "127.0.0.1"}, wantErr: `DASHBOARD_ADDR="127.0.0.1" (-dashboard-addr): want 127.0.0.1:PORT`},
 		{name: "timeout beyond Lambda's", args: []string{"run", "-timeout", "20m"}, wantErr: `-timeout "20m": want a duration from 1s to 15m, Lambda's range, such as 59s`},
 		{name: "stream name", args: []string{"run", "-stream", "a b"}, wantErr: `-stream "a b": `},
 		// The world sends a window's events as they happen: RATE and
@@ -133,6 +175,41 @@ func TestSAMWithoutSAM(t *testing.T) {
 	}
 }
 
+// TestWarehouseInUse: a second make local while a make local TICKS=0
+// keeps the warehouse up stops before starting anything.
+func TestWarehouseInUse(t *testing.T) {
+	// GIVEN a server on the warehouse's data directory, started elsewhere
+	work := t.TempDir()
+	root, err := localrun.FindRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	binaries, err := pgserver.Binaries(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := pgserver.Start(t.Context(), pgserver.Config{Binaries: binaries, Dir: localwarehouse.Dir(work)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+
+	// WHEN make local starts
+	code, stdout, stderr := runLocal(t, "run", "-workdir", work)
+
+	// THEN it says why it cannot, and what to do, before anything starts
+	if want := "another make local keeps the local warehouse on " + localwarehouse.Dir(work) + " up (TICKS=0?): stop it with Ctrl-C in its terminal first"; code != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr, want)
+	}
+	if stdout != "" {
+		t.Errorf("stdout %q, want nothing started", stdout)
+	}
+}
+
 func TestKinesisPortInUse(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -147,39 +224,169 @@ func TestKinesisPortInUse(t *testing.T) {
 	}
 }
 
-// TestRun is make local on a small scale: two ticks of a 200 ms window.
+// TestRun is make local on a small scale: two ticks of a 200 ms window,
+// a tenth of the records malformed on purpose, each tick loaded into the
+// local warehouse, its analytics printed and the warehouse checked.
 func TestRun(t *testing.T) {
-	code, stdout, stderr := runLocal(t, "run", "-ticks", "2", "-interval", "200ms", "-events", "100", "-seed", "7", "-dirty-ratio", "0.1", "-workdir", t.TempDir())
+	code, stdout, stderr := runLocal(t, "run", "-ticks", "2", "-interval", "200ms", "-events", "100", "-rate", "100", "-seed", "7", "-dirty-ratio", "0.1", "-workdir", shared)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %q; want 0", code, stderr)
 	}
 	for _, want := range []string{
 		`(?m)^kinesis-local   http://127\.0\.0\.1:\d+, stream chatstream-local \(on-demand\)$`,
 		`(?m)^producer        http://127\.0\.0\.1:\d+/2015-03-31/functions/function/invocations$`,
-		`(?m)^producer env    EVENTS_PER_INVOCATION=100 SEED=7 WINDOW_SECONDS=0\.2 DIRTY_RATIO=0\.1 PUT_RECORDS_TIMEOUT=60s$`,
+		`(?m)^producer env    EVENTS_PER_INVOCATION=100 RATE=100 SEED=7 WINDOW_SECONDS=0\.2 DIRTY_RATIO=0\.1 PUT_RECORDS_TIMEOUT=60s$`,
+		`(?m)^warehouse       PostgreSQL on 127\.0\.0\.1:\d+, database chatstream, schema chatstream emptied for this run \(data directory \S+ (made by initdb now|kept from an earlier run)`,
+		`(?m)^psql            psql 'postgres://postgres@127\.0\.0\.1:\d+/chatstream\?sslmode=disable'$`,
+		`(?m)^dashboard       http://127\.0\.0\.1:\d+/$`,
 		`(?m)^schedule        2 ticks, every 200ms, payload events/scheduler\.json$`,
 		`(?m)^tick 1/2 +sent \d+  failed 0  retries \d+  requests \d+  \d+ ms$`,
+		`(?m)^tick 1/2 +loaded: \d+ records refreshed, \d+ events inserted, 0 duplicates, \d+ rejected, \d+ ms$`,
 		`(?m)^tick 2/2 +sent \d+  failed 0  retries \d+  requests \d+  \d+ ms$`,
+		`(?m)^tick 2/2 +loaded: \d+ records refreshed, \d+ events inserted, 0 duplicates, \d+ rejected, \d+ ms$`,
 		`(?m)^world figures     \d+ events from `,
 		`(?m)^  shard shares    \d \d+\.\d%(, \d \d+\.\d%)*$`,
 		`(?m)^  event to stream median \d`,
 		`(?m)^OK: the stream holds exactly the \d+ events the producer reported, each once, all valid( but the \d+ it malformed on purpose)?$`,
+		`(?m)^analytics       every query in sql/queries, rendered for PostgreSQL, on the local warehouse$`,
+		`(?m)^stopped the dashboard and the local warehouse \(its data directory \S+ stays\)$`,
 		`(?m)^stopped kinesis-local and the Lambda emulator$`,
 	} {
 		if !regexp.MustCompile(want).MatchString(stdout) {
 			t.Errorf("output lacks a line matching %s", want)
 		}
 	}
-	// Two windows of the world at 50 events/s: about 20 events, all read
+	// Two windows of the world at 100 events/s: about 40 events, all read
 	// back, the producer's count.
 	read := regexp.MustCompile(`(?m)^records read      (\d+)$`).FindStringSubmatch(stdout)
 	reported := regexp.MustCompile(`(?m)^producer reported (\d+) sent$`).FindStringSubmatch(stdout)
 	if read == nil || reported == nil || read[1] != reported[1] {
 		t.Fatalf("records read %v, producer reported %v; want the same", read, reported)
 	}
-	if n, _ := strconv.Atoi(read[1]); n < 5 || n > 60 {
-		t.Errorf("%d records read, want about 20", n)
+	sent := atoi(t, reported[1])
+	if sent < 10 || sent > 120 {
+		t.Errorf("%d records read, want about 40", sent)
 	}
+	dirty := 0
+	if m := regexp.MustCompile(`all valid but the (\d+) it malformed on purpose`).FindStringSubmatch(stdout); m != nil {
+		dirty = atoi(t, m[1])
+	}
+	checkWarehouseLines(t, stdout, sent-dirty, dirty)
+	// Every query is printed as a table under its name, and the events
+	// the analytics count are the events the warehouse holds.
+	tables := analyticsTables(t, stdout)
+	if got := sumColumn(t, tables["events_per_minute"], "events"); got != sent-dirty {
+		t.Errorf("events_per_minute counts %d events, want the %d well-formed ones sent", got, sent-dirty)
+	}
+	if got := sumColumn(t, tables["malformed_records"], "records"); got != dirty {
+		t.Errorf("malformed_records counts %d records, want the %d malformed on purpose", got, dirty)
+	}
+}
+
+// TestRunLosingAnswers is make local LOSE_ANSWERS=0.3: the fault proxy loses
+// three in ten PutRecords answers after storing their records, the
+// producer sends them again, the stream holds duplicates, and the
+// warehouse holds each event once.
+func TestRunLosingAnswers(t *testing.T) {
+	code, stdout, stderr := runLocal(t, "run", "-ticks", "2", "-interval", "1s", "-rate", "200", "-seed", "7", "-dirty-ratio", "0.1", "-lose-answers", "0.3", "-workdir", shared)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q; want 0", code, stderr)
+	}
+	if want := `(?m)^fault proxy     http://127\.0\.0\.1:\d+, in front of kinesis-local: loses 30% of PutRecords answers after their records are stored \(seed 7\)$`; !regexp.MustCompile(want).MatchString(stdout) {
+		t.Errorf("output lacks a line matching %s", want)
+	}
+	proxy := regexp.MustCompile(`(?m)^fault proxy     lost the answers of (\d+) of (\d+) PutRecords requests: (\d+) records stored without the producer knowing$`).FindStringSubmatch(stdout)
+	duplicates := regexp.MustCompile(`(?m)^duplicates        (\d+) \(records stored again under a new sequence number: (\d+) distinct records\)$`).FindStringSubmatch(stdout)
+	ok := regexp.MustCompile(`(?m)^OK: the stream holds every one of the (\d+) records the producer reported, none missing, all valid( but the (\d+) it malformed on purpose)?, and (\d+) duplicates: records whose answer was lost, sent again$`).FindStringSubmatch(stdout)
+	if proxy == nil || duplicates == nil || ok == nil {
+		t.Fatalf("the output lacks the proxy's count %v, the duplicates %v or the stream's OK line %v", proxy, duplicates, ok)
+	}
+	// Every record stored without the producer knowing was sent again and
+	// stored again, once acknowledged: each is one duplicate.
+	if atoi(t, proxy[1]) == 0 || duplicates[1] != proxy[3] || ok[4] != duplicates[1] || duplicates[2] != ok[1] {
+		t.Errorf("the proxy lost %s answers of %s records, the stream holds %s duplicates of %s distinct records, the OK line says %s of %s; want some lost, and one duplicate per record stored unknowingly",
+			proxy[1], proxy[3], duplicates[1], duplicates[2], ok[4], ok[1])
+	}
+	dirty := 0
+	if ok[3] != "" {
+		dirty = atoi(t, ok[3])
+	}
+	checkWarehouseLines(t, stdout, atoi(t, ok[1])-dirty, dirty)
+	if got := sumColumn(t, analyticsTables(t, stdout)["events_per_minute"], "events"); got != atoi(t, ok[1])-dirty {
+		t.Errorf("events_per_minute counts %d events, want each of the %d well-formed ones once", got, atoi(t, ok[1])-dirty)
+	}
+}
+
+// checkWarehouseLines checks the lines that end make local: the warehouse
+// holds the events, each once, and the rejected table the dirty records.
+func checkWarehouseLines(t *testing.T, stdout string, events, dirty int) {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^OK: the warehouse holds exactly the (\d+) events the producer reported, each once$`).FindStringSubmatch(stdout)
+	if m == nil || atoi(t, m[1]) != events {
+		t.Errorf("warehouse line %v, want one with the %d well-formed events sent", m, events)
+	}
+	r := regexp.MustCompile(`(?m)^OK: its rejected table holds exactly the (\d+) records the producer malformed on purpose`).FindStringSubmatch(stdout)
+	switch {
+	case dirty == 0 && r != nil:
+		t.Errorf("rejected line %q with no dirty record sent", r[0])
+	case dirty > 0 && (r == nil || atoi(t, r[1]) != dirty):
+		t.Errorf("rejected line %v, want one with the %d records malformed on purpose", r, dirty)
+	}
+}
+
+// analyticsTables reads the tables make local prints after "analytics",
+// each under "== name", by name: the header, then the rows, each split at
+// runs of two or more blanks.
+func analyticsTables(t *testing.T, stdout string) map[string][][]string {
+	t.Helper()
+	_, after, ok := strings.Cut(stdout, "\nanalytics ")
+	if !ok {
+		t.Fatal("no analytics in the output")
+	}
+	cells := regexp.MustCompile(`\s{2,}`)
+	tables := map[string][][]string{}
+	for _, block := range strings.Split(after, "\n== ")[1:] {
+		lines := strings.Split(block, "\n")
+		if len(lines) < 4 || !regexp.MustCompile(`^-+(  -+)*$`).MatchString(lines[2]) {
+			t.Errorf("query %s is not printed as a table:\n%s", lines[0], block)
+			continue
+		}
+		var rows [][]string
+		for _, l := range lines[1:] {
+			if strings.HasPrefix(l, "(") {
+				break
+			}
+			rows = append(rows, cells.Split(strings.TrimSpace(l), -1))
+		}
+		tables[lines[0]] = append(rows[:1], rows[2:]...)
+	}
+	names, err := chatsql.Queries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		if _, ok := tables[name]; !ok {
+			t.Errorf("the analytics lack query %s", name)
+		}
+	}
+	return tables
+}
+
+// sumColumn adds up a column of a printed table.
+func sumColumn(t *testing.T, table [][]string, column string) int {
+	t.Helper()
+	if len(table) == 0 {
+		t.Fatal("no table")
+	}
+	i := slices.Index(table[0], column)
+	if i < 0 {
+		t.Fatalf("no column %s in %v", column, table[0])
+	}
+	sum := 0
+	for _, row := range table[1:] {
+		sum += atoi(t, row[i])
+	}
+	return sum
 }
 
 // TestInvoke is make invoke-local EVENT=events/manual.json: one invocation
@@ -210,12 +417,11 @@ func TestInvoke(t *testing.T) {
 func TestRunAfterDeliveryError(t *testing.T) {
 	// GIVEN a function timeout far shorter than sending the events takes, so
 	// that the producer stops at its deadline with part of them sent
-	work := t.TempDir()
-	burst := filepath.Join(work, "burst.json")
+	burst := filepath.Join(t.TempDir(), "burst.json")
 	if err := os.WriteFile(burst, []byte(`{}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, stderr := runLocal(t, "run", "-ticks", "1", "-event", burst, "-events", "2000", "-rate", "400", "-timeout", "2s", "-workdir", work)
+	code, stdout, stderr := runLocal(t, "run", "-ticks", "1", "-event", burst, "-events", "2000", "-rate", "400", "-timeout", "2s", "-workdir", shared)
 
 	// THEN the run fails with the DeliveryError, and the read-back expects
 	// what it says was sent
@@ -249,4 +455,133 @@ func atoi(t *testing.T, s string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestRunUntilCtrlC is make local TICKS=0: it keeps producing, loading and
+// serving the dashboard, whose page moves with each tick, while a second
+// terminal finds the warehouse and queries it; the first Ctrl-C ends the
+// run with the analytics and the check.
+func TestRunUntilCtrlC(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	stop := make(chan struct{})
+	lines := make(chan string, 1000)
+	var out strings.Builder
+	r, w := io.Pipe()
+	exited := make(chan int, 1)
+	go func() {
+		var stderr bytes.Buffer
+		code := dispatch(ctx, stop, []string{"run", "-ticks", "0", "-interval", "1s", "-seed", "3", "-workdir", shared}, w, &stderr)
+		w.CloseWithError(fmt.Errorf("exit %d: %s", code, stderr.String()))
+		exited <- code
+	}()
+	go func() {
+		s := bufio.NewScanner(r)
+		for s.Scan() {
+			lines <- s.Text()
+		}
+		close(lines)
+	}()
+	stopped := false
+	defer func() {
+		if !stopped {
+			close(stop)
+		}
+		for l := range lines {
+			out.WriteString(l + "\n")
+		}
+		t.Logf("local run -ticks 0:\n%s", out.String())
+	}()
+	// await reads lines until one matches pattern, and returns its groups.
+	await := func(pattern string) []string {
+		t.Helper()
+		re := regexp.MustCompile(pattern)
+		for {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					t.Fatalf("the run ended before a line matching %s", pattern)
+				}
+				out.WriteString(l + "\n")
+				if m := re.FindStringSubmatch(l); m != nil {
+					return m
+				}
+			case <-ctx.Done():
+				t.Fatalf("no line matching %s: %v", pattern, ctx.Err())
+			}
+		}
+	}
+
+	// GIVEN make local TICKS=0 under way, with its dashboard
+	url := await(`^dashboard       (http://127\.0\.0\.1:\d+/)$`)[1]
+	await(`^explore         while this runs: the dashboard, the psql line, or make query-local Q=<name> in another terminal; Ctrl-C ends the run$`)
+	await(`^tick 2 +loaded: \d+ records refreshed`)
+
+	// WHEN a second terminal looks for the warehouse, and queries it
+	u, err := localwarehouse.Running(localwarehouse.Dir(shared))
+	if err != nil {
+		t.Fatalf("a second terminal finds no warehouse: %v", err)
+	}
+	pool, err := pgxpool.New(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	q, err := chatsql.Query("events_per_minute", chatsql.QueryOptions{Engine: chatsql.PostgreSQL, Schema: chatsql.DefaultSchema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := (&pgquery.Runner{Pool: pool}).Run(ctx, q.Name, q.SQL, nil)
+	if err != nil || len(res.Rows) == 0 {
+		t.Errorf("events_per_minute from a second terminal = %v, %v; want the loaded events", res, err)
+	}
+
+	// THEN the dashboard shows the events, and more of them a tick later
+	first := awaitPanel(ctx, t, url, 0)
+	awaitPanel(ctx, t, url, first)
+
+	// AND the first Ctrl-C ends the run with the analytics and the check
+	close(stop)
+	stopped = true
+	await(`^OK: the warehouse holds exactly the \d+ events the producer reported, each once$`)
+	await(`^stopped kinesis-local and the Lambda emulator$`)
+	if code := <-exited; code != 0 {
+		t.Errorf("exit %d after Ctrl-C, want 0", code)
+	}
+	if _, err := localwarehouse.Running(localwarehouse.Dir(shared)); err == nil {
+		t.Error("the warehouse still runs after the run ended")
+	}
+}
+
+// awaitPanel polls the dashboard at url until its events_per_minute panel
+// draws more than above events, and returns how many it draws.
+func awaitPanel(ctx context.Context, t *testing.T, url string, above int) int {
+	t.Helper()
+	for {
+		var panel struct {
+			State string  `json:"state"`
+			Rows  [][]any `json:"rows"`
+		}
+		res, err := http.Get(url + "api/panels/events_per_minute")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(res.Body).Decode(&panel)
+		res.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		events := 0
+		for _, row := range panel.Rows {
+			events += int(row[2].(float64))
+		}
+		if panel.State == "ok" && events > above {
+			return events
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the dashboard's events_per_minute stayed %s with %d events, want more than %d: %v", panel.State, events, above, ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }

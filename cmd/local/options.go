@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -27,7 +28,7 @@ func makeVariable(name string) (string, bool) {
 	switch name {
 	case "ticks", "interval", "events", "event", "rate", "users", "seed", "rhythm":
 		return strings.ToUpper(name), true
-	case "kinesis-port", "lambda-port", "dirty-ratio":
+	case "kinesis-port", "lambda-port", "dirty-ratio", "lose-answers", "warehouse-port", "dashboard-addr":
 		return strings.ToUpper(strings.ReplaceAll(name, "-", "_")), true
 	case "template":
 		return "SAM_TEMPLATE", true
@@ -72,6 +73,9 @@ type options struct {
 	// window is WINDOW_SECONDS: set by "local run" to its interval, left
 	// unset (the producer's default) by the others.
 	window string
+	// loseAnswers is the share of PutRecords answers the fault proxy
+	// loses; "local sam" has no proxy and leaves it empty.
+	loseAnswers string
 }
 
 func (o *options) register(fs *flag.FlagSet) {
@@ -86,6 +90,13 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.dirtyRatio, "dirty-ratio", "", "DIRTY_RATIO for the producer: the share of records malformed on purpose, 0 to 1; empty leaves the producer's default, 0")
 	fs.StringVar(&o.timeout, "timeout", "", "the function's Lambda timeout, such as 59s; empty means staging's 59s, or what a window or a burst needs if more")
 	fs.StringVar(&o.workDir, "workdir", "", "folder for the built binaries and the logs; empty means .local in the repository")
+}
+
+// registerLoss registers the flag that puts the fault proxy between the
+// producer and kinesis-local, for the commands that run the producer under
+// the emulator.
+func (o *options) registerLoss(fs *flag.FlagSet) {
+	fs.StringVar(&o.loseAnswers, "lose-answers", "0", "share of PutRecords answers a fault proxy loses after kinesis-local stored their records, from 0 to below 1, such as 0.3: the producer resends them and the stream holds duplicates")
 }
 
 // settings are the producer variables the flags set; unset ones are left
@@ -115,6 +126,10 @@ type checked struct {
 	burst bool
 	// plan is how the one invocation, or each tick's, runs.
 	plan localrun.Plan
+	// loseAnswers is the share of PutRecords answers the fault proxy
+	// loses, 0 for no proxy; faultSeed seeds its choices, from SEED.
+	loseAnswers float64
+	faultSeed   uint64
 }
 
 // expected is how many events one invocation sends, or 0 when that is the
@@ -137,6 +152,9 @@ func (o *options) check(payloadName string, payload []byte, intervalFlag string)
 		return c, err
 	}
 	if c.lambdaPort, err = port("lambda-port", o.lambdaPort); err != nil {
+		return c, err
+	}
+	if c.loseAnswers, err = share("lose-answers", o.loseAnswers); err != nil {
 		return c, err
 	}
 	var timeout time.Duration
@@ -176,6 +194,7 @@ func (o *options) check(payloadName string, payload []byte, intervalFlag string)
 		return c, &usageError{err}
 	}
 	c.settings[produce.RequestTimeoutVariable] = strconv.Itoa(int(localrun.ProducerRequestTimeout/time.Second)) + "s"
+	c.faultSeed = c.producer.Seed
 
 	req, err := produce.ParsePayload(payload)
 	if err != nil {
@@ -234,6 +253,19 @@ func lookup(env map[string]string) func(string) (string, bool) {
 	}
 }
 
+// share parses a flag that is a share of something from 0 to below 1; an
+// empty value is 0.
+func share(name, value string) (float64, error) {
+	if value == "" {
+		return 0, nil
+	}
+	f, err := strconv.ParseFloat(value, 64)
+	if err != nil || math.IsNaN(f) || f < 0 || f >= 1 {
+		return 0, badValue(name, value, errors.New("want a share from 0 to below 1, such as 0.3; at 1 no answer would ever arrive and the producer could confirm nothing"))
+	}
+	return f, nil
+}
+
 // port parses a port flag: 0 to 65535, 0 picking a free one.
 func port(name, value string) (int, error) {
 	n, err := strconv.Atoi(value)
@@ -274,7 +306,7 @@ func (o *options) repository() (root, work string, err error) {
 	}
 	work = o.workDir
 	if work == "" {
-		work = filepath.Join(root, ".local")
+		work = localrun.WorkDir(root)
 	}
 	return root, work, nil
 }
@@ -326,6 +358,8 @@ func startLocal(ctx context.Context, stop <-chan struct{}, o *options, c checked
 		LambdaPort:      c.lambdaPort,
 		Settings:        c.settings,
 		FunctionTimeout: c.plan.FunctionTimeout,
+		LoseAnswers:     c.loseAnswers,
+		FaultSeed:       c.faultSeed,
 	})
 	if err != nil {
 		if errors.As(err, new(*localrun.PortInUseError)) {
@@ -336,6 +370,10 @@ func startLocal(ctx context.Context, stop <-chan struct{}, o *options, c checked
 	fmt.Fprintf(stdout, "kinesis-local   %s, stream %s (on-demand)\n", l.Kinesis.Endpoint, l.Stream)
 	fmt.Fprintf(stdout, "producer        %s/2015-03-31/functions/function/invocations\n", l.Emulator.Endpoint)
 	fmt.Fprintf(stdout, "producer env    %s\n", settingsLine(c.settings))
+	if l.Proxy != nil {
+		fmt.Fprintf(stdout, "fault proxy     %s, in front of kinesis-local: loses %s of PutRecords answers after their records are stored (seed %d)\n",
+			l.Proxy.URL, percent(c.loseAnswers), c.faultSeed)
+	}
 	if c.plan.Note != "" {
 		fmt.Fprintf(stdout, "note            %s\n", c.plan.Note)
 	}
@@ -350,6 +388,12 @@ func stopLocal(l *localrun.Local, stdout io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "stopped kinesis-local and the Lambda emulator")
 	return nil
+}
+
+// percent writes a share as a percentage to four decimals at most: 0.3 is
+// 30%, not 30.000000000000004%.
+func percent(f float64) string {
+	return strconv.FormatFloat(math.Round(f*1e6)/1e4, 'f', -1, 64) + "%"
 }
 
 func settingsLine(s map[string]string) string {

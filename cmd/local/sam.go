@@ -97,7 +97,7 @@ func runSAM(ctx context.Context, stop <-chan struct{}, args []string, stdout, st
 	if invokeErr != nil && !errors.As(invokeErr, &fe) {
 		return invokeErr
 	}
-	return compare(f.records, c.producer.Users, inv.Result.Sent, inv.Result.Dirty, invokeErr, "sam's output above", stdout)
+	return compare(f.records, c.producer.Users, inv.Result.Sent, inv.Result.Dirty, invokeErr, "sam's output above", nil, stdout)
 }
 
 // lastLine is the last non-empty line of out: sam prints the function's

@@ -11,17 +11,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	settings "github.com/chatstream/chatstream/infra/config"
+	"github.com/chatstream/chatstream/internal/analyst"
 	"github.com/chatstream/chatstream/internal/awsconfig"
-	"github.com/chatstream/chatstream/internal/dataapi"
 	"github.com/chatstream/chatstream/internal/loadcall"
 	"github.com/chatstream/chatstream/internal/stack"
+	"github.com/chatstream/chatstream/internal/table"
 	chatsql "github.com/chatstream/chatstream/sql"
 )
 
@@ -33,6 +30,9 @@ const usage = `usage:
   query run  -env ENV -q NAME [-schema S] [-timeout D]
         run sql/queries/NAME.sql on the deployed workgroup as an analyst
         (the stack's AnalystRoleArn, assumed with your credentials) and print a table
+  query local -q NAME [-schema S] [-timeout D] [-dir .local/postgres]
+        run sql/queries/NAME.sql on the local warehouse that make local runs
+        (make local TICKS=0 keeps it up until Ctrl-C) and print a table
   query load -env ENV
         run one load now, the one the schedule runs, and print what it moved
   query list
@@ -51,7 +51,7 @@ type clients struct {
 	stacks stackAPI
 	// analystData returns a Data API client signed in as the role roleARN,
 	// assumed with the caller's credentials.
-	analystData func(ctx context.Context, roleARN string) (dataapi.API, error)
+	analystData analyst.Assumer
 	lambda      loadcall.Invoker
 }
 
@@ -78,22 +78,10 @@ func exitCode(err error, stderr io.Writer) int {
 
 func awsClients(ctx context.Context) (clients, error) {
 	cfg, err := awsconfig.Load(ctx)
-	var missing *awsconfig.MissingError
-	if errors.As(err, &missing) {
-		return clients{}, fmt.Errorf("%w\nnext: %s", err, missing.Next)
-	}
 	if err != nil {
-		return clients{}, err
+		return clients{}, awsconfig.Advised(err)
 	}
-	assumeAs := func(_ context.Context, roleARN string) (dataapi.API, error) {
-		provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), roleARN, func(o *stscreds.AssumeRoleOptions) {
-			o.RoleSessionName = analystSession
-		})
-		analyst := cfg.Copy()
-		analyst.Credentials = aws.NewCredentialsCache(provider)
-		return redshiftdata.NewFromConfig(analyst), nil
-	}
-	return clients{stacks: cloudformation.NewFromConfig(cfg), analystData: assumeAs, lambda: lambda.NewFromConfig(cfg)}, nil
+	return clients{stacks: cloudformation.NewFromConfig(cfg), analystData: analyst.AssumeWith(cfg, analystSession), lambda: lambda.NewFromConfig(cfg)}, nil
 }
 
 // errUsage asks for the usage text.
@@ -156,6 +144,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 		}
 		return runLoad(ctx, stdout, *env, newClients)
 
+	case "local":
+		name := fs.String("q", "", "query name (query list shows them)")
+		schema := fs.String("schema", chatsql.DefaultSchema, "schema that holds the events table")
+		timeout := fs.Duration("timeout", time.Minute, "give up on the query after this long")
+		dir := fs.String("dir", "", "the local warehouse's folder, whose data directory the server serves; empty means .local/postgres in the repository")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		return runLocal(ctx, stdout, *name, *schema, *dir, *timeout)
+
 	case "run":
 		name := fs.String("q", "", "query name (query list shows them)")
 		schema := fs.String("schema", chatsql.DefaultSchema, "schema that holds the events table")
@@ -166,8 +164,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 		if *env == "" {
 			return fmt.Errorf("-env is required")
 		}
-		stackName, err := stack.Name(*env)
-		if err != nil {
+		if _, err := stack.Name(*env); err != nil {
 			return err
 		}
 		stmt, err := chatsql.Query(*name, chatsql.QueryOptions{Engine: chatsql.Redshift, Schema: *schema})
@@ -178,23 +175,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 		if err != nil {
 			return err
 		}
-		out, err := stack.Outputs(ctx, c.stacks, stackName, stack.WorkgroupName, stack.DatabaseName, stack.AnalystRoleArn)
-		if err != nil {
-			return fmt.Errorf("%w\nnext: deploy the stack (make deploy ENV=%s), or point AWS_PROFILE and AWS_REGION at the account and Region that have it", err, *env)
-		}
-		// As an analyst: the role's tag makes Redshift grant the database
-		// role chatstream_analyst, which may only read; no secret.
-		data, err := c.analystData(ctx, out[stack.AnalystRoleArn])
+		access, err := analyst.Lookup(ctx, c.stacks, *env)
 		if err != nil {
 			return err
 		}
-		runner := &dataapi.Runner{
-			API:      data,
-			Target:   dataapi.Target{Workgroup: out[stack.WorkgroupName], Database: out[stack.DatabaseName]},
-			Label:    "chatstream-query:",
-			Wait:     wait,
-			Truncate: true,
+		runner, err := access.Runner(ctx, c.analystData, "chatstream-query:")
+		if err != nil {
+			return err
 		}
+		runner.Wait, runner.Truncate = wait, true
 		ctx, cancel := context.WithTimeout(ctx, *timeout)
 		defer cancel()
 		res, err := runner.Run(ctx, stmt.Name, stmt.SQL, nil)
@@ -202,21 +191,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 			return fmt.Errorf("%w; raise -timeout or check the workgroup", err)
 		}
 		if err != nil {
-			return withAnalystAdvice(err, out[stack.AnalystRoleArn])
+			return analyst.Advise(err, access.RoleARN)
 		}
-		return writeTable(stdout, tableOf(res))
+		return table.Write(stdout, res)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q: %w", args[0], errUsage)
-}
-
-// withAnalystAdvice adds to err what to check when signing in as the
-// analyst role is what failed: assuming it, or GetCredentials.
-func withAnalystAdvice(err error, roleARN string) error {
-	if !strings.Contains(err.Error(), "AccessDenied") && !strings.Contains(err.Error(), "not authorized") {
-		return err
-	}
-	return fmt.Errorf("%w\nnext: queries run as the analyst role %s; your credentials must be allowed sts:AssumeRole on it", err, roleARN)
 }
 
 // ddlParams picks the stream name and the mode: from the stack, or from

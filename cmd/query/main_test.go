@@ -168,7 +168,7 @@ func TestRunQueryFailures(t *testing.T) {
 			name:    "unknown query",
 			args:    []string{"run", "-env", "staging", "-q", "drop_all"},
 			data:    &dataapitest.Statement{},
-			wantErr: `no query named "drop_all"; have active_users, busiest_chats, events_per_minute, ingestion_lag, messages_by_platform`,
+			wantErr: `no query named "drop_all"; have active_users, busiest_chats, events_per_minute, ingestion_lag, malformed_records, messages_by_platform, newest_event_age, users_online`,
 		},
 		{
 			name:    "no environment",
@@ -377,7 +377,7 @@ func TestList(t *testing.T) {
 	if err := run(t.Context(), []string{"list"}, &stdout, &stderr, noClients(t), noSleep); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := stdout.String(), "active_users\nbusiest_chats\nevents_per_minute\ningestion_lag\nmessages_by_platform\n"; got != want {
+	if got, want := stdout.String(), "active_users\nbusiest_chats\nevents_per_minute\ningestion_lag\nmalformed_records\nmessages_by_platform\nnewest_event_age\nusers_online\n"; got != want {
 		t.Errorf("list printed %q, want %q", got, want)
 	}
 }

@@ -2,6 +2,7 @@ package awsconfig
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -70,4 +71,15 @@ func Load(ctx context.Context, optFns ...func(*config.LoadOptions) error) (aws.C
 		return aws.Config{}, fmt.Errorf("get AWS credentials: %w", err)
 	}
 	return cfg, nil
+}
+
+// Advised returns err with, when it is a *MissingError, a line that says how
+// to provide what is missing, for a command to print; other errors are
+// returned as they are.
+func Advised(err error) error {
+	var missing *MissingError
+	if errors.As(err, &missing) {
+		return fmt.Errorf("%w\nnext: %s", err, missing.Next)
+	}
+	return err
 }

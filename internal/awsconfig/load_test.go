@@ -85,3 +85,17 @@ func TestLoad(t *testing.T) {
 		})
 	}
 }
+
+func TestAdvised(t *testing.T) {
+	missing := noRegion()
+	if got, want := Advised(missing).Error(), missing.Error()+"\nnext: "+missing.Next; got != want {
+		t.Errorf("Advised(no Region) = %q, want %q", got, want)
+	}
+	if !errors.As(Advised(missing), new(*MissingError)) {
+		t.Error("Advised hides the *MissingError")
+	}
+	other := errors.New("get AWS credentials: the SSO session has expired")
+	if got := Advised(other); got != other {
+		t.Errorf("Advised(%v) = %v, want it unchanged", other, got)
+	}
+}

@@ -172,14 +172,28 @@ type Invocation struct {
 func (e *Emulator) Invoke(ctx context.Context, payload []byte) (Invocation, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	from := e.proc.tail.mark()
 	inv, err := invoke(ctx, e.api, payload, e.timeout+10*time.Second)
 	if err != nil && !errors.As(err, new(*FunctionError)) && ctx.Err() == nil {
 		// The emulator answers a function that crashed or exited with a
-		// bare 502; the function's own last words say why.
+		// bare 502; the function's own last words say why. The answer can
+		// come before they reach the log: they are in it once the
+		// emulator's own report of the failed invocation is, which it
+		// writes after the function's output to the same pipe.
+		e.proc.tail.awaitSince(from, invokeFailedLine, lastWordsTimeout)
 		err = fmt.Errorf("%w; the function's last output:\n%s", err, e.proc.tail.lastLines(5, functionOutput))
 	}
 	return inv, err
 }
+
+// invokeFailedLine starts the emulator's report of an invocation that
+// failed, as in "(rapid) Invoke DONE failed: Runtime.ExitError".
+const invokeFailedLine = "(rapid) Invoke DONE failed"
+
+// lastWordsTimeout bounds the wait for that report, which a loaded machine
+// delays by milliseconds, and which an emulator that failed in some other
+// way may never write.
+const lastWordsTimeout = 5 * time.Second
 
 // functionOutput tells the function's own log lines from the emulator's.
 func functionOutput(line string) bool {

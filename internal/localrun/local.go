@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"time"
+
+	"github.com/chatstream/chatstream/internal/faultproxy"
 )
 
 // Config describes the producer side on this machine.
@@ -22,6 +25,15 @@ type Config struct {
 	Settings map[string]string
 	// FunctionTimeout is the Lambda timeout; 0 means 60 s.
 	FunctionTimeout time.Duration
+	// LoseAnswers, from 0 to below 1, puts a fault proxy
+	// (internal/faultproxy) between the producer and kinesis-local that
+	// loses this share of PutRecords answers after their records are
+	// stored: the producer cannot tell, sends them again, and the stream
+	// holds duplicates, as Kinesis does after a lost answer. 0 means no
+	// proxy.
+	LoseAnswers float64
+	// FaultSeed seeds the proxy's choice of the answers it loses.
+	FaultSeed uint64
 }
 
 // Local is a running producer side: kinesis-local with one stream, and the
@@ -33,6 +45,9 @@ type Local struct {
 	Emulator *Emulator
 	// Stream is the stream the producer writes to.
 	Stream string
+	// Proxy is the fault proxy the producer writes through, nil without
+	// Config.LoseAnswers.
+	Proxy *faultproxy.Proxy
 }
 
 // Start builds the producer and the emulator, starts kinesis-local, creates
@@ -73,20 +88,49 @@ func Start(ctx context.Context, cfg Config) (l *Local, err error) {
 	if err := CreateStream(ctx, k.Client, cfg.Stream, 30*time.Second); err != nil {
 		return nil, err
 	}
+	env := FunctionEnv(k, cfg.Stream, cfg.Settings)
+	var proxy *faultproxy.Proxy
+	if cfg.LoseAnswers != 0 {
+		if cfg.LoseAnswers < 0 || cfg.LoseAnswers >= 1 {
+			return nil, fmt.Errorf("lose answers %v: want a share from 0 to below 1", cfg.LoseAnswers)
+		}
+		proxy, err = faultproxy.Start(faultproxy.Options{
+			Upstream: k.Endpoint,
+			Faults:   faultproxy.Faults{LoseAnswer: cfg.LoseAnswers},
+			Rand:     rand.New(rand.NewPCG(cfg.FaultSeed, faultSeedStream)),
+		})
+		if err != nil {
+			return nil, err
+		}
+		defer func() {
+			if err != nil {
+				err = errors.Join(err, proxy.Close())
+			}
+		}()
+		env["AWS_ENDPOINT_URL_KINESIS"] = proxy.URL
+	}
 	em, err := StartEmulator(ctx, EmulatorConfig{
 		Binary:          rie,
 		Bootstrap:       bootstrap,
 		WorkDir:         cfg.WorkDir,
 		Port:            cfg.LambdaPort,
-		Env:             FunctionEnv(k, cfg.Stream, cfg.Settings),
+		Env:             env,
 		Region:          k.Region,
 		FunctionTimeout: cfg.FunctionTimeout,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &Local{Kinesis: k, Emulator: em, Stream: cfg.Stream}, nil
+	return &Local{Kinesis: k, Emulator: em, Stream: cfg.Stream, Proxy: proxy}, nil
 }
+
+// faultSeedStream sets the proxy's generator apart from the producer's,
+// which the same SEED seeds.
+const faultSeedStream = 0x10c4
+
+// proxyIdleTimeout bounds the wait for the proxy's requests after an
+// invocation: each is bounded by the proxy's upstream timeout, 30 s.
+const proxyIdleTimeout = time.Minute
 
 // FunctionEnv is the producer's own environment for stream on k: its
 // settings, STREAM_NAME, and the SDK's standard endpoint variable pointing at
@@ -101,9 +145,18 @@ func FunctionEnv(k *Kinesis, stream string, settings map[string]string) map[stri
 	return env
 }
 
-// Invoke calls the producer once with payload.
+// Invoke calls the producer once with payload. Through a fault proxy, it
+// returns once the proxy has finished every request too: a request whose
+// answer the producer gave up on may be stored after the invocation ends,
+// and a read of the stream must find it.
 func (l *Local) Invoke(ctx context.Context, payload []byte) (Invocation, error) {
-	return l.Emulator.Invoke(ctx, payload)
+	inv, err := l.Emulator.Invoke(ctx, payload)
+	if l.Proxy == nil {
+		return inv, err
+	}
+	idle, cancel := context.WithTimeout(ctx, proxyIdleTimeout)
+	defer cancel()
+	return inv, errors.Join(err, l.Proxy.Idle(idle))
 }
 
 // ReadBack reads every record in the stream.
@@ -123,7 +176,11 @@ func (l *Local) EmptyStream(ctx context.Context) error {
 	return RecreateStream(ctx, l.Kinesis.Client, l.Stream, 30*time.Second)
 }
 
-// Close stops the emulator and kinesis-local.
+// Close stops the emulator, the fault proxy if any, and kinesis-local.
 func (l *Local) Close() error {
-	return errors.Join(l.Emulator.Stop(), l.Kinesis.Stop())
+	err := l.Emulator.Stop()
+	if l.Proxy != nil {
+		err = errors.Join(err, l.Proxy.Close())
+	}
+	return errors.Join(err, l.Kinesis.Stop())
 }

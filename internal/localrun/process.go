@@ -100,7 +100,11 @@ type tailBuffer struct {
 	mu      sync.Mutex
 	max     int
 	buf     []byte
-	dropped bool // bytes were dropped, so the first line may be partial
+	dropped bool  // bytes were dropped, so the first line may be partial
+	written int64 // bytes ever written
+	// grew is closed, and replaced, at every write; nil until the first
+	// waiter needs it.
+	grew chan struct{}
 }
 
 // Write implements io.Writer.
@@ -112,7 +116,46 @@ func (t *tailBuffer) Write(b []byte) (int, error) {
 		t.buf = append(t.buf[:0], t.buf[over:]...)
 		t.dropped = true
 	}
+	t.written += int64(len(b))
+	if t.grew != nil {
+		close(t.grew)
+		t.grew = nil
+	}
 	return len(b), nil
+}
+
+// mark returns a position in the output: what is written after it is what
+// since reads.
+func (t *tailBuffer) mark() int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.written
+}
+
+// awaitSince waits until what was written after the position from mark,
+// as far as the buffer still holds it, contains text, and reports whether
+// it does: false when timeout passes first.
+func (t *tailBuffer) awaitSince(from int64, text string, timeout time.Duration) bool {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		t.mu.Lock()
+		since := min(t.written-from, int64(len(t.buf)))
+		if bytes.Contains(t.buf[int64(len(t.buf))-since:], []byte(text)) {
+			t.mu.Unlock()
+			return true
+		}
+		if t.grew == nil {
+			t.grew = make(chan struct{})
+		}
+		grew := t.grew
+		t.mu.Unlock()
+		select {
+		case <-grew:
+		case <-deadline.C:
+			return false
+		}
+	}
 }
 
 // lastLines returns up to n trailing lines for which keep is true (all

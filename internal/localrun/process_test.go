@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestTailBufferLastLines(t *testing.T) {
@@ -38,6 +39,48 @@ func TestTailBufferLastLines(t *testing.T) {
 				t.Errorf("lastLines(%d) = %q, want %q", tt.n, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestTailBufferAwaitSince: the emulator answers a function's exit before
+// the function's last words reach the log, so Invoke waits for the report
+// that follows them. It used to read the log at once, and sometimes found
+// the words missing.
+func TestTailBufferAwaitSince(t *testing.T) {
+	b := &tailBuffer{max: 200}
+	fmt.Fprint(b, "(rapid) Invoke DONE failed: an earlier invocation's\n")
+	from := b.mark()
+
+	// GIVEN an emulator that writes the function's words and its report a
+	// moment after the wait starts
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		time.Sleep(20 * time.Millisecond)
+		fmt.Fprint(b, "invalid configuration: STREAM_NAME is required\n")
+		fmt.Fprint(b, "(rapid) Invoke DONE failed: Runtime.ExitError\n")
+	}()
+
+	// WHEN Invoke waits for the report: the earlier one does not count
+	if !b.awaitSince(from, invokeFailedLine, 10*time.Second) {
+		t.Fatal("awaitSince did not see the report written after the mark")
+	}
+
+	// THEN the last words are there
+	if got := b.lastLines(5, functionOutput); !strings.Contains(got, "STREAM_NAME is required") {
+		t.Errorf("lastLines = %q, want the function's last words", got)
+	}
+	<-written
+
+	// AND a report that never comes ends the wait at its deadline
+	if b.awaitSince(b.mark(), invokeFailedLine, 10*time.Millisecond) {
+		t.Error("awaitSince found a report nobody wrote")
+	}
+	// AND a report after more output than the buffer holds is found
+	from = b.mark()
+	fmt.Fprint(b, strings.Repeat("x", 300)+invokeFailedLine)
+	if !b.awaitSince(from, invokeFailedLine, time.Minute) {
+		t.Error("awaitSince missed the report at the end of a long output")
 	}
 }
 

@@ -29,6 +29,12 @@ func FindRoot(dir string) (string, error) {
 	}
 }
 
+// WorkDir is the folder under the repository at root where make local
+// keeps what it builds and runs: .local, which git ignores.
+func WorkDir(root string) string {
+	return filepath.Join(root, ".local")
+}
+
 // KinesisLocalDir returns the installed kinesis-local package folder under
 // root, or an error telling the reader to install the pinned Node tools.
 func KinesisLocalDir(root string) (string, error) {

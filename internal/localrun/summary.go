@@ -31,16 +31,60 @@ type Summary struct {
 	Invalid int
 	// Problems describes the first few invalid records.
 	Problems []string
+	// Duplicates counts records that are copies of a record read before
+	// them: the same partition key and the same bytes, under another
+	// sequence number, as a resent PutRecords stores them. They are counted
+	// in every other field too. DirtyDuplicates counts those among them that
+	// are malformed on purpose.
+	Duplicates, DirtyDuplicates int
+	// SharedIDs counts records that are no copy of another and yet carry
+	// an event id another such record has: two events under one id.
+	SharedIDs int
+}
+
+// Distinct returns records without the duplicates Summarize counts: each
+// record once, its first copy, the one read first. Within a shard records
+// are read in the order the stream stored them, so that is the first copy
+// stored, whose arrival is the one the world saw.
+func Distinct(records []Record) []Record {
+	seen := make(map[string]bool, len(records))
+	out := make([]Record, 0, len(records))
+	for _, r := range records {
+		key := copyKey(r)
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// copyKey is what copies of a record share: its partition key and its
+// bytes. A resent record is stored under another sequence number.
+func copyKey(r Record) string {
+	return r.PartitionKey + "\x00" + string(r.Data)
 }
 
 // Summarize checks every record and counts them.
 func Summarize(records []Record) Summary {
 	s := Summary{ByName: map[string]int{}, ByShard: map[string]int{}, Dirty: map[string]int{}}
 	ids := make(map[string]bool, len(records))
+	seen := make(map[string]bool, len(records))
 	for _, r := range records {
 		s.Records++
 		s.ByShard[r.ShardID]++
 		e, dirty, err := ClassifyRecord(r)
+		copied := seen[copyKey(r)]
+		seen[copyKey(r)] = true
+		switch {
+		case copied:
+			s.Duplicates++
+			if dirty != "" {
+				s.DirtyDuplicates++
+			}
+		case e.EventID != "" && ids[e.EventID]:
+			s.SharedIDs++
+		}
 		if e.EventID != "" {
 			ids[e.EventID] = true
 		} else {
@@ -84,6 +128,30 @@ func (s Summary) Compare(reportedSent, reportedDirty int) error {
 	return errors.Join(errs...)
 }
 
+// CompareAtLeastOnce is Compare for a stream that may hold a record more
+// than once, as after PutRecords answers were lost and their records sent
+// again: the records other than duplicates must be exactly what the
+// producer reported, sent and of those dirty, and no two of them may share
+// an event id. A record missing or extra, one that breaks the record
+// contract, and dirty records other than reported are errors, as in
+// Compare.
+func (s Summary) CompareAtLeastOnce(reportedSent, reportedDirty int) error {
+	var errs []error
+	if distinct := s.Records - s.Duplicates; distinct != reportedSent {
+		errs = append(errs, fmt.Errorf("read %d distinct records (%d with their duplicates), the producer reported %d sent", distinct, s.Records, reportedSent))
+	}
+	if s.SharedIDs > 0 {
+		errs = append(errs, fmt.Errorf("%d records that are no copy of another carry an event id another record has", s.SharedIDs))
+	}
+	if dirty := s.dirty() - s.DirtyDuplicates; dirty != reportedDirty {
+		errs = append(errs, fmt.Errorf("%d distinct records are malformed on purpose, the producer reported %d dirty", dirty, reportedDirty))
+	}
+	if s.Invalid > 0 {
+		errs = append(errs, fmt.Errorf("%d records break the record contract, first: %s", s.Invalid, strings.Join(s.Problems, "; ")))
+	}
+	return errors.Join(errs...)
+}
+
 // dirty is how many records are malformed on purpose.
 func (s Summary) dirty() int {
 	n := 0
@@ -112,6 +180,9 @@ func (s Summary) Write(w io.Writer) error {
 	}
 	if s.Invalid > 0 {
 		fmt.Fprintf(&b, "invalid records   %d\n", s.Invalid)
+	}
+	if s.Duplicates > 0 {
+		fmt.Fprintf(&b, "duplicates        %d (records stored again under a new sequence number: %d distinct records)\n", s.Duplicates, s.Records-s.Duplicates)
 	}
 	shards := make([]string, 0, len(s.ByShard))
 	for id := range s.ByShard {

@@ -43,16 +43,22 @@ func TestSummarize(t *testing.T) {
 		// Malformed on purpose: cut off, and without its event_id.
 		{ShardID: s0, PartitionKey: "3", SequenceNumber: "seq-cut", Data: event("d", "JOIN", 3, s0).Data[:40]},
 		{ShardID: s0, PartitionKey: "3", SequenceNumber: "seq-noid", Data: bytes.Replace(event("e", "LEAVE", 3, s0).Data, []byte(`"event_id":"e",`), nil, 1)},
+		// The cut-off record again, resent; and another event under b's id.
+		{ShardID: s0, PartitionKey: "3", SequenceNumber: "seq-cut-2", Data: event("d", "JOIN", 3, s0).Data[:40]},
+		event("b", "LEAVE", 1, s0),
 	}
 	got := Summarize(records)
 	want := Summary{
-		Records:   7,
-		UniqueIDs: 3,
-		ByName:    map[string]int{"JOIN": 1, "OPEN_CHAT": 1, "SEND_MESSAGE": 2},
-		ByShard:   map[string]int{s0: 4, s1: 3},
-		Dirty:     map[string]int{DirtyNotJSON: 1, DirtyNoEventID: 1},
-		NoID:      3,
-		Invalid:   1,
+		Records:         9,
+		UniqueIDs:       3,
+		ByName:          map[string]int{"JOIN": 1, "OPEN_CHAT": 1, "SEND_MESSAGE": 2, "LEAVE": 1},
+		ByShard:         map[string]int{s0: 6, s1: 3},
+		Dirty:           map[string]int{DirtyNotJSON: 2, DirtyNoEventID: 1},
+		NoID:            4,
+		Invalid:         1,
+		Duplicates:      2,
+		DirtyDuplicates: 1,
+		SharedIDs:       1,
 	}
 	// The decoder's own wording is not ours to pin down.
 	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(Summary{}, "Problems")); diff != "" {
@@ -60,6 +66,20 @@ func TestSummarize(t *testing.T) {
 	}
 	if len(got.Problems) != 1 || !strings.HasPrefix(got.Problems[0], `record seq-bad: data "not json" is not a JSON object`) {
 		t.Errorf("Summarize problems = %q, want one naming record seq-bad", got.Problems)
+	}
+}
+
+func TestDistinct(t *testing.T) {
+	const s0, s1 = "shardId-000000000000", "shardId-000000000001"
+	a, b := event("a", "JOIN", 1, s0), event("b", "LEAVE", 2, s1)
+	again := a
+	again.SequenceNumber = "seq-a-2"
+	// The same bytes under another key are another record.
+	other := a
+	other.PartitionKey, other.SequenceNumber = "9", "seq-a-9"
+	got := Distinct([]Record{a, b, again, other})
+	if diff := cmp.Diff([]Record{a, b, other}, got); diff != "" {
+		t.Errorf("Distinct (-want +got):\n%s", diff)
 	}
 }
 
@@ -119,6 +139,45 @@ func TestSummaryCompare(t *testing.T) {
 	}
 }
 
+func TestSummaryCompareAtLeastOnce(t *testing.T) {
+	// Five records sent, one of them dirty; two resent, one of those dirty.
+	resent := Summary{Records: 7, UniqueIDs: 4, NoID: 2, Dirty: map[string]int{DirtyNotJSON: 2}, Duplicates: 2, DirtyDuplicates: 1}
+	tests := []struct {
+		name          string
+		summary       Summary
+		reported      int
+		reportedDirty int
+		wantErrs      []string
+	}{
+		{name: "every record, some twice", summary: resent, reported: 5, reportedDirty: 1},
+		{name: "no duplicates at all", summary: Summary{Records: 3, UniqueIDs: 3}, reported: 3},
+		{name: "a record missing", summary: resent, reported: 6, reportedDirty: 1, wantErrs: []string{"read 5 distinct records (7 with their duplicates), the producer reported 6 sent"}},
+		{name: "dirty records other than reported", summary: resent, reported: 5, wantErrs: []string{"1 distinct records are malformed on purpose, the producer reported 0 dirty"}},
+		{name: "two events under one id", summary: Summary{Records: 2, UniqueIDs: 1, SharedIDs: 1}, reported: 2, wantErrs: []string{"1 records that are no copy of another carry an event id another record has"}},
+		{name: "invalid records", summary: Summary{Records: 1, Invalid: 1, NoID: 1, Problems: []string{"p1"}}, reported: 1, wantErrs: []string{"1 records break the record contract, first: p1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.summary.CompareAtLeastOnce(tt.reported, tt.reportedDirty)
+			if len(tt.wantErrs) == 0 {
+				if err != nil {
+					t.Errorf("CompareAtLeastOnce(%d, %d) = %v, want nil", tt.reported, tt.reportedDirty, err)
+				}
+				return
+			}
+			for _, want := range tt.wantErrs {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("CompareAtLeastOnce(%d, %d) = %v, want it to contain %q", tt.reported, tt.reportedDirty, err, want)
+				}
+			}
+		})
+	}
+	// The same stream read strictly: the duplicates are an error.
+	if err := resent.Compare(7, 2); err == nil || !strings.Contains(err.Error(), "5 records hold only 4 distinct event ids") {
+		t.Errorf("Compare of a stream with duplicates = %v, want the duplicates named", err)
+	}
+}
+
 func TestSummaryWrite(t *testing.T) {
 	s := Summary{
 		Records:   1500,
@@ -128,8 +187,9 @@ func TestSummaryWrite(t *testing.T) {
 			"shardId-000000000003": 380, "shardId-000000000000": 371,
 			"shardId-000000000001": 365, "shardId-000000000002": 384,
 		},
-		Dirty:   map[string]int{DirtyNotJSON: 5, DirtyNoEventID: 4, DirtyUserIDAString: 6},
-		Invalid: 2,
+		Dirty:      map[string]int{DirtyNotJSON: 5, DirtyNoEventID: 4, DirtyUserIDAString: 6},
+		Invalid:    2,
+		Duplicates: 40,
 	}
 	var b bytes.Buffer
 	if err := s.Write(&b); err != nil {

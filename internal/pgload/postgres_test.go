@@ -420,6 +420,8 @@ func TestQueriesOnASeededRun(t *testing.T) {
 		arrival := at.Add(time.Duration(100+r.IntN(900)) * time.Millisecond)
 		w.ingest(arrival, ev(fmt.Sprintf("q%03d", i), at, name, 1+r.IntN(12), extra))
 	}
+	// And two records a load cannot type, for malformed_records.
+	w.ingest(asOf.Add(-3*time.Minute), `not json`, `{"schema_version":2,"event_name":"JOIN","user_id":1}`)
 	if _, err := w.loader(1, w.exec).Run(t.Context()); err != nil {
 		t.Fatal(err)
 	}

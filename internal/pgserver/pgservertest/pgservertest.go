@@ -37,6 +37,23 @@ func Start(ctx context.Context) (s *pgserver.Server, stop func() error, err erro
 	return s, func() error { return errors.Join(s.Close(), os.RemoveAll(dir)) }, nil
 }
 
+// ForTest starts a server as Start does, for the test t alone, and stops
+// it and removes its folder when t ends, also when t fails. A server that
+// cannot start fails t.
+func ForTest(ctx context.Context, t testing.TB) *pgserver.Server {
+	t.Helper()
+	s, stop, err := Start(ctx)
+	if err != nil {
+		t.Fatalf("start a PostgreSQL server: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("stop the PostgreSQL server: %v", err)
+		}
+	})
+	return s
+}
+
 // RunWithPool is the body of a TestMain whose tests share one server: it
 // starts the server as Start does, opens a connection pool to it, hands the
 // pool to set before any test runs, runs m and then closes the pool and

@@ -1,7 +1,8 @@
-package main
+package table
 
 import (
 	"fmt"
+	"regexp"
 
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata/types"
 	"github.com/chatstream/chatstream/internal/dataapi"
@@ -15,8 +16,8 @@ type result struct {
 	truncated bool   // only the first rows of a larger result
 }
 
-// tableOf renders the values of res as text.
-func tableOf(res *dataapi.Result) result {
+// of renders the values of res as text.
+func of(res *dataapi.Result) result {
 	r := result{columns: res.Columns, truncated: res.Truncated}
 	if len(r.columns) == 0 {
 		return r
@@ -40,6 +41,9 @@ func tableOf(res *dataapi.Result) result {
 	return r
 }
 
+// decimalPattern is a DECIMAL value as both engines write it.
+var decimalPattern = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+
 // formatField renders one value and says whether it counts as a number for
 // alignment; NULL does not break a numeric column.
 func formatField(f types.Field) (string, bool) {
@@ -51,7 +55,9 @@ func formatField(f types.Field) (string, bool) {
 	case *types.FieldMemberDoubleValue:
 		return fmt.Sprint(v.Value), true
 	case *types.FieldMemberStringValue:
-		return v.Value, false
+		// DECIMAL comes as text, from the Data API and the local runner
+		// alike: it aligns as the number it is.
+		return v.Value, decimalPattern.MatchString(v.Value)
 	case *types.FieldMemberBooleanValue:
 		return fmt.Sprint(v.Value), false
 	case *types.FieldMemberBlobValue:

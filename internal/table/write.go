@@ -1,15 +1,23 @@
-package main
+package table
 
 import (
 	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/chatstream/chatstream/internal/dataapi"
 )
 
-// writeTable prints r as aligned columns under a dashed rule: numbers to the
-// right, everything else to the left, then the row count.
-func writeTable(w io.Writer, r result) error {
+// Write prints res as aligned columns under a dashed rule: numbers to the
+// right, everything else to the left, then the row count. A statement
+// without a result set prints "(no result set)".
+func Write(w io.Writer, res *dataapi.Result) error {
+	return write(w, of(res))
+}
+
+// write prints r as Write does.
+func write(w io.Writer, r result) error {
 	if len(r.columns) == 0 {
 		_, err := fmt.Fprintln(w, "(no result set)")
 		return err
