@@ -113,8 +113,27 @@ cfn-lint: ## Use the pinned cfn-lint (or a newer 1.x) from PATH, else install it
 	  mkdir -p '$(dir $(CFN_LINT_DIR))'; echo "$$linter" > '$(CFN_LINT_DIR).path'; \
 	  echo "cfn-lint: $$linter ($$("$$linter" --version))"
 
+# The dashboard's browser test drives Chromium. Debian's package is installed
+# when no chromium is on PATH and apt-get can install it (CI runs as root);
+# elsewhere this says how, and CHROMIUM names a browser of your own.
+CHROMIUM ?=
+
+.PHONY: chromium
+chromium: ## Install Debian's chromium for the dashboard's browser test when it is missing (root and apt-get; or set CHROMIUM)
+	@if [ -n '$(CHROMIUM)' ] || command -v chromium >/dev/null 2>&1; then exit 0; fi; \
+	  if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then \
+	    echo "chromium is missing for the dashboard's browser test: install it (Debian or Ubuntu: sudo apt-get install chromium), or set CHROMIUM=/path/to/chromium"; \
+	    exit 1; \
+	  fi; \
+	  echo "installing chromium (Debian package) for the dashboard's browser test"; \
+	  log=$$(mktemp); \
+	  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >"$$log" 2>&1; then \
+	    cat "$$log" >&2; rm -f "$$log"; exit 1; \
+	  fi; \
+	  rm -f "$$log"
+
 .PHONY: test
-test: deps lint cfn-lint ## Run every test (unit, integration, CDK assertions, cfn-lint of every template; the Lambdas' packages under the race detector)
+test: deps lint cfn-lint chromium ## Run every test (unit, integration, CDK assertions, cfn-lint of every template; the Lambdas' packages under the race detector)
 	CFN_LINT="$$(cat '$(CFN_LINT_DIR).path')" $(GO) test -count=1 $$($(GO) list ./... | grep -v '/lambda/')
 	$(GO) test -race -count=1 ./lambda/...
 
