@@ -51,8 +51,8 @@ func findChromium(t *testing.T) string {
 			return p
 		}
 	}
-	t.Fatalf("the browser test needs Chromium, which is not installed (looked for %s). Install Debian's package as .ci/run does: "+
-		"apt-get update && apt-get install -y chromium; or set %s to a Chrome or Chromium binary", strings.Join(chromiumPaths, ", "), chromiumEnv)
+	t.Fatalf("the browser test needs Chromium, which is not installed (looked for %s). make chromium installs Debian's package "+
+		"(make test runs it; it needs root and apt-get), or set %s to a Chrome or Chromium binary", strings.Join(chromiumPaths, ", "), chromiumEnv)
 	return ""
 }
 
