@@ -6,6 +6,8 @@ package chatstream_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -87,6 +89,88 @@ func TestHelp(t *testing.T) {
 			t.Errorf("make help lists for %s the variables %q, want them to include %q", target, m, want)
 		}
 	}
+}
+
+// TestReadmeTargets: the README's table of make targets fell behind the
+// Makefile, missing query-local, dashboard, report and chromium after they
+// were added. Now each target make help lists has exactly one row in it,
+// and each row names a target make help lists.
+func TestReadmeTargets(t *testing.T) {
+	code, help, stderr := runMake(t, ".", "help")
+	if code != 0 {
+		t.Fatalf("make help exited %d: %s", code, stderr)
+	}
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range targetTableProblems(help, string(readme)) {
+		t.Error(p)
+	}
+
+	// The check itself: a row taken out, a row twice, a row for a target
+	// that does not exist, and a README without the table are each found.
+	queryLocal := "| `make query-local` | run `sql/queries/<Q>.sql` on the local warehouse |\n"
+	small := "usage: make [target]\n\n  help           Show this help\n  query-local    Run a query\n                 Q\n"
+	table := "# x\n\n## Make targets\n\n| target | what it does |\n|---|---|\n| `make help` | list the targets |\n" + queryLocal + "\n## Measured\n\n| `make nope` | outside the table |\n"
+	tests := []struct {
+		name, readme string
+		want         []string
+	}{
+		{name: "complete", readme: table},
+		{name: "a row missing", readme: strings.Replace(table, queryLocal, "", 1),
+			want: []string{"README.md's table of make targets has no row for make query-local, which make help lists"}},
+		{name: "a row twice", readme: strings.Replace(table, queryLocal, queryLocal+queryLocal, 1),
+			want: []string{"README.md's table of make targets has 2 rows for make query-local; give it one"}},
+		{name: "a row for no target", readme: strings.Replace(table, queryLocal, queryLocal+"| `make gone` | removed |\n", 1),
+			want: []string{"README.md's table of make targets lists make gone, which make help does not list"}},
+		{name: "no table", readme: "# x\n",
+			want: []string{`README.md has no "## Make targets" section`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := targetTableProblems(small, tt.readme); !slices.Equal(got, tt.want) {
+				t.Errorf("targetTableProblems() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// targetTableProblems compares the targets in the output of make help with
+// the rows of the README's "## Make targets" section, one `make <target>`
+// per row, and says what differs.
+func targetTableProblems(help, readme string) []string {
+	const heading = "\n## Make targets\n"
+	start := strings.Index(readme, heading)
+	if start < 0 {
+		return []string{`README.md has no "## Make targets" section`}
+	}
+	section := readme[start+len(heading):]
+	if end := strings.Index(section, "\n## "); end >= 0 {
+		section = section[:end]
+	}
+	rows := map[string]int{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `make ([a-z][a-z-]*)` \\|").FindAllStringSubmatch(section, -1) {
+		rows[m[1]]++
+	}
+	var problems []string
+	listed := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^  ([a-z][a-z-]*) +\S`).FindAllStringSubmatch(help, -1) {
+		target := m[1]
+		listed[target] = true
+		switch n := rows[target]; {
+		case n == 0:
+			problems = append(problems, fmt.Sprintf("README.md's table of make targets has no row for make %s, which make help lists", target))
+		case n > 1:
+			problems = append(problems, fmt.Sprintf("README.md's table of make targets has %d rows for make %s; give it one", n, target))
+		}
+	}
+	for _, target := range slices.Sorted(maps.Keys(rows)) {
+		if !listed[target] {
+			problems = append(problems, fmt.Sprintf("README.md's table of make targets lists make %s, which make help does not list", target))
+		}
+	}
+	return problems
 }
 
 // TestCDKEnvironment: CDK CLI telemetry was turned off for make synth only,
