@@ -3,6 +3,7 @@ package localingest
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -44,16 +45,26 @@ type fixture struct {
 // and a view into schemas of its own.
 func newFixture(t testing.TB, ctx context.Context) *fixture {
 	t.Helper()
-	name := strings.NewReplacer("/", "-", "_", "-").Replace(strings.ToLower(t.Name()))
-	if err := localrun.CreateStream(ctx, streams, name, 30*time.Second); err != nil {
+	f := &fixture{clock: newClock()}
+	f.stream, f.schema = names(strings.NewReplacer("/", "-", "_", "-").Replace(strings.ToLower(t.Name())))
+	if err := localrun.CreateStream(ctx, streams, f.stream, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{stream: name, schema: "t_" + strings.ReplaceAll(name, "-", "_"), clock: newClock()}
 	f.view = f.newView(t, streams)
 	if err := f.view.Create(ctx); err != nil {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// names returns a stream and a schema for base that no earlier run of the
+// test in this process used: the tests share one kinesis-local and one
+// PostgreSQL, and go test -count=N runs each test N times. The schema keeps
+// the run's mark within PostgreSQL's 63 bytes.
+func names(base string) (stream, schema string) {
+	mark := fmt.Sprintf("%06x", rand.Uint32()&0xffffff)
+	schema = "t_" + mark + "_" + strings.ReplaceAll(base, "-", "_")
+	return base + "-" + mark, schema[:min(len(schema), 50)]
 }
 
 // newView is a view of the fixture's stream that reads through api.

@@ -208,7 +208,8 @@ func TestRefreshReadsClosedShardsToTheirEnd(t *testing.T) {
 	// GIVEN a provisioned stream of one shard with 100 events, then split in two
 	// and given 100 more
 	ctx := testContext(t, 2*time.Minute)
-	f := &fixture{stream: "closed-shards", schema: "t_closed_shards", clock: newClock()}
+	f := &fixture{clock: newClock()}
+	f.stream, f.schema = names("closed-shards")
 	if _, err := streams.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(f.stream), ShardCount: aws.Int32(1)}); err != nil {
 		t.Fatal(err)
 	}

@@ -21,13 +21,25 @@ import (
 )
 
 // The tests share a warehouse folder, so that initdb runs once per test
-// binary, and an in-process Kinesis; each test has streams of its own, and
-// each Start empties the schema. Set by TestMain, read-only afterwards.
+// binary; each Start empties the schema. Each test run has an in-process
+// Kinesis of its own (streams), so that go test -count=N starts every run
+// from empty streams. Set by TestMain, read-only afterwards.
 var (
 	dir      string
 	binaries string
-	streams  *fakekinesis.Server
 )
+
+// streams starts an in-process Kinesis with the three streams the tests
+// use, and stops it when the test ends.
+func streams(t *testing.T) *fakekinesis.Server {
+	t.Helper()
+	k, err := fakekinesis.New(fakekinesis.Options{Streams: []string{"once", "differences", "empty"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(k.Close)
+	return k
+}
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -47,22 +59,17 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	if streams, err = fakekinesis.New(fakekinesis.Options{Streams: []string{"once", "differences", "empty"}}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer streams.Close()
 	return m.Run()
 }
 
 // start starts the warehouse on the shared folder, reading stream, and
 // stops it when the test ends.
-func start(t *testing.T, stream string) *Warehouse {
+func start(t *testing.T, k *fakekinesis.Server, stream string) *Warehouse {
 	t.Helper()
 	w, err := Start(t.Context(), Config{
 		Binaries: binaries,
 		Dir:      dir,
-		Kinesis:  streams.Client(4),
+		Kinesis:  k.Client(4),
 		Stream:   stream,
 		Log:      slog.New(slog.NewTextHandler(t.Output(), nil)),
 		Rand:     rand.New(rand.NewPCG(1, 2)),
@@ -99,13 +106,13 @@ func dirty(id string) []string {
 
 // put writes data to stream, each with its user id as partition key (7
 // for the dirty ones).
-func put(t *testing.T, stream string, users []int, data ...string) {
+func put(t *testing.T, k *fakekinesis.Server, stream string, users []int, data ...string) {
 	t.Helper()
 	var entries []kinesistypes.PutRecordsRequestEntry
 	for i, d := range data {
 		entries = append(entries, kinesistypes.PutRecordsRequestEntry{Data: []byte(d), PartitionKey: aws.String(fmt.Sprint(users[i]))})
 	}
-	out, err := streams.Client(1).PutRecords(t.Context(), &kinesis.PutRecordsInput{StreamName: aws.String(stream), Records: entries})
+	out, err := k.Client(1).PutRecords(t.Context(), &kinesis.PutRecordsInput{StreamName: aws.String(stream), Records: entries})
 	if err != nil || aws.ToInt32(out.FailedRecordCount) != 0 {
 		t.Fatalf("put records: %v, %d failed", err, aws.ToInt32(out.FailedRecordCount))
 	}
@@ -113,7 +120,7 @@ func put(t *testing.T, stream string, users []int, data ...string) {
 
 // seed writes n well-formed events, the first resent ones twice, and the
 // three dirty records to stream, and returns what the stream holds.
-func seed(t *testing.T, stream string, n, resent int) []localrun.Record {
+func seed(t *testing.T, k *fakekinesis.Server, stream string, n, resent int) []localrun.Record {
 	t.Helper()
 	var data []string
 	var users []int
@@ -128,8 +135,8 @@ func seed(t *testing.T, stream string, n, resent int) []localrun.Record {
 		data = append(data, d)
 		users = append(users, 7)
 	}
-	put(t, stream, users, data...)
-	records, err := localrun.ReadStream(t.Context(), streams.Client(1), stream)
+	put(t, k, stream, users, data...)
+	records, err := localrun.ReadStream(t.Context(), k.Client(1), stream)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,8 +145,9 @@ func seed(t *testing.T, stream string, n, resent int) []localrun.Record {
 
 func TestARunLoadsEachEventOnceAndTheNextStartsEmpty(t *testing.T) {
 	// GIVEN 20 events in the stream, 3 of them twice, and 3 dirty records
-	records := seed(t, "once", 20, 3)
-	w := start(t, "once")
+	k := streams(t)
+	records := seed(t, k, "once", 20, 3)
+	w := start(t, k, "once")
 
 	// WHEN the stand-in refreshes and the loader loads
 	c, err := w.Cycle(t.Context())
@@ -191,7 +199,7 @@ func TestARunLoadsEachEventOnceAndTheNextStartsEmpty(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	again := start(t, "empty")
+	again := start(t, k, "empty")
 	if again.Server.Initialized {
 		t.Error("the second start ran initdb again")
 	}
@@ -203,8 +211,9 @@ func TestARunLoadsEachEventOnceAndTheNextStartsEmpty(t *testing.T) {
 
 func TestCheckNamesEveryDifference(t *testing.T) {
 	// GIVEN a loaded warehouse
-	records := seed(t, "differences", 5, 0)
-	w := start(t, "differences")
+	k := streams(t)
+	records := seed(t, k, "differences", 5, 0)
+	w := start(t, k, "differences")
 	if _, err := w.Cycle(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +228,7 @@ func TestCheckNamesEveryDifference(t *testing.T) {
 		break
 	}
 	want.Rejects[RecordKey{"shardId-000000000009", "42"}] = true
-	put(t, "differences", []int{2}, record("late", 1, 2))
+	put(t, k, "differences", []int{2}, record("late", 1, 2))
 	if _, err := w.view.Refresh(t.Context()); err != nil {
 		t.Fatal(err)
 	}
