@@ -211,7 +211,7 @@ FUNCTION     ?=
 # The producer's RATE (events per second: the world's rate, a burst's pace,
 # also make smoke's), USERS, SEED, RHYTHM and DIRTY_RATIO; unset leaves the
 # producer's defaults. make local and make invoke-local refuse, up front,
-# more than kinesis-local takes (see Running locally in the README).
+# more than kinesis-local takes (docs/local.md, "Large counts").
 RATE         ?=
 USERS        ?=
 SEED         ?=
@@ -273,7 +273,7 @@ export CDK_DISABLE_CLI_TELEMETRY ?= true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
 
 .PHONY: synth
-synth: deps ## Synthesize the ENV stack into cdk.out/ (offline: builds both Lambdas, runs cdk-nag)
+synth: deps ## Synthesize the ENV stack into cdk.out/ (offline: builds the three Lambdas, runs cdk-nag)
 	$(CDK) synth $(CDK_FLAGS) --quiet '$(STACK)'
 	@echo "cdk.out/$(STACK).template.json"
 

@@ -139,7 +139,7 @@ func TestCheckUpdateAllowsARebuildOnlyWhenAsked(t *testing.T) {
 	}
 	e, out = testEnv(nil, "", false)
 	if err := run(t.Context(), append(args, "-allow-rebuild"), e); err != nil || !strings.Contains(out.String(), "ALLOWED [streaming view rebuild]") ||
-		!strings.Contains(out.String(), "every row older than its retention (24 hours), is gone from Redshift for good") {
+		!strings.Contains(out.String(), "up to 24 hours of records for the next load to move and skip as duplicates") {
 		t.Errorf("with -allow-rebuild: %v\n%s", err, out)
 	}
 }

@@ -107,6 +107,7 @@ func TestFromContextRejectsBadSettings(t *testing.T) {
 		{name: "upper-case stream name", settings: `{"stream": {"name": "Chat-Events"}}`, want: []string{`chatstream.bad.stream.name = "Chat-Events"`, "case"}},
 		{name: "stream retention too short", settings: `{"stream": {"retentionHours": 12}}`, want: []string{"chatstream.bad.stream.retentionHours = 12", "24 to 8760"}},
 		{name: "no events", settings: `{"producer": {"eventsPerInvocation": 0}}`, want: []string{"chatstream.bad.producer.eventsPerInvocation = 0"}},
+		{name: "more users than the producer takes", settings: `{"producer": {"users": 20000000}}`, want: []string{"chatstream.bad.producer.users = 20000000", "want 1 to 10000000"}},
 		{name: "negative rate", settings: `{"producer": {"rate": -1}}`, want: []string{"chatstream.bad.producer.rate = -1"}},
 		{name: "memory", settings: `{"producer": {"memoryMiB": 64}}`, want: []string{"chatstream.bad.producer.memoryMiB = 64", "128 to 10240"}},
 		{name: "async retries", settings: `{"producer": {"asyncRetryAttempts": 3}}`, want: []string{"chatstream.bad.producer.asyncRetryAttempts = 3"}},

@@ -95,9 +95,9 @@ func (c *checker) stream(s Stream) {
 }
 
 func (c *checker) producer(p Producer, s Schedule) {
-	c.between("producer.eventsPerInvocation", p.EventsPerInvocation, 1, 1_000_000)
+	c.between("producer.eventsPerInvocation", p.EventsPerInvocation, 1, produce.MaxCount)
 	c.between("producer.rate", p.Rate, 0, 1_000_000)
-	c.between("producer.users", p.Users, 1, 100_000_000)
+	c.between("producer.users", p.Users, 1, produce.MaxUsers)
 	c.between("producer.memoryMiB", p.MemoryMiB, 128, 10240)
 	c.between("producer.timeoutSeconds", p.TimeoutSeconds, 1, 900)
 	c.between("producer.asyncRetryAttempts", p.AsyncRetryAttempts, 0, 2)

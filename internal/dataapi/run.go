@@ -19,6 +19,7 @@ type API interface {
 	ExecuteStatement(ctx context.Context, params *redshiftdata.ExecuteStatementInput, optFns ...func(*redshiftdata.Options)) (*redshiftdata.ExecuteStatementOutput, error)
 	DescribeStatement(ctx context.Context, params *redshiftdata.DescribeStatementInput, optFns ...func(*redshiftdata.Options)) (*redshiftdata.DescribeStatementOutput, error)
 	GetStatementResult(ctx context.Context, params *redshiftdata.GetStatementResultInput, optFns ...func(*redshiftdata.Options)) (*redshiftdata.GetStatementResultOutput, error)
+	CancelStatement(ctx context.Context, params *redshiftdata.CancelStatementInput, optFns ...func(*redshiftdata.Options)) (*redshiftdata.CancelStatementOutput, error)
 }
 
 // Target is where statements run, and as whom: with SecretARN, the
@@ -61,6 +62,9 @@ const MaxRows = 10000
 // maxPages bounds the GetStatementResult calls for one result.
 const maxPages = 100
 
+// cancelTimeout bounds the CancelStatement call made after ctx ended.
+const cancelTimeout = 10 * time.Second
+
 // StatementError is a statement that ended FAILED or ABORTED.
 type StatementError struct {
 	// Name is the statement's name.
@@ -81,7 +85,9 @@ func (e *StatementError) Error() string {
 // Run submits sql with params bound by name (":run_id" in the SQL is
 // params["run_id"]), waits until it ends and returns its rows. A statement
 // that fails returns a *StatementError. ctx bounds the whole run; when it
-// ends first, the error says which status the statement was left in.
+// ends first, the statement is cancelled (a query nobody waits for would
+// keep the workgroup busy and billed), and the error says which status it
+// was left in and whether the cancel took.
 func (r *Runner) Run(ctx context.Context, name, sql string, params map[string]string) (*Result, error) {
 	in := &redshiftdata.ExecuteStatementInput{
 		Sql:           aws.String(sql),
@@ -116,9 +122,24 @@ func (r *Runner) Run(ctx context.Context, name, sql string, params map[string]st
 			return nil, &StatementError{Name: name, ID: id, Status: d.Status, Message: aws.ToString(d.Error)}
 		}
 		if err := r.wait(ctx, wait); err != nil {
-			return nil, fmt.Errorf("statement %s (id %s) still %s: %w", name, id, d.Status, err)
+			return nil, fmt.Errorf("statement %s (id %s) still %s, %s: %w", name, id, d.Status, r.cancel(ctx, id), err)
 		}
 	}
+}
+
+// cancel asks the Data API to stop statement id, in a context of its own:
+// ctx has ended. It says how that went.
+func (r *Runner) cancel(ctx context.Context, id string) string {
+	cctx, stop := context.WithTimeout(context.WithoutCancel(ctx), cancelTimeout)
+	defer stop()
+	out, err := r.API.CancelStatement(cctx, &redshiftdata.CancelStatementInput{Id: aws.String(id)})
+	switch {
+	case err != nil:
+		return fmt.Sprintf("and cancelling it failed (%v), so it may still finish", err)
+	case !aws.ToBool(out.Status):
+		return "and the Data API did not cancel it, so it may still finish"
+	}
+	return "cancelled"
 }
 
 func (r *Runner) wait(ctx context.Context, d time.Duration) error {

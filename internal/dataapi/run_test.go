@@ -120,7 +120,7 @@ func TestRunFailures(t *testing.T) {
 			ctx: func(ctx context.Context) (context.Context, context.CancelFunc) {
 				return context.WithDeadline(ctx, time.Now().Add(-time.Second))
 			},
-			wantErr: "statement progress (id st-1) still STARTED: context deadline exceeded",
+			wantErr: "statement progress (id st-1) still STARTED, cancelled: context deadline exceeded",
 		},
 	}
 	for _, tt := range tests {
@@ -162,6 +162,36 @@ func TestRunStopsPollingOnCancel(t *testing.T) {
 	want := []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 2 * time.Second, 2 * time.Second}
 	if diff := cmp.Diff(want, waits); diff != "" {
 		t.Errorf("waits (-want +got):\n%s", diff)
+	}
+}
+
+func TestRunCancelsTheStatementItStopsWaitingFor(t *testing.T) {
+	tests := []struct {
+		name      string
+		cancelErr error
+		want      string
+	}{
+		{name: "cancelled", want: "statement q (id st-1) still STARTED, cancelled: context deadline exceeded"},
+		{name: "cancel fails", cancelErr: errors.New("throttled"),
+			want: "statement q (id st-1) still STARTED, and cancelling it failed (throttled), so it may still finish: context deadline exceeded"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// GIVEN a statement that keeps running, and a deadline that ends first
+			data := &dataapitest.Statement{Statuses: []types.StatusString{types.StatusStringStarted}, CancelErr: tt.cancelErr}
+			ctx, cancel := context.WithDeadline(t.Context(), time.Now().Add(-time.Second))
+			defer cancel()
+			r := &Runner{API: data, Target: target, Wait: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
+			// WHEN the Runner stops waiting
+			_, err := r.Run(ctx, "q", "SELECT 1", nil)
+			// THEN it asked the Data API to stop the statement once, and says how that went
+			if err == nil || err.Error() != tt.want || !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("Run = %v\nwant %s", err, tt.want)
+			}
+			if data.Cancels != 1 {
+				t.Errorf("CancelStatement calls = %d, want 1", data.Cancels)
+			}
+		})
 	}
 }
 

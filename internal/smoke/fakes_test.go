@@ -256,6 +256,13 @@ func (f *fakeWarehouse) DescribeStatement(_ context.Context, in *redshiftdata.De
 	return &redshiftdata.DescribeStatementOutput{Id: in.Id, Status: types.StatusStringFinished, HasResultSet: aws.Bool(true)}, nil
 }
 
+// CancelStatement is never due: every statement has ended when it is
+// first described, so a Runner never waits on one.
+func (f *fakeWarehouse) CancelStatement(_ context.Context, in *redshiftdata.CancelStatementInput, _ ...func(*redshiftdata.Options)) (*redshiftdata.CancelStatementOutput, error) {
+	f.t.Errorf("statement %s cancelled, but it had ended", aws.ToString(in.Id))
+	return &redshiftdata.CancelStatementOutput{Status: aws.Bool(false)}, nil
+}
+
 func (f *fakeWarehouse) GetStatementResult(_ context.Context, in *redshiftdata.GetStatementResultInput, _ ...func(*redshiftdata.Options)) (*redshiftdata.GetStatementResultOutput, error) {
 	res, err := f.result(in.Id)
 	if err != nil {

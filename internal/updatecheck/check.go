@@ -277,9 +277,13 @@ func streamingViewRebuild(base, next Template, opts Options) []Finding {
 			if len(changed) == 0 {
 				continue
 			}
-			loss := fmt.Sprintf("the deploy drops and recreates the streaming materialized view (%s changed), and the new view reads stream %s from its oldest record: "+
-				"what the stream no longer holds, every row older than its retention (%s), is gone from Redshift for good",
+			loss := fmt.Sprintf("the deploy drops and recreates the streaming materialized view (%s changed), and the new view reads stream %s again from its oldest record, "+
+				"up to %s of records for the next load to move and skip as duplicates; rows the old view held that no load had moved yet are lost once the stream no longer holds them",
 				strings.Join(changed, ", "), show(p.next.Properties["StreamName"]), retention(next))
+			if before, now := p.base.Properties["Schema"], p.next.Properties["Schema"]; !reflect.DeepEqual(before, now) {
+				loss += fmt.Sprintf("; schema %s becomes %s, whose new tables start with what the stream still holds while the history stays in %s's tables, which the loader and the queries no longer read",
+					show(before), show(now), show(before))
+			}
 			if opts.AllowRebuild {
 				out = append(out, Finding{Resource: p.nextID, Allowed: true, Message: "allowed by ALLOW_REBUILD=1: " + loss})
 				continue

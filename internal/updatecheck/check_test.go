@@ -192,6 +192,7 @@ func TestFindingsSayWhatToDo(t *testing.T) {
 		}, Options{}},
 		{"rebuild the view", func(t Template) { set(t, ddl, "StreamSqlHash", strings.Repeat("cd", 32)) }, Options{}},
 		{"rebuild the view, allowed", func(t Template) { set(t, ddl, "StreamSqlHash", strings.Repeat("cd", 32)) }, Options{AllowRebuild: true}},
+		{"rename the schema", func(t Template) { set(t, ddl, "Schema", "analytics") }, Options{}},
 	}
 	var b strings.Builder
 	for _, c := range cases {

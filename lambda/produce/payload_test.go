@@ -15,7 +15,7 @@ import (
 
 func ptr[T any](v T) *T { return &v }
 
-// The sample payloads in events/ are what the README tells people to send;
+// The sample payloads in events/ are what docs/producer.md and docs/local.md tell people to send;
 // they must keep parsing.
 func TestParsePayloadSamples(t *testing.T) {
 	tests := []struct {

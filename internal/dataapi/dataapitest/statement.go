@@ -32,6 +32,10 @@ type Statement struct {
 	Describes int
 	// Reads counts the GetStatementResult calls.
 	Reads int
+	// CancelErr, when set, is what CancelStatement returns.
+	CancelErr error
+	// Cancels counts the CancelStatement calls.
+	Cancels int
 }
 
 // ExecuteStatement records in and returns ID.
@@ -81,4 +85,17 @@ func (f *Statement) GetStatementResult(_ context.Context, in *redshiftdata.GetSt
 		out.NextToken = aws.String(fmt.Sprintf("page-%d", page+1))
 	}
 	return out, nil
+}
+
+// CancelStatement counts the call and reports the statement cancelled, or
+// returns CancelErr.
+func (f *Statement) CancelStatement(_ context.Context, in *redshiftdata.CancelStatementInput, _ ...func(*redshiftdata.Options)) (*redshiftdata.CancelStatementOutput, error) {
+	if aws.ToString(in.Id) != ID {
+		return nil, &types.ResourceNotFoundException{Message: in.Id}
+	}
+	f.Cancels++
+	if f.CancelErr != nil {
+		return nil, f.CancelErr
+	}
+	return &redshiftdata.CancelStatementOutput{Status: aws.Bool(true)}, nil
 }
