@@ -21,7 +21,7 @@ func confirmCost(e env, name, settings string, yes bool) error {
 	}
 	fmt.Fprint(e.stdout, cost.For(environment, cost.ListPrices()).Text())
 	if yes {
-		fmt.Fprintln(e.stdout, "YES=1: deploying without asking.")
+		fmt.Fprintln(e.stdout, "YES=1: going on without asking.")
 		return nil
 	}
 	if !e.isTerminal() {

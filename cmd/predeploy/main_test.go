@@ -213,7 +213,7 @@ func TestCost(t *testing.T) {
 		want     []string
 	}{
 		// The estimate itself is infra/cost's, pinned by its golden file.
-		{name: "YES=1", args: []string{"-yes"}, want: []string{stagingEstimate(t), "YES=1: deploying without asking."}},
+		{name: "YES=1", args: []string{"-yes"}, want: []string{stagingEstimate(t), "YES=1: going on without asking."}},
 		{name: "confirmed", stdin: "y\n", terminal: true, want: []string{"Deploy chatstream-staging? [y/N] "}},
 		{name: "confirmed in full", stdin: "Yes\n", terminal: true},
 		{name: "declined", stdin: "n\n", terminal: true, wantErr: "not confirmed; nothing was deployed"},
