@@ -156,7 +156,7 @@ func TestRunQueryFailures(t *testing.T) {
 			name:    "never finishes before the deadline",
 			args:    []string{"run", "-env", "staging", "-q", "active_users", "-timeout", "1ns"},
 			data:    &dataapitest.Statement{Statuses: []types.StatusString{types.StatusStringStarted}},
-			wantErr: "statement active_users (id st-1) still STARTED: context deadline exceeded; raise -timeout",
+			wantErr: "statement active_users (id st-1) still STARTED, cancelled: context deadline exceeded; raise -timeout",
 		},
 		{
 			name:    "stack not deployed",
