@@ -174,6 +174,8 @@ type panelSeen struct {
 	Points int    `json:"points"`
 	Status string `json:"status"`
 	Error  string `json:"error"`
+	// Clipped are the chart texts drawn partly outside their chart.
+	Clipped []string `json:"clipped"`
 }
 
 // readPanels is the script that reads the panels off the page.
@@ -183,6 +185,10 @@ const readPanels = `Array.from(document.querySelectorAll("section.panel")).map(p
 	points: p.querySelectorAll(".datum").length,
 	status: (p.querySelector(".status") || {}).textContent || "",
 	error: (p.querySelector(".error") || {}).textContent || "",
+	clipped: Array.from(p.querySelectorAll("svg.chart text")).filter(t => {
+		const box = t.getBBox(), view = t.ownerSVGElement.viewBox.baseVal;
+		return box.x < 0 || box.x + box.width > view.width;
+	}).map(t => t.textContent),
 }))`
 
 // waitPanels waits until no panel is pending and returns them.
@@ -365,6 +371,9 @@ func TestInTheBrowser(t *testing.T) {
 		for _, p := range panels {
 			if p.State != string(OK) || p.Points == 0 || !strings.Contains(p.Status, "queried at") {
 				t.Errorf("panel %s is %s with %d points: %s %s", p.Query, p.State, p.Points, p.Status, p.Error)
+			}
+			if len(p.Clipped) > 0 {
+				t.Errorf("panel %s draws texts past its chart's edge: %q", p.Query, p.Clipped)
 			}
 		}
 

@@ -22,7 +22,7 @@ const (
 	barHeight   = 16
 	barLabels   = 170 // the width of the labels left of the bars
 	barValues   = 90  // the room right of the longest bar for its value
-	maxLabel    = 26  // characters of a label before it is cut
+	maxLabel    = 23  // characters of a label before it is cut: at 12 px, about 7 px each, they fit in barLabels-8
 	paletteSize = 8   // series colours s0…s7 in style.css
 )
 
