@@ -3,6 +3,7 @@ package dashboard
 import (
 	"bytes"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -62,6 +63,29 @@ func TestLinesBreakAtGaps(t *testing.T) {
 	}
 	if n := strings.Count(svg, `class="datum"`); n != 4 {
 		t.Errorf("%d points drawn, want 4", n)
+	}
+}
+
+func TestTimeLabelsStayInsideTheChart(t *testing.T) {
+	// GIVEN a series that ends on a whole ten minutes, so the last tick is at the right end
+	fig := figure{series: []series{{name: "users", points: []point{{at("09:20"), 1}, {at("10:00"), 2}}}}}
+	// WHEN it is drawn
+	svg := string(drawLines(Chart{Title: "Users", Kind: Lines, X: "minute", Y: []string{"users"}}, fig))
+	// THEN every time label, at about 7 px a character, lies inside the chart's width
+	ticks := regexp.MustCompile(`<text class="tick" x="([0-9.]+)" y="[0-9.]+" text-anchor="(middle|end)">([0-9:]+)</text>`).FindAllStringSubmatch(svg, -1)
+	if len(ticks) < 2 || ticks[len(ticks)-1][3] != "10:00" {
+		t.Fatalf("time labels %q; want several, the last 10:00", ticks)
+	}
+	for _, m := range ticks {
+		x, _ := strconv.ParseFloat(m[1], 64)
+		width := 7.0 * float64(len(m[3]))
+		left, right := x-width/2, x+width/2
+		if m[2] == "end" {
+			left, right = x-width, x
+		}
+		if left < 0 || right > chartWidth {
+			t.Errorf("label %s at x=%s anchored %s spans %.0f to %.0f, outside 0 to %d", m[3], m[1], m[2], left, right, chartWidth)
+		}
 	}
 }
 

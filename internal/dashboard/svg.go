@@ -23,6 +23,7 @@ const (
 	barLabels   = 170 // the width of the labels left of the bars
 	barValues   = 90  // the room right of the longest bar for its value
 	maxLabel    = 23  // characters of a label before it is cut: at 12 px, about 7 px each, they fit in barLabels-8
+	clockHalf   = 20  // half the width of a time label ("15:04") at 12 px, with a little to spare
 	paletteSize = 8   // series colours s0…s7 in style.css
 )
 
@@ -92,7 +93,13 @@ func drawLines(c Chart, fig figure) template.HTML {
 	}
 	for _, t := range timeTicks(t0, t1, 6) {
 		w.printf(`<line class="grid" x1="%.1f" x2="%.1f" y1="%d" y2="%d"/>`, x(t), x(t), linesHeight-padBottom, linesHeight-padBottom+4)
-		w.printf(`<text class="tick" x="%.1f" y="%d" text-anchor="middle">%s</text>`, x(t), linesHeight-padBottom+17, clock(t))
+		// A label centred on a tick at the right end would run past the
+		// chart's edge; that one ends at its tick instead.
+		anchor := "middle"
+		if x(t)+clockHalf > chartWidth {
+			anchor = "end"
+		}
+		w.printf(`<text class="tick" x="%.1f" y="%d" text-anchor="%s">%s</text>`, x(t), linesHeight-padBottom+17, anchor, clock(t))
 	}
 	w.printf(`<text class="note" x="%d" y="%d" text-anchor="end">UTC</text>`, chartWidth-padRight, linesHeight-2)
 	if c.Unit != "" {
