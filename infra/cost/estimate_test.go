@@ -44,9 +44,15 @@ func TestDocsShowTheEstimates(t *testing.T) {
 		return string(b)
 	}
 	costs, readme := read("docs/cost.md"), read("README.md")
+	// THEN the README's opening states both totals
+	staging, production := For(env(t, "staging"), ListPrices()), For(env(t, "production"), ListPrices())
+	if want := fmt.Sprintf("about %s an hour (staging, %s a month) or %s an\nhour (production, %s a month)",
+		dollars(staging.PerHour()), dollarsRound(staging.PerMonth()), dollars(production.PerHour()), dollarsRound(production.PerMonth())); !strings.Contains(readme, want) {
+		t.Errorf("README.md does not open with the totals; want %q", want)
+	}
 	for _, name := range []string{"staging", "production"} {
 		e := For(env(t, name), ListPrices())
-		// THEN docs/cost.md holds the estimates this package computes for staging (scheduled)
+		// AND docs/cost.md holds the estimates this package computes for staging (scheduled)
 		// and production (realtime), line for line
 		if want := e.Markdown(); !strings.Contains(costs, want) {
 			t.Errorf("docs/cost.md does not contain the %s estimate; paste testdata/%s.golden.md (go test ./infra/cost -update rewrites it):\n%s", name, name, want)
