@@ -109,6 +109,9 @@ func (r *Runner) Run(ctx context.Context, name, sql string, params map[string]st
 	id := aws.ToString(out.Id)
 	for wait := firstPoll; ; wait = min(2*wait, maxPoll) {
 		d, err := r.API.DescribeStatement(ctx, &redshiftdata.DescribeStatementInput{Id: out.Id})
+		if err != nil && ctx.Err() != nil {
+			return nil, fmt.Errorf("statement %s (id %s) not known to have ended, %s: %w", name, id, r.cancel(ctx, id), err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("describe statement %s (id %s): %w", name, id, err)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata/types"
 	"github.com/chatstream/chatstream/internal/dataapi/dataapitest"
 	"github.com/google/go-cmp/cmp"
@@ -192,6 +193,35 @@ func TestRunCancelsTheStatementItStopsWaitingFor(t *testing.T) {
 				t.Errorf("CancelStatement calls = %d, want 1", data.Cancels)
 			}
 		})
+	}
+}
+
+// endsDuringDescribe is a Data API whose DescribeStatement call is where
+// the caller's context ends.
+type endsDuringDescribe struct {
+	*dataapitest.Statement
+	cancel context.CancelFunc
+}
+
+func (e endsDuringDescribe) DescribeStatement(ctx context.Context, _ *redshiftdata.DescribeStatementInput, _ ...func(*redshiftdata.Options)) (*redshiftdata.DescribeStatementOutput, error) {
+	e.cancel()
+	return nil, ctx.Err()
+}
+
+func TestRunCancelsTheStatementWhenItsContextEndsMidCall(t *testing.T) {
+	// GIVEN a context that ends while the Runner asks how the statement is doing
+	ctx, cancel := context.WithCancel(t.Context())
+	data := &dataapitest.Statement{Statuses: []types.StatusString{types.StatusStringStarted}}
+	r := &Runner{API: endsDuringDescribe{data, cancel}, Target: target}
+	// WHEN it runs a statement
+	_, err := r.Run(ctx, "q", "SELECT 1", nil)
+	// THEN it cancels the statement it can no longer follow, and says so
+	want := "statement q (id st-1) not known to have ended, cancelled: context canceled"
+	if err == nil || err.Error() != want || !errors.Is(err, context.Canceled) {
+		t.Errorf("Run = %v\nwant %s", err, want)
+	}
+	if data.Cancels != 1 {
+		t.Errorf("CancelStatement calls = %d, want 1", data.Cancels)
 	}
 }
 
