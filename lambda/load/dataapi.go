@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata/types"
+	"github.com/chatstream/chatstream/internal/dataapi"
 	"github.com/chatstream/chatstream/internal/pause"
 	chatsql "github.com/chatstream/chatstream/sql"
 	"github.com/google/uuid"
@@ -25,13 +26,9 @@ type dataAPI interface {
 }
 
 // Target is the workgroup and database the loader runs in, signed in as
-// the admin user, who owns the materialized view (only its owner may
-// refresh it).
-type Target struct {
-	Workgroup string
-	Database  string
-	SecretARN string
-}
+// the admin user (SecretARN), who owns the materialized view (only its owner
+// may refresh it).
+type Target = dataapi.Target
 
 // Timing of the statements.
 const (

@@ -133,6 +133,11 @@ type Publisher struct {
 	baseBackoff    time.Duration
 	maxBackoff     time.Duration
 	requestTimeout time.Duration
+	// spare holds emptied batches for reuse, by this Publish call and the
+	// next: a caller that publishes a few records at a time, as a world
+	// invocation does every 100 ms, would otherwise allocate two full-size
+	// batches per call.
+	spare chan *batch
 
 	randMu sync.Mutex
 	rand   *rand.Rand
@@ -192,6 +197,7 @@ func New(client putRecordsAPI, opts Options) (*Publisher, error) {
 	if opts.Rate < 0 || math.IsNaN(opts.Rate) || math.IsInf(opts.Rate, 0) {
 		return nil, fmt.Errorf("publish: Options.Rate %v is not a finite, non-negative number of records per second (0 means unpaced)", opts.Rate)
 	}
+	p.spare = make(chan *batch, p.maxInFlight+1)
 	if opts.Rate > 0 {
 		p.limiter = rate.NewLimiter(rate.Limit(opts.Rate), pacedBurst(opts.Rate))
 	}

@@ -26,7 +26,6 @@ func (p *Publisher) Publish(ctx context.Context, records iter.Seq[Record]) Resul
 		p:     p,
 		ctx:   ctx,
 		slots: make(chan struct{}, p.maxInFlight),
-		spare: make(chan *batch, p.maxInFlight+1),
 	}
 	func() {
 		// Deferred so that requests end even if the iterator panics.
@@ -44,8 +43,6 @@ type run struct {
 	ctx context.Context
 	// slots holds a token per request in flight.
 	slots chan struct{}
-	// spare holds emptied batches for reuse.
-	spare chan *batch
 	wg    sync.WaitGroup
 
 	mu    sync.Mutex
@@ -120,7 +117,7 @@ func (r *run) dispatch(b *batch) {
 
 func (r *run) batch() *batch {
 	select {
-	case b := <-r.spare:
+	case b := <-r.p.spare:
 		return b
 	default:
 		return newBatch()
@@ -130,7 +127,7 @@ func (r *run) batch() *batch {
 func (r *run) release(b *batch) {
 	b.reset()
 	select {
-	case r.spare <- b:
+	case r.p.spare <- b:
 	default:
 	}
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
 	"github.com/chatstream/chatstream/internal/localrun"
 	"github.com/chatstream/chatstream/internal/sdkhttp/sdkhttptest"
 	"github.com/chatstream/chatstream/lambda/ddl"
@@ -327,23 +326,5 @@ func apiError(w http.ResponseWriter, code, msg string) {
 }
 
 func TestDataAPIClientSendsPlainBodies(t *testing.T) {
-	// GIVEN the Data API client as main builds it, over an HTTP client that
-	// records what it is handed
-	rec := &sdkhttptest.Recorder{}
-	client := redshiftdata.New(redshiftdata.Options{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "test-secret", ""),
-		BaseEndpoint: aws.String("http://127.0.0.1:1"),
-		HTTPClient:   rec,
-		Retryer:      aws.NopRetryer{},
-	}, dataAPIOptions)
-	// WHEN it makes a call
-	_, err := client.DescribeStatement(t.Context(), &redshiftdata.DescribeStatementInput{Id: aws.String("00000000-0000-0000-0000-000000000000")})
-	// THEN the request body reached the HTTP client without WriteTo
-	if err == nil {
-		t.Fatal("DescribeStatement() error = nil, want the recorder's InternalFailure")
-	}
-	if !rec.PlainBodies() {
-		t.Errorf("request bodies %s: want plain readers without WriteTo (sdkhttp.PlainBodies)", fmt.Sprintf("%T", rec.Bodies()[0]))
-	}
+	sdkhttptest.CheckDataAPIPlainBodies(t, dataAPIOptions)
 }

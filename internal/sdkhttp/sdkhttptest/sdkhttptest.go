@@ -6,6 +6,11 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
 )
 
 // Recorder is an HTTP client for an SDK client under test: it answers every
@@ -46,4 +51,30 @@ func (r *Recorder) PlainBodies() bool {
 		}
 	}
 	return len(bodies) > 0
+}
+
+// CheckDataAPIPlainBodies fails t unless a Data API client built with
+// optFns, as a Lambda's main builds its own, hands its HTTP client request
+// bodies without WriteTo (sdkhttp.PlainBodies).
+func CheckDataAPIPlainBodies(t testing.TB, optFns ...func(*redshiftdata.Options)) {
+	t.Helper()
+	// GIVEN the Data API client built with optFns, over an HTTP client that
+	// records what it is handed
+	rec := &Recorder{}
+	client := redshiftdata.New(redshiftdata.Options{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "test-secret", ""),
+		BaseEndpoint: aws.String("http://127.0.0.1:1"),
+		HTTPClient:   rec,
+		Retryer:      aws.NopRetryer{},
+	}, optFns...)
+	// WHEN it makes a call
+	_, err := client.DescribeStatement(t.Context(), &redshiftdata.DescribeStatementInput{Id: aws.String("00000000-0000-0000-0000-000000000000")})
+	// THEN the request body reached the HTTP client without WriteTo
+	if err == nil {
+		t.Fatal("DescribeStatement() error = nil, want the recorder's InternalFailure")
+	}
+	if !rec.PlainBodies() {
+		t.Errorf("request bodies %T: want plain readers without WriteTo (sdkhttp.PlainBodies)", rec.Bodies()[0])
+	}
 }
