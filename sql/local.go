@@ -50,44 +50,34 @@ func LocalIngest(schema, stateSchema string) (LocalIngestStatements, error) {
 	if data.StateSchema, err = quotePostgresIdentifier(stateSchema); err != nil {
 		return LocalIngestStatements{}, fmt.Errorf("state schema: %w", err)
 	}
-	stmts, err := render("local/ingest.sql", data)
+	const file = "local/ingest.sql"
+	byName, err := renderNamed(nil, data, file)
 	if err != nil {
 		return LocalIngestStatements{}, err
 	}
-	byName := make(map[string]Statement, len(stmts))
-	for _, s := range stmts {
-		byName[s.Name] = s
-	}
-	pick := func(names ...string) ([]Statement, error) {
-		out := make([]Statement, 0, len(names))
-		for _, name := range names {
-			s, ok := byName[name]
-			if !ok {
-				return nil, fmt.Errorf("sql/local/ingest.sql has no statement named %s", name)
-			}
-			out = append(out, s)
-		}
-		return out, nil
-	}
-	setup, err := pick("create_stream_schema", "comment_stream_table",
+	setup, err := byName.pick("sql/"+file, "create_stream_schema", "comment_stream_table",
 		"create_state_schema", "create_shard_positions", "comment_shard_positions")
 	if err != nil {
 		return LocalIngestStatements{}, err
 	}
+	rest, err := byName.pick("sql/"+file, "lock_shard_positions", "read_shard_positions", "insert_records", "save_shard_position")
+	if err != nil {
+		return LocalIngestStatements{}, err
+	}
+	if len(setup)+len(rest) != len(byName) {
+		return LocalIngestStatements{}, fmt.Errorf("sql/%s has %d statements, want %d", file, len(byName), len(setup)+len(rest))
+	}
 	// The stand-in's table itself is the local warehouse's DDL: one
 	// definition for both.
-	standIn, err := renderWith(standInFile, engineFuncs(PostgreSQL, time.Time{}), struct{ Schema string }{data.Schema})
+	standIn, err := renderNamed(engineFuncs(PostgreSQL, time.Time{}), struct{ Schema string }{data.Schema}, standInFile)
 	if err != nil {
 		return LocalIngestStatements{}, err
 	}
-	setup = slices.Insert(setup, 1, standIn[0])
-	rest, err := pick("lock_shard_positions", "read_shard_positions", "insert_records", "save_shard_position")
+	create, err := standIn.pick("sql/"+standInFile, "create_stream_table")
 	if err != nil {
 		return LocalIngestStatements{}, err
 	}
-	if len(setup)-1+len(rest) != len(stmts) {
-		return LocalIngestStatements{}, fmt.Errorf("sql/local/ingest.sql has %d statements, want %d", len(stmts), len(setup)-1+len(rest))
-	}
+	setup = slices.Insert(setup, 1, create[0])
 	return LocalIngestStatements{Setup: setup, Lock: rest[0], Positions: rest[1], Insert: rest[2], SavePosition: rest[3]}, nil
 }
 

@@ -51,24 +51,13 @@ func statements(p Params, names ...string) ([]Statement, error) {
 	if err != nil {
 		return nil, err
 	}
-	byName := make(map[string]Statement)
+	byName := named{}
 	for file, stmts := range byFile {
-		for _, s := range stmts {
-			if _, dup := byName[s.Name]; dup {
-				return nil, fmt.Errorf("statement %s is defined twice (again in %s)", s.Name, file)
-			}
-			byName[s.Name] = s
+		if err := byName.add(file, stmts); err != nil {
+			return nil, err
 		}
 	}
-	out := make([]Statement, 0, len(names))
-	for _, name := range names {
-		s, ok := byName[name]
-		if !ok {
-			return nil, fmt.Errorf("no %s DDL statement named %s", p.Engine, name)
-		}
-		out = append(out, s)
-	}
-	return out, nil
+	return byName.pick(fmt.Sprintf("the %s DDL", p.Engine), names...)
 }
 
 // join concatenates lists of statement names.
