@@ -45,6 +45,10 @@ func (l LoadPlan) All() []Statement {
 	return append(out, l.Batch...)
 }
 
+// moveFile holds a load's first steps: count_pending, which the local
+// check runs too, and move_to_landing.
+const moveFile = "load/move.sql"
+
 // loadNames lists the batch's statements in the order they run.
 var loadNames = []string{
 	"lock_landing", "stage_batch", "insert_rejected", "insert_events",
@@ -99,7 +103,7 @@ func Load(p Params, run LoadRun) (LoadPlan, error) {
 	data.Mode, _ = QuoteLiteral(string(p.Mode.orRealtime()))
 	data.StartedAt, _ = QuoteLiteral(run.Started.UTC().Format("2006-01-02 15:04:05.000000"))
 
-	files := []string{"load/move.sql", "load/batch.sql"}
+	files := []string{moveFile, "load/batch.sql"}
 	if p.Engine == Redshift {
 		files = append(files, "load/refresh.sql")
 	}

@@ -113,7 +113,7 @@ func quotePostgresIdentifier(name string) (string, error) {
 }
 
 // LocalCheckStatements are the statements of the check that ends make
-// local, from sql/local/check.sql.
+// local, from sql/local/check.sql and sql/load/move.sql.
 type LocalCheckStatements struct {
 	// Events returns every event id in the events table and how many rows
 	// carry it: event_id, copies.
@@ -122,7 +122,7 @@ type LocalCheckStatements struct {
 	// reason.
 	Rejects Statement
 	// Waiting returns one row: streamed and landed, the rows no load has
-	// taken yet.
+	// taken yet (a load's count_pending).
 	Waiting Statement
 }
 
@@ -132,18 +132,16 @@ func LocalCheck(schema string) (LocalCheckStatements, error) {
 	if err != nil {
 		return LocalCheckStatements{}, fmt.Errorf("schema: %w", err)
 	}
-	stmts, err := render("local/check.sql", struct{ Schema string }{Schema: quoted})
+	// The rows waiting are what a load counts first: the loader's own
+	// count_pending, rendered for PostgreSQL.
+	const file = "local/check.sql"
+	byName, err := renderNamed(engineFuncs(PostgreSQL, time.Time{}), struct{ Schema string }{Schema: quoted}, file, moveFile)
 	if err != nil {
 		return LocalCheckStatements{}, err
 	}
-	names := []string{"loaded_events", "rejected_records", "waiting_rows"}
-	if len(stmts) != len(names) {
-		return LocalCheckStatements{}, fmt.Errorf("sql/local/check.sql has %d statements, want %d", len(stmts), len(names))
-	}
-	for i, name := range names {
-		if stmts[i].Name != name {
-			return LocalCheckStatements{}, fmt.Errorf("sql/local/check.sql: statement %d is %s, want %s", i+1, stmts[i].Name, name)
-		}
+	stmts, err := byName.pick("sql/"+file+" and sql/"+moveFile, "loaded_events", "rejected_records", "count_pending")
+	if err != nil {
+		return LocalCheckStatements{}, err
 	}
 	return LocalCheckStatements{Events: stmts[0], Rejects: stmts[1], Waiting: stmts[2]}, nil
 }
