@@ -52,6 +52,16 @@ func (e Engine) valid() error {
 	return nil
 }
 
+// quoteIdentifier quotes name as QuoteIdentifier does; for PostgreSQL it
+// also refuses a name longer than PostgreSQL keeps, which it would
+// silently truncate.
+func (e Engine) quoteIdentifier(name string) (string, error) {
+	if e == PostgreSQL {
+		return quotePostgresIdentifier(name)
+	}
+	return QuoteIdentifier(name)
+}
+
 // fieldPattern is what a payload field name may be: the producer's keys.
 // Nothing else reaches the SQL through the JSON functions.
 var fieldPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)

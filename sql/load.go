@@ -78,7 +78,7 @@ func (p Params) loadSchema() (string, error) {
 	if err := p.Mode.orRealtime().Validate(); err != nil {
 		return "", err
 	}
-	quoted, err := QuoteIdentifier(p.Schema)
+	quoted, err := p.Engine.quoteIdentifier(p.Schema)
 	if err != nil {
 		return "", fmt.Errorf("schema: %w", err)
 	}
