@@ -74,6 +74,10 @@ var unitPattern = regexp.MustCompile(`^(second|minute|hour|day)$`)
 // instead of failing the cast, and so the whole statement.
 const maxText = 65535
 
+// timestampLayout writes a time as the text of a TIMESTAMP literal, to the
+// microsecond, as both engines store it.
+const timestampLayout = "2006-01-02 15:04:05.000000"
+
 // engineFuncs returns the template functions for e. asOf, when not zero,
 // is the time that now and ago measure from, so that a test's result does
 // not depend on when it runs; it is a UTC timestamp without time zone, as
@@ -100,7 +104,7 @@ func engineFuncs(e Engine, asOf time.Time) template.FuncMap {
 	}
 	now := func() string {
 		if !asOf.IsZero() {
-			return "CAST('" + asOf.UTC().Format("2006-01-02 15:04:05.000000") + "' AS TIMESTAMP)"
+			return "CAST('" + asOf.UTC().Format(timestampLayout) + "' AS TIMESTAMP)"
 		}
 		if e == Redshift {
 			// The session's time zone is UTC unless someone changed it;

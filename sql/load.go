@@ -101,7 +101,7 @@ func Load(p Params, run LoadRun) (LoadPlan, error) {
 	// The pattern and the formats leave nothing to escape.
 	data.LoadID, _ = QuoteLiteral(run.ID)
 	data.Mode, _ = QuoteLiteral(string(p.Mode.orRealtime()))
-	data.StartedAt, _ = QuoteLiteral(run.Started.UTC().Format("2006-01-02 15:04:05.000000"))
+	data.StartedAt, _ = QuoteLiteral(run.Started.UTC().Format(timestampLayout))
 
 	files := []string{moveFile, "load/batch.sql"}
 	if p.Engine == Redshift {
