@@ -21,14 +21,15 @@
 //
 // Names go into the SQL only as quoted identifiers ([QuoteIdentifier],
 // [QuoteStreamName]); a value that cannot be rendered safely is refused with
-// an error naming it: empty or longer than 127 bytes, invalid UTF-8, control
-// or invisible characters, a stream name with capitals (Redshift folds
-// quoted names to lower case). The SQL names no IAM role: IAM_ROLE default
-// is the namespace's default role, so replacing that role changes no SQL.
-// A load's id and start time go in as literals ([QuoteLiteral]). Every
-// rendered statement is exactly one statement, as the Data API requires, and
-// [Hash] ignores comments and whitespace, so that editing a comment does not
-// make CloudFormation apply the DDL again.
+// an error naming it: empty or longer than 127 bytes (63 for PostgreSQL,
+// which would truncate it), invalid UTF-8, control or invisible characters,
+// a stream name with capitals (Redshift folds quoted names to lower case).
+// The SQL names no IAM role: IAM_ROLE default is the namespace's default
+// role, so replacing that role changes no SQL. A load's id and start time go
+// in as literals ([QuoteLiteral]). Every rendered statement is exactly one
+// statement, as the Data API requires, and [Hash] ignores comments and
+// whitespace, so that editing a comment does not make CloudFormation apply
+// the DDL again.
 //
 // # Adding a query
 //

@@ -52,6 +52,16 @@ func (e Engine) valid() error {
 	return nil
 }
 
+// quoteIdentifier quotes name as QuoteIdentifier does; for PostgreSQL it
+// also refuses a name longer than PostgreSQL keeps, which it would
+// silently truncate.
+func (e Engine) quoteIdentifier(name string) (string, error) {
+	if e == PostgreSQL {
+		return quotePostgresIdentifier(name)
+	}
+	return QuoteIdentifier(name)
+}
+
 // fieldPattern is what a payload field name may be: the producer's keys.
 // Nothing else reaches the SQL through the JSON functions.
 var fieldPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
@@ -63,6 +73,10 @@ var unitPattern = regexp.MustCompile(`^(second|minute|hour|day)$`)
 // out of the payload: VARCHAR's limit. A longer JSON string reads as NULL
 // instead of failing the cast, and so the whole statement.
 const maxText = 65535
+
+// timestampLayout writes a time as the text of a TIMESTAMP literal, to the
+// microsecond, as both engines store it.
+const timestampLayout = "2006-01-02 15:04:05.000000"
 
 // engineFuncs returns the template functions for e. asOf, when not zero,
 // is the time that now and ago measure from, so that a test's result does
@@ -90,7 +104,7 @@ func engineFuncs(e Engine, asOf time.Time) template.FuncMap {
 	}
 	now := func() string {
 		if !asOf.IsZero() {
-			return "CAST('" + asOf.UTC().Format("2006-01-02 15:04:05.000000") + "' AS TIMESTAMP)"
+			return "CAST('" + asOf.UTC().Format(timestampLayout) + "' AS TIMESTAMP)"
 		}
 		if e == Redshift {
 			// The session's time zone is UTC unless someone changed it;

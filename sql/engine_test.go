@@ -86,3 +86,32 @@ func TestParseEngineAndMode(t *testing.T) {
 		t.Error("only scheduled mode refreshes in the loader")
 	}
 }
+
+// TestPostgreSQLRefusesASchemaItWouldTruncate checks that every rendering
+// for PostgreSQL refuses a schema longer than the 63 bytes PostgreSQL
+// keeps, which it would truncate silently, and that Redshift's 127 bytes
+// still render.
+func TestPostgreSQLRefusesASchemaItWouldTruncate(t *testing.T) {
+	long := strings.Repeat("a", 64)
+	for _, e := range []Engine{Redshift, PostgreSQL} {
+		p := DefaultParams("chat-events-staging")
+		p.Engine, p.Schema = e, long
+		renders := map[string]func() error{
+			"Apply": func() error { _, err := Apply(p); return err },
+			"Load":  func() error { _, err := Load(p, exampleRun); return err },
+			"Query": func() error {
+				_, err := Query("active_users", QueryOptions{Engine: e, Schema: long})
+				return err
+			},
+		}
+		for name, render := range renders {
+			err := render()
+			if e == Redshift && err != nil {
+				t.Errorf("%s for Redshift with a 64-byte schema = %v; want it rendered", name, err)
+			}
+			if e == PostgreSQL && (err == nil || !strings.Contains(err.Error(), "PostgreSQL allows at most 63")) {
+				t.Errorf("%s for PostgreSQL with a 64-byte schema = %v; want it refused", name, err)
+			}
+		}
+	}
+}

@@ -45,6 +45,10 @@ func (l LoadPlan) All() []Statement {
 	return append(out, l.Batch...)
 }
 
+// moveFile holds a load's first steps: count_pending, which the local
+// check runs too, and move_to_landing.
+const moveFile = "load/move.sql"
+
 // loadNames lists the batch's statements in the order they run.
 var loadNames = []string{
 	"lock_landing", "stage_batch", "insert_rejected", "insert_events",
@@ -74,7 +78,7 @@ func (p Params) loadSchema() (string, error) {
 	if err := p.Mode.orRealtime().Validate(); err != nil {
 		return "", err
 	}
-	quoted, err := QuoteIdentifier(p.Schema)
+	quoted, err := p.Engine.quoteIdentifier(p.Schema)
 	if err != nil {
 		return "", fmt.Errorf("schema: %w", err)
 	}
@@ -97,50 +101,32 @@ func Load(p Params, run LoadRun) (LoadPlan, error) {
 	// The pattern and the formats leave nothing to escape.
 	data.LoadID, _ = QuoteLiteral(run.ID)
 	data.Mode, _ = QuoteLiteral(string(p.Mode.orRealtime()))
-	data.StartedAt, _ = QuoteLiteral(run.Started.UTC().Format("2006-01-02 15:04:05.000000"))
+	data.StartedAt, _ = QuoteLiteral(run.Started.UTC().Format(timestampLayout))
 
-	funcs := engineFuncs(p.Engine, time.Time{})
-	byName := map[string]Statement{}
-	files := []string{"load/move.sql", "load/batch.sql"}
+	files := []string{moveFile, "load/batch.sql"}
 	if p.Engine == Redshift {
 		files = append(files, "load/refresh.sql")
 	}
-	for _, file := range files {
-		stmts, err := renderWith(file, funcs, data)
-		if err != nil {
-			return LoadPlan{}, err
-		}
-		for _, s := range stmts {
-			byName[s.Name] = s
-		}
+	byName, err := renderNamed(engineFuncs(p.Engine, time.Time{}), data, files...)
+	if err != nil {
+		return LoadPlan{}, err
 	}
-	pick := func(name string) (Statement, error) {
-		s, ok := byName[name]
-		if !ok {
-			return Statement{}, fmt.Errorf("sql/load has no %s statement named %s", p.Engine, name)
-		}
-		return s, nil
-	}
+	source := fmt.Sprintf("sql/load for %s", p.Engine)
 	var plan LoadPlan
 	if p.Engine == Redshift && p.Mode.Refreshes() {
-		s, err := pick("refresh_stream_view")
+		refresh, err := byName.pick(source, "refresh_stream_view")
 		if err != nil {
 			return LoadPlan{}, err
 		}
-		plan.Refresh = &s
+		plan.Refresh = &refresh[0]
 	}
-	if plan.Count, err = pick("count_pending"); err != nil {
+	steps, err := byName.pick(source, "count_pending", "move_to_landing")
+	if err != nil {
 		return LoadPlan{}, err
 	}
-	if plan.Move, err = pick("move_to_landing"); err != nil {
+	plan.Count, plan.Move = steps[0], steps[1]
+	if plan.Batch, err = byName.pick(source, loadNames...); err != nil {
 		return LoadPlan{}, err
-	}
-	for _, name := range loadNames {
-		s, err := pick(name)
-		if err != nil {
-			return LoadPlan{}, err
-		}
-		plan.Batch = append(plan.Batch, s)
 	}
 	return plan, nil
 }

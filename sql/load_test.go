@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,9 +26,9 @@ func TestLoadGolden(t *testing.T) {
 		params    Params
 		wantNames []string
 	}{
-		{name: "load_redshift_realtime", params: realtime, wantNames: join([]string{"count_pending", "move_to_landing"}, batch)},
-		{name: "load_redshift_scheduled", params: scheduled, wantNames: join([]string{"refresh_stream_view", "count_pending", "move_to_landing"}, batch)},
-		{name: "load_postgres", params: LocalParams(), wantNames: join([]string{"count_pending", "move_to_landing"}, batch)},
+		{name: "load_redshift_realtime", params: realtime, wantNames: slices.Concat([]string{"count_pending", "move_to_landing"}, batch)},
+		{name: "load_redshift_scheduled", params: scheduled, wantNames: slices.Concat([]string{"refresh_stream_view", "count_pending", "move_to_landing"}, batch)},
+		{name: "load_postgres", params: LocalParams(), wantNames: slices.Concat([]string{"count_pending", "move_to_landing"}, batch)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

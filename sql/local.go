@@ -50,44 +50,34 @@ func LocalIngest(schema, stateSchema string) (LocalIngestStatements, error) {
 	if data.StateSchema, err = quotePostgresIdentifier(stateSchema); err != nil {
 		return LocalIngestStatements{}, fmt.Errorf("state schema: %w", err)
 	}
-	stmts, err := render("local/ingest.sql", data)
+	const file = "local/ingest.sql"
+	byName, err := renderNamed(nil, data, file)
 	if err != nil {
 		return LocalIngestStatements{}, err
 	}
-	byName := make(map[string]Statement, len(stmts))
-	for _, s := range stmts {
-		byName[s.Name] = s
-	}
-	pick := func(names ...string) ([]Statement, error) {
-		out := make([]Statement, 0, len(names))
-		for _, name := range names {
-			s, ok := byName[name]
-			if !ok {
-				return nil, fmt.Errorf("sql/local/ingest.sql has no statement named %s", name)
-			}
-			out = append(out, s)
-		}
-		return out, nil
-	}
-	setup, err := pick("create_stream_schema", "comment_stream_table",
+	setup, err := byName.pick("sql/"+file, "create_stream_schema", "comment_stream_table",
 		"create_state_schema", "create_shard_positions", "comment_shard_positions")
 	if err != nil {
 		return LocalIngestStatements{}, err
 	}
+	rest, err := byName.pick("sql/"+file, "lock_shard_positions", "read_shard_positions", "insert_records", "save_shard_position")
+	if err != nil {
+		return LocalIngestStatements{}, err
+	}
+	if len(setup)+len(rest) != len(byName) {
+		return LocalIngestStatements{}, fmt.Errorf("sql/%s has %d statements, want %d", file, len(byName), len(setup)+len(rest))
+	}
 	// The stand-in's table itself is the local warehouse's DDL: one
 	// definition for both.
-	standIn, err := renderWith(standInFile, engineFuncs(PostgreSQL, time.Time{}), struct{ Schema string }{data.Schema})
+	standIn, err := renderNamed(engineFuncs(PostgreSQL, time.Time{}), struct{ Schema string }{data.Schema}, standInFile)
 	if err != nil {
 		return LocalIngestStatements{}, err
 	}
-	setup = slices.Insert(setup, 1, standIn[0])
-	rest, err := pick("lock_shard_positions", "read_shard_positions", "insert_records", "save_shard_position")
+	create, err := standIn.pick("sql/"+standInFile, "create_stream_table")
 	if err != nil {
 		return LocalIngestStatements{}, err
 	}
-	if len(setup)-1+len(rest) != len(stmts) {
-		return LocalIngestStatements{}, fmt.Errorf("sql/local/ingest.sql has %d statements, want %d", len(stmts), len(setup)-1+len(rest))
-	}
+	setup = slices.Insert(setup, 1, create[0])
 	return LocalIngestStatements{Setup: setup, Lock: rest[0], Positions: rest[1], Insert: rest[2], SavePosition: rest[3]}, nil
 }
 
@@ -123,7 +113,7 @@ func quotePostgresIdentifier(name string) (string, error) {
 }
 
 // LocalCheckStatements are the statements of the check that ends make
-// local, from sql/local/check.sql.
+// local, from sql/local/check.sql and sql/load/move.sql.
 type LocalCheckStatements struct {
 	// Events returns every event id in the events table and how many rows
 	// carry it: event_id, copies.
@@ -132,7 +122,7 @@ type LocalCheckStatements struct {
 	// reason.
 	Rejects Statement
 	// Waiting returns one row: streamed and landed, the rows no load has
-	// taken yet.
+	// taken yet (a load's count_pending).
 	Waiting Statement
 }
 
@@ -142,18 +132,16 @@ func LocalCheck(schema string) (LocalCheckStatements, error) {
 	if err != nil {
 		return LocalCheckStatements{}, fmt.Errorf("schema: %w", err)
 	}
-	stmts, err := render("local/check.sql", struct{ Schema string }{Schema: quoted})
+	// The rows waiting are what a load counts first: the loader's own
+	// count_pending, rendered for PostgreSQL.
+	const file = "local/check.sql"
+	byName, err := renderNamed(engineFuncs(PostgreSQL, time.Time{}), struct{ Schema string }{Schema: quoted}, file, moveFile)
 	if err != nil {
 		return LocalCheckStatements{}, err
 	}
-	names := []string{"loaded_events", "rejected_records", "waiting_rows"}
-	if len(stmts) != len(names) {
-		return LocalCheckStatements{}, fmt.Errorf("sql/local/check.sql has %d statements, want %d", len(stmts), len(names))
-	}
-	for i, name := range names {
-		if stmts[i].Name != name {
-			return LocalCheckStatements{}, fmt.Errorf("sql/local/check.sql: statement %d is %s, want %s", i+1, stmts[i].Name, name)
-		}
+	stmts, err := byName.pick("sql/"+file+" and sql/"+moveFile, "loaded_events", "rejected_records", "count_pending")
+	if err != nil {
+		return LocalCheckStatements{}, err
 	}
 	return LocalCheckStatements{Events: stmts[0], Rejects: stmts[1], Waiting: stmts[2]}, nil
 }

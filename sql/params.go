@@ -95,7 +95,7 @@ func (p Params) quote() (quotedNames, error) {
 		return quotedNames{}, err
 	}
 	n.AutoRefresh = p.Mode.orRealtime().autoRefresh()
-	if n.Schema, err = QuoteIdentifier(p.Schema); err != nil {
+	if n.Schema, err = p.Engine.quoteIdentifier(p.Schema); err != nil {
 		return quotedNames{}, fmt.Errorf("schema: %w", err)
 	}
 	if p.Engine != Redshift {

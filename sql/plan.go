@@ -2,6 +2,7 @@ package sql
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -51,33 +52,13 @@ func statements(p Params, names ...string) ([]Statement, error) {
 	if err != nil {
 		return nil, err
 	}
-	byName := make(map[string]Statement)
+	byName := named{}
 	for file, stmts := range byFile {
-		for _, s := range stmts {
-			if _, dup := byName[s.Name]; dup {
-				return nil, fmt.Errorf("statement %s is defined twice (again in %s)", s.Name, file)
-			}
-			byName[s.Name] = s
+		if err := byName.add(file, stmts); err != nil {
+			return nil, err
 		}
 	}
-	out := make([]Statement, 0, len(names))
-	for _, name := range names {
-		s, ok := byName[name]
-		if !ok {
-			return nil, fmt.Errorf("no %s DDL statement named %s", p.Engine, name)
-		}
-		out = append(out, s)
-	}
-	return out, nil
-}
-
-// join concatenates lists of statement names.
-func join(lists ...[]string) []string {
-	var out []string
-	for _, l := range lists {
-		out = append(out, l...)
-	}
-	return out
+	return byName.pick(fmt.Sprintf("the %s DDL", p.Engine), names...)
 }
 
 // Statement names shared by several plans.
@@ -90,7 +71,11 @@ var (
 		"define_create_analyst_role", "create_analyst_role", "drop_create_analyst_role",
 		"grant_schema_usage", "grant_select_on_tables", "grant_select_on_future_tables",
 	}
-	rebuildStream = []string{"drop_stream_view", "drop_stream_schema", "create_stream_schema", "create_stream_view"}
+	dropStream    = []string{"drop_stream_view", "drop_stream_schema"}
+	rebuildStream = slices.Concat(dropStream, []string{"create_stream_schema", "create_stream_view"})
+	// dropTablesAndSchema ends a teardown: the tables, a role procedure an
+	// interrupted Apply left, and the schema.
+	dropTablesAndSchema = slices.Concat(dropTables, []string{"define_create_analyst_role", "drop_create_analyst_role", "drop_schema"})
 )
 
 // Apply returns the statements that build the warehouse from scratch, or
@@ -102,9 +87,9 @@ var (
 // For PostgreSQL it creates the stand-in for the materialized view instead.
 func Apply(p Params) ([]Statement, error) {
 	if p.Engine == PostgreSQL {
-		return statements(p, join([]string{"create_schema", "create_stream_table"}, createTables, grantReads)...)
+		return statements(p, slices.Concat([]string{"create_schema", "create_stream_table"}, createTables, grantReads)...)
 	}
-	return statements(p, join([]string{"create_schema"}, createTables, rebuildStream, grantReads)...)
+	return statements(p, slices.Concat([]string{"create_schema"}, createTables, rebuildStream, grantReads)...)
 }
 
 // ApplyFromViews is Apply for a Redshift deployment of the first design,
@@ -116,7 +101,7 @@ func ApplyFromViews(p Params) ([]Statement, error) {
 	if p.Engine != Redshift {
 		return nil, fmt.Errorf("the first design ran on Redshift only, not %s", p.Engine)
 	}
-	return statements(p, join(
+	return statements(p, slices.Concat(
 		[]string{"create_schema", "drop_legacy_events_view"}, createTables,
 		[]string{"save_legacy_stream_rows"}, rebuildStream, grantReads)...)
 }
@@ -125,7 +110,7 @@ func ApplyFromViews(p Params) ([]Statement, error) {
 // missing and grant the analyst role its reads, leaving streaming
 // ingestion, and every table that exists, alone.
 func ApplyTables(p Params) ([]Statement, error) {
-	return statements(p, join([]string{"create_schema"}, createTables, grantReads)...)
+	return statements(p, slices.Concat([]string{"create_schema"}, createTables, grantReads)...)
 }
 
 // SetAutoRefresh returns the statement that switches the materialized view
@@ -144,7 +129,7 @@ func Drop(p Params) ([]Statement, error) {
 	if p.Engine != Redshift {
 		return nil, fmt.Errorf("%s has no streaming ingestion to drop", p.Engine)
 	}
-	return statements(p, "create_schema", "drop_stream_view", "drop_stream_schema")
+	return statements(p, slices.Concat([]string{"create_schema"}, dropStream)...)
 }
 
 // DropFromViews is Drop for a deployment of the first design, whose typed
@@ -153,7 +138,7 @@ func DropFromViews(p Params) ([]Statement, error) {
 	if p.Engine != Redshift {
 		return nil, fmt.Errorf("the first design ran on Redshift only, not %s", p.Engine)
 	}
-	return statements(p, "create_schema", "drop_legacy_events_view", "drop_stream_view", "drop_stream_schema")
+	return statements(p, slices.Concat([]string{"create_schema", "drop_legacy_events_view"}, dropStream)...)
 }
 
 // Teardown returns the statements that remove everything Apply creates,
@@ -162,12 +147,11 @@ func DropFromViews(p Params) ([]Statement, error) {
 // schema while it holds objects that are not ours; creating the role's
 // procedure before dropping it removes one an interrupted Apply left.
 func Teardown(p Params) ([]Statement, error) {
-	stream := []string{"drop_stream_view", "drop_stream_schema"}
+	stream := dropStream
 	if p.Engine == PostgreSQL {
 		stream = []string{"drop_stream_table"}
 	}
-	return statements(p, join([]string{"create_schema"}, stream, dropTables,
-		[]string{"define_create_analyst_role", "drop_create_analyst_role", "drop_schema"})...)
+	return statements(p, slices.Concat([]string{"create_schema"}, stream, dropTablesAndSchema)...)
 }
 
 // TeardownFromViews is Teardown for a deployment of the first design.
@@ -175,8 +159,7 @@ func TeardownFromViews(p Params) ([]Statement, error) {
 	if p.Engine != Redshift {
 		return nil, fmt.Errorf("the first design ran on Redshift only, not %s", p.Engine)
 	}
-	return statements(p, join([]string{"create_schema", "drop_legacy_events_view", "drop_stream_view", "drop_stream_schema"}, dropTables,
-		[]string{"define_create_analyst_role", "drop_create_analyst_role", "drop_schema"})...)
+	return statements(p, slices.Concat([]string{"create_schema", "drop_legacy_events_view"}, dropStream, dropTablesAndSchema)...)
 }
 
 // sessionFile holds the settings of the session a plan runs in.

@@ -49,7 +49,7 @@ func Query(name string, o QueryOptions) (Statement, error) {
 	if err := o.Engine.valid(); err != nil {
 		return Statement{}, err
 	}
-	quoted, err := QuoteIdentifier(o.Schema)
+	quoted, err := o.Engine.quoteIdentifier(o.Schema)
 	if err != nil {
 		return Statement{}, fmt.Errorf("schema: %w", err)
 	}

@@ -54,6 +54,52 @@ func renderWith(file string, funcs template.FuncMap, data any) ([]Statement, err
 	return stmts, nil
 }
 
+// named holds rendered statements by name, for a renderer to pick the ones
+// it returns.
+type named map[string]Statement
+
+// add indexes the statements file rendered; a name already there is an
+// error, so that no file's statement silently replaces another's.
+func (n named) add(file string, stmts []Statement) error {
+	for _, s := range stmts {
+		if _, dup := n[s.Name]; dup {
+			return fmt.Errorf("statement %s is defined twice (again in %s)", s.Name, file)
+		}
+		n[s.Name] = s
+	}
+	return nil
+}
+
+// renderNamed renders each file with funcs and data, as renderWith does,
+// and indexes the statements of all of them by name.
+func renderNamed(funcs template.FuncMap, data any, files ...string) (named, error) {
+	n := named{}
+	for _, file := range files {
+		stmts, err := renderWith(file, funcs, data)
+		if err != nil {
+			return nil, err
+		}
+		if err := n.add(file, stmts); err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+// pick returns the statements called names, in that order. source says
+// where they should be, for the error when one is missing.
+func (n named) pick(source string, names ...string) ([]Statement, error) {
+	out := make([]Statement, 0, len(names))
+	for _, name := range names {
+		s, ok := n[name]
+		if !ok {
+			return nil, fmt.Errorf("%s has no statement named %s", source, name)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
 // split cuts a script at its "-- name: x" lines. Text before the first marker
 // may only be comments and blank lines.
 func split(script string) ([]Statement, error) {

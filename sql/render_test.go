@@ -33,20 +33,20 @@ func TestPlansGolden(t *testing.T) {
 	}{
 		{
 			name: "staging_apply", params: staging, plan: Apply,
-			wantNames: join(rsCreate, rebuild, grants),
+			wantNames: slices.Concat(rsCreate, rebuild, grants),
 		},
 		{
 			name: "staging_scheduled_apply", params: scheduled, plan: Apply,
-			wantNames: join(rsCreate, rebuild, grants),
+			wantNames: slices.Concat(rsCreate, rebuild, grants),
 		},
 		{
 			name: "staging_apply_from_views", params: staging, plan: ApplyFromViews,
-			wantNames: join([]string{"create_schema", "drop_legacy_events_view"}, rsCreate[1:],
+			wantNames: slices.Concat([]string{"create_schema", "drop_legacy_events_view"}, rsCreate[1:],
 				[]string{"save_legacy_stream_rows"}, rebuild, grants),
 		},
 		{
 			name: "staging_apply_tables", params: staging, plan: ApplyTables,
-			wantNames: join(rsCreate, grants),
+			wantNames: slices.Concat(rsCreate, grants),
 		},
 		{
 			name: "staging_realtime_set_auto_refresh", params: staging, plan: SetAutoRefresh,
@@ -66,21 +66,21 @@ func TestPlansGolden(t *testing.T) {
 		},
 		{
 			name: "staging_teardown", params: staging, plan: Teardown,
-			wantNames: join([]string{"create_schema", "drop_stream_view", "drop_stream_schema"}, drops,
+			wantNames: slices.Concat([]string{"create_schema", "drop_stream_view", "drop_stream_schema"}, drops,
 				[]string{"define_create_analyst_role", "drop_create_analyst_role", "drop_schema"}),
 		},
 		{
 			name: "staging_teardown_from_views", params: staging, plan: TeardownFromViews,
-			wantNames: join([]string{"create_schema", "drop_legacy_events_view", "drop_stream_view", "drop_stream_schema"}, drops,
+			wantNames: slices.Concat([]string{"create_schema", "drop_legacy_events_view", "drop_stream_view", "drop_stream_schema"}, drops,
 				[]string{"define_create_analyst_role", "drop_create_analyst_role", "drop_schema"}),
 		},
 		{
 			name: "postgres_apply", params: local, plan: Apply,
-			wantNames: join([]string{"create_schema", "create_stream_table"}, rsCreate[1:], grants),
+			wantNames: slices.Concat([]string{"create_schema", "create_stream_table"}, rsCreate[1:], grants),
 		},
 		{
 			name: "postgres_teardown", params: local, plan: Teardown,
-			wantNames: join([]string{"create_schema", "drop_stream_table"}, drops,
+			wantNames: slices.Concat([]string{"create_schema", "drop_stream_table"}, drops,
 				[]string{"define_create_analyst_role", "drop_create_analyst_role", "drop_schema"}),
 		},
 	}

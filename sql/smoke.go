@@ -36,33 +36,19 @@ func Smoke(schema string) (SmokeStatements, error) {
 	}
 	// Like the queries, these templates see only the schema.
 	data := struct{ Schema string }{Schema: quoted}
-	byName := map[string]Statement{}
-	for _, file := range [...]string{"smoke/run.sql", "smoke/diagnose.sql"} {
-		stmts, err := render(file, data)
-		if err != nil {
-			return SmokeStatements{}, err
-		}
-		for _, s := range stmts {
-			byName[s.Name] = s
-		}
+	byName, err := renderNamed(nil, data, "smoke/run.sql", "smoke/diagnose.sql")
+	if err != nil {
+		return SmokeStatements{}, err
 	}
-	var s SmokeStatements
-	for name, dst := range map[string]*Statement{
-		"smoke_progress":     &s.Progress,
-		"smoke_latency":      &s.Latency,
-		"smoke_scan_errors":  &s.ScanErrors,
-		"smoke_view_state":   &s.ViewState,
-		"smoke_last_refresh": &s.LastRefresh,
-		"smoke_newest_row":   &s.NewestRow,
-		"smoke_last_load":    &s.LastLoad,
-	} {
-		stmt, ok := byName[name]
-		if !ok {
-			return SmokeStatements{}, fmt.Errorf("sql/smoke has no statement named %s", name)
-		}
-		*dst = stmt
+	stmts, err := byName.pick("sql/smoke", "smoke_progress", "smoke_latency", "smoke_scan_errors",
+		"smoke_view_state", "smoke_last_refresh", "smoke_newest_row", "smoke_last_load")
+	if err != nil {
+		return SmokeStatements{}, err
 	}
-	return s, nil
+	return SmokeStatements{
+		Progress: stmts[0], Latency: stmts[1], ScanErrors: stmts[2],
+		ViewState: stmts[3], LastRefresh: stmts[4], NewestRow: stmts[5], LastLoad: stmts[6],
+	}, nil
 }
 
 // All returns the statements in a fixed order: the run's, then the

@@ -11,9 +11,9 @@ GROUP BY event_id;
 SELECT shard_id, sequence_number, reason
 FROM "chatstream".chat_events_rejected;
 
--- name: waiting_rows
--- Rows still waiting for a load: in the stand-in for the streaming
--- materialized view, and in the landing table.
+-- name: count_pending
+-- Rows waiting in the buffer and rows a failed run left in the landing
+-- table. Both zero: the run ends here, after this one statement.
 SELECT
     streamed.n AS streamed,
     landed.n AS landed
