@@ -75,7 +75,7 @@ func (p Params) loadSchema() (string, error) {
 	if err := p.Engine.valid(); err != nil {
 		return "", err
 	}
-	if err := p.Mode.orRealtime().Validate(); err != nil {
+	if err := p.Mode.OrRealtime().Validate(); err != nil {
 		return "", err
 	}
 	quoted, err := p.Engine.quoteIdentifier(p.Schema)
@@ -100,7 +100,7 @@ func Load(p Params, run LoadRun) (LoadPlan, error) {
 	data := loadData{Schema: schema}
 	// The pattern and the formats leave nothing to escape.
 	data.LoadID, _ = QuoteLiteral(run.ID)
-	data.Mode, _ = QuoteLiteral(string(p.Mode.orRealtime()))
+	data.Mode, _ = QuoteLiteral(string(p.Mode.OrRealtime()))
 	data.StartedAt, _ = QuoteLiteral(run.Started.UTC().Format(timestampLayout))
 
 	files := []string{moveFile, "load/batch.sql"}

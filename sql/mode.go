@@ -37,8 +37,8 @@ func (m Mode) Validate() error {
 	return fmt.Errorf("mode %q: want %s or %s", string(m), Realtime, Scheduled)
 }
 
-// orRealtime returns m, or Realtime for the zero Mode.
-func (m Mode) orRealtime() Mode {
+// OrRealtime returns m, or Realtime for the zero Mode, which means realtime.
+func (m Mode) OrRealtime() Mode {
 	if m == "" {
 		return Realtime
 	}

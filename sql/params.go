@@ -91,10 +91,10 @@ func (p Params) quote() (quotedNames, error) {
 	if err := p.Engine.valid(); err != nil {
 		return quotedNames{}, err
 	}
-	if err := p.Mode.orRealtime().Validate(); err != nil {
+	if err := p.Mode.OrRealtime().Validate(); err != nil {
 		return quotedNames{}, err
 	}
-	n.AutoRefresh = p.Mode.orRealtime().autoRefresh()
+	n.AutoRefresh = p.Mode.OrRealtime().autoRefresh()
 	if n.Schema, err = p.Engine.quoteIdentifier(p.Schema); err != nil {
 		return quotedNames{}, fmt.Errorf("schema: %w", err)
 	}

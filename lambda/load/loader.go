@@ -139,10 +139,7 @@ func (l *Loader) newID(started time.Time) string {
 func (l *Loader) Run(ctx context.Context) (Result, error) {
 	started := l.now()
 	run := chatsql.LoadRun{ID: l.newID(started), Started: started}
-	mode := l.params.Mode
-	if mode == "" {
-		mode = chatsql.Realtime
-	}
+	mode := l.params.Mode.OrRealtime()
 	res := Result{ID: run.ID, Mode: mode}
 	plan, err := chatsql.Load(l.params, run)
 	if err != nil {
