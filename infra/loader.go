@@ -78,11 +78,7 @@ func NewLoader(scope constructs.Construct, id string, props *LoaderProps) *Loade
 		Retention:     retentionDays(props.LogRetentionDays),
 		RemovalPolicy: removalPolicy(props.Retain),
 	})
-	role := awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String("chatstream loader: runs loads on the workgroup as the admin user and writes its own logs"),
-	})
-	logGroup.GrantWrite(role)
+	role := newLambdaRole(c, "Role", "chatstream loader: runs loads on the workgroup as the admin user and writes its own logs", logGroup)
 	// ExecuteStatement and BatchExecuteStatement are authorized on the workgroup. With a SecretArn
 	// the Data API signs in as the secret's user, so no redshift-serverless:GetCredentials.
 	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
