@@ -51,7 +51,6 @@ func NewAnalyst(scope constructs.Construct, id string, props *AnalystProps) *Ana
 		Actions:   jsii.Strings("redshift-serverless:GetCredentials", "redshift-data:ExecuteStatement"),
 		Resources: workgroup,
 	}))
-	role.AddToPrincipalPolicy(ownStatementsPolicy("redshift-data:DescribeStatement", "redshift-data:GetStatementResult", "redshift-data:CancelStatement"))
-	suppressOwnStatements(role)
+	allowOwnStatements(role)
 	return &Analyst{Construct: c, Role: role}
 }

@@ -151,11 +151,7 @@ func newRunnerFunction(scope constructs.Construct, id, handler, name string, tim
 		Retention:     retentionDays(props.LogRetentionDays),
 		RemovalPolicy: removalPolicy(props.Retain),
 	})
-	role := awsiam.NewRole(scope, jsii.String(id+"Role"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String(fmt.Sprintf("chatstream ingestion DDL %s handler", handler)),
-	})
-	logGroup.GrantWrite(role)
+	role := newLambdaRole(scope, id+"Role", fmt.Sprintf("chatstream ingestion DDL %s handler", handler), logGroup)
 	fn := awslambda.NewFunction(scope, jsii.String(id), &awslambda.FunctionProps{
 		FunctionName:  jsii.String(name),
 		Description:   jsii.String(fmt.Sprintf("chatstream streaming-ingestion DDL: custom-resource %s handler", handler)),
@@ -180,19 +176,11 @@ func newIngestionProvider(scope constructs.Construct, onEvent, isComplete awslam
 		Retention:     retentionDays(props.LogRetentionDays),
 		RemovalPolicy: removalPolicy(props.Retain),
 	})
-	// Roles of our own keep the AWS managed AWSLambdaBasicExecutionRole (logs on every group) off
-	// the framework's functions; the framework adds the invoke and state-machine grants it needs.
-	// The framework asks for two roles, or the onEvent role and the state machine depend on each other.
-	frameworkRole := func(id, what string) awsiam.Role {
-		role := awsiam.NewRole(scope, jsii.String(id), &awsiam.RoleProps{
-			AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-			Description: jsii.String("chatstream ingestion DDL: CDK provider framework " + what),
-		})
-		logGroup.GrantWrite(role)
-		return role
-	}
-	onEventRole := frameworkRole("ProviderOnEventRole", "onEvent")
-	completeRole := frameworkRole("ProviderIsCompleteRole", "isComplete and onTimeout")
+	// Roles of our own for the framework's functions; the framework adds the invoke and
+	// state-machine grants it needs. The framework asks for two roles, or the onEvent role and the
+	// state machine depend on each other.
+	onEventRole := newLambdaRole(scope, "ProviderOnEventRole", "chatstream ingestion DDL: CDK provider framework onEvent", logGroup)
+	completeRole := newLambdaRole(scope, "ProviderIsCompleteRole", "chatstream ingestion DDL: CDK provider framework isComplete and onTimeout", logGroup)
 	provider := customresources.NewProvider(scope, jsii.String("Provider"), &customresources.ProviderProps{
 		OnEventHandler:                  onEvent,
 		IsCompleteHandler:               isComplete,

@@ -78,25 +78,20 @@ func NewLoader(scope constructs.Construct, id string, props *LoaderProps) *Loade
 		Retention:     retentionDays(props.LogRetentionDays),
 		RemovalPolicy: removalPolicy(props.Retain),
 	})
-	role := awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String("chatstream loader: runs loads on the workgroup as the admin user and writes its own logs"),
-	})
-	logGroup.GrantWrite(role)
+	role := newLambdaRole(c, "Role", "chatstream loader: runs loads on the workgroup as the admin user and writes its own logs", logGroup)
 	// ExecuteStatement and BatchExecuteStatement are authorized on the workgroup. With a SecretArn
 	// the Data API signs in as the secret's user, so no redshift-serverless:GetCredentials.
 	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("redshift-data:ExecuteStatement", "redshift-data:BatchExecuteStatement"),
 		Resources: &[]*string{w.Workgroup.AttrWorkgroupWorkgroupArn()},
 	}))
-	role.AddToPrincipalPolicy(ownStatementsPolicy("redshift-data:DescribeStatement", "redshift-data:GetStatementResult", "redshift-data:CancelStatement"))
+	allowOwnStatements(role)
 	// Only GetSecretValue, which the Data API calls with the caller's credentials; the secret
 	// Redshift manages uses the AWS-managed key, which needs no kms grant.
 	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("secretsmanager:GetSecretValue"),
 		Resources: &[]*string{w.AdminSecretArn},
 	}))
-	suppressOwnStatements(role)
 
 	mode := s.Mode
 	fn := awslambda.NewFunction(c, jsii.String("Function"), &awslambda.FunctionProps{
@@ -130,24 +125,21 @@ func NewLoader(scope constructs.Construct, id string, props *LoaderProps) *Loade
 	return &Loader{Construct: c, Function: fn, Role: role, LogGroup: logGroup, Schedule: schedule}
 }
 
-// ownStatementsPolicy allows actions on Data API statements the caller itself submitted. The
-// actions have no resource type; the condition redshift-data:statement-owner-iam-userid equal to
-// ${aws:userid} limits them to statements whose owner is the caller ("Authorizing access to the
-// Amazon Redshift Data API": a statement's owner is its submitter's aws:userid, for a role
-// session "<role id>:<session name>", so a Lambda function's every invocation matches).
-func ownStatementsPolicy(actions ...string) awsiam.PolicyStatement {
-	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings(actions...),
+// allowOwnStatements lets role follow, read and cancel the Data API statements it submitted
+// itself, and nothing else of the Data API's history. DescribeStatement, GetStatementResult and
+// CancelStatement have no resource type; the condition redshift-data:statement-owner-iam-userid
+// equal to ${aws:userid} limits them to statements whose owner is the caller ("Authorizing access
+// to the Amazon Redshift Data API": a statement's owner is its submitter's aws:userid, for a role
+// session "<role id>:<session name>", so a Lambda function's every invocation matches). It
+// accepts, on role's default policy, the Resource "*" that statement needs.
+func allowOwnStatements(role awsiam.Role) {
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("redshift-data:DescribeStatement", "redshift-data:GetStatementResult", "redshift-data:CancelStatement"),
 		Resources: jsii.Strings("*"),
 		Conditions: &map[string]any{"StringEquals": map[string]any{
 			"redshift-data:statement-owner-iam-userid": "${aws:userid}",
 		}},
-	})
-}
-
-// suppressOwnStatements accepts, on role's default policy, the Resource "*" that
-// ownStatementsPolicy needs.
-func suppressOwnStatements(role awsiam.Role) {
+	}))
 	cdknag.NagSuppressions_AddResourceSuppressions(defaultPolicy(role), &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),
 		Reason: jsii.String("redshift-data:DescribeStatement, GetStatementResult and CancelStatement support no resource type; the " +

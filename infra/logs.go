@@ -1,8 +1,23 @@
 package main
 
 import (
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
 )
+
+// newLambdaRole defines a role for Lambda functions that may write to logGroup and nothing else
+// until the caller grants more. A role of our own keeps the AWS managed
+// AWSLambdaBasicExecutionRole policy (logs:* on every log group) off.
+func newLambdaRole(scope constructs.Construct, id, description string, logGroup awslogs.ILogGroup) awsiam.Role {
+	role := awsiam.NewRole(scope, jsii.String(id), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String(description),
+	})
+	logGroup.GrantWrite(role)
+	return role
+}
 
 // retentionDays maps a retention in days, already validated by the config package, to the
 // CDK enum; jsii enums are names, not numbers.

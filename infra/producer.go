@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskinesis"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
@@ -65,13 +64,7 @@ func NewProducer(scope constructs.Construct, id string, props *ProducerProps) *P
 	failures := newDeadLetterQueue(c, "FailureQueue", props.Retain,
 		"It is the on-failure destination of the producer's asynchronous invocations, the end of the line.")
 
-	// An explicit role keeps the AWS managed AWSLambdaBasicExecutionRole policy (logs:* on every
-	// log group) out; the function writes only to its own log group.
-	role := awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String("chatstream producer: writes its own logs and to the chat events stream"),
-	})
-	logGroup.GrantWrite(role)
+	role := newLambdaRole(c, "Role", "chatstream producer: writes its own logs and to the chat events stream", logGroup)
 
 	tracing := awslambda.Tracing_DISABLED
 	if s.Tracing {

@@ -188,12 +188,7 @@ func newAdminSecretLookup(c constructs.Construct, namespace awsredshiftserverles
 		Retention:     retentionDays(props.LogRetentionDays),
 		RemovalPolicy: removalPolicy(props.Retain),
 	})
-	// Our own role keeps the AWS managed AWSLambdaBasicExecutionRole (logs on every group) off.
-	role := awsiam.NewRole(c, jsii.String("AdminSecretLookupRole"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String("chatstream: the stack's AWS SDK calls during the deploy (the admin secret's ARN, the usage limit)"),
-	})
-	logGroup.GrantWrite(role)
+	role := newLambdaRole(c, "AdminSecretLookupRole", "chatstream: the stack's AWS SDK calls during the deploy (the admin secret's ARN, the usage limit)", logGroup)
 	call := &customresources.AwsSdkCall{
 		Service:            jsii.String("@aws-sdk/client-redshift-serverless"),
 		Action:             jsii.String("GetNamespaceCommand"),

@@ -151,38 +151,13 @@ func TestServeAndReportALocalDatabase(t *testing.T) {
 	})
 }
 
-// lockedStatement makes the fake Data API safe for the dashboard's
-// concurrent queries.
-type lockedStatement struct {
-	mu sync.Mutex
-	*dataapitest.Statement
-}
-
-func (l *lockedStatement) ExecuteStatement(ctx context.Context, in *redshiftdata.ExecuteStatementInput, opts ...func(*redshiftdata.Options)) (*redshiftdata.ExecuteStatementOutput, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.Statement.ExecuteStatement(ctx, in, opts...)
-}
-
-func (l *lockedStatement) DescribeStatement(ctx context.Context, in *redshiftdata.DescribeStatementInput, opts ...func(*redshiftdata.Options)) (*redshiftdata.DescribeStatementOutput, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.Statement.DescribeStatement(ctx, in, opts...)
-}
-
-func (l *lockedStatement) GetStatementResult(ctx context.Context, in *redshiftdata.GetStatementResultInput, opts ...func(*redshiftdata.Options)) (*redshiftdata.GetStatementResultOutput, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.Statement.GetStatementResult(ctx, in, opts...)
-}
-
 func TestReportOfADeployedEnvironmentSignsInAsTheAnalystRole(t *testing.T) {
 	// GIVEN a deployed staging stack whose queries all return one number
-	data := &lockedStatement{Statement: &dataapitest.Statement{
+	data := &dataapitest.Statement{
 		Statuses: []types.StatusString{types.StatusStringFinished},
 		Columns:  []string{"active_users"},
 		Pages:    [][][]types.Field{{{&types.FieldMemberLongValue{Value: 42}}}},
-	}}
+	}
 	const role = "arn:aws:iam::123456789012:role/chatstream-staging-AnalystRole-1A2B3C"
 	stacks := stacktest.Stacks{"chatstream-staging": {
 		"WorkgroupName":  "chatstream-staging",

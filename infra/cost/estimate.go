@@ -8,6 +8,7 @@ import (
 
 	"github.com/chatstream/chatstream/infra/config"
 	"github.com/chatstream/chatstream/lambda/produce"
+	chatsql "github.com/chatstream/chatstream/sql"
 )
 
 // Volume assumptions: what the estimate takes the pipeline to move, beyond
@@ -300,9 +301,9 @@ func modeText(l config.Load) string {
 func ComputeByMode(env config.Environment, p Prices) string {
 	var b strings.Builder
 	b.WriteString("| mode | latency to the table | compute per hour | per 30-day month |\n|---|---|---|---|\n")
-	modes := []config.Load{{Mode: "realtime", IntervalMinutes: config.RealtimeIntervalMinutes}}
+	modes := []config.Load{{Mode: chatsql.Realtime, IntervalMinutes: config.RealtimeIntervalMinutes}}
 	for _, n := range []int{config.MinScheduledMinutes, 15, 60} {
-		modes = append(modes, config.Load{Mode: "scheduled", IntervalMinutes: n})
+		modes = append(modes, config.Load{Mode: chatsql.Scheduled, IntervalMinutes: n})
 	}
 	for _, l := range modes {
 		e := env

@@ -70,7 +70,7 @@ func (p panelView) document(timeout time.Duration) panelDocument {
 	}
 	ms := o.finished.Sub(o.started).Milliseconds()
 	d.StartedAt, d.FinishedAt, d.DurationMS = optionalTime(o.started), optionalTime(o.finished), &ms
-	d.Points = o.fig.points
+	d.Points = o.fig.points()
 	if o.result != nil {
 		d.Columns = o.result.Columns
 		d.Truncated = o.result.Truncated

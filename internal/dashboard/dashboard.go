@@ -236,7 +236,7 @@ func (d *Dashboard) execute(ctx context.Context, c Chart, started time.Time) *ou
 		return o
 	}
 	o.state = OK
-	if o.fig.points == 0 {
+	if o.fig.points() == 0 {
 		o.state = Empty
 	}
 	return o

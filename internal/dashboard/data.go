@@ -31,8 +31,18 @@ type figure struct {
 	rows int
 	// stat is the number of a Stat chart, nil when it is NULL.
 	stat *stat
-	// points counts what is drawn: points, bars or the stat.
-	points int
+}
+
+// points counts what f draws: the series' points, the bars or the stat.
+func (f figure) points() int {
+	n := len(f.bars)
+	for _, s := range f.series {
+		n += len(s.points)
+	}
+	if f.stat != nil {
+		n++
+	}
+	return n
 }
 
 type series struct {
@@ -77,17 +87,10 @@ func read(c Chart, res *dataapi.Result) (figure, error) {
 	switch c.Kind {
 	case Lines:
 		fig.series, err = readSeries(c, res, index)
-		for _, s := range fig.series {
-			fig.points += len(s.points)
-		}
 	case Bars:
 		fig.bars, err = readBars(c, res, index)
-		fig.points = len(fig.bars)
 	case Stat:
 		fig.stat, err = readStat(c, res, index)
-		if fig.stat != nil {
-			fig.points = 1
-		}
 	default:
 		err = fmt.Errorf("kind %q: want %s, %s or %s", c.Kind, Lines, Bars, Stat)
 	}

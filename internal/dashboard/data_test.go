@@ -96,8 +96,8 @@ func TestReadBarsKeepsTheQuerysOrderAndCutsAtMaxBars(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(fig.bars) != maxBars || fig.rows != maxBars+3 || fig.points != maxBars {
-		t.Fatalf("bars, rows, points = %d, %d, %d; want %d, %d, %d", len(fig.bars), fig.rows, fig.points, maxBars, maxBars+3, maxBars)
+	if len(fig.bars) != maxBars || fig.rows != maxBars+3 || fig.points() != maxBars {
+		t.Fatalf("bars, rows, points = %d, %d, %d; want %d, %d, %d", len(fig.bars), fig.rows, fig.points(), maxBars, maxBars+3, maxBars)
 	}
 	want := []bar{{label: "ios · 0", v: 100}, {label: "(none) · 1", v: 99}}
 	if diff := cmp.Diff(want, fig.bars[:2], cmp.AllowUnexported(bar{})); diff != "" {
@@ -111,16 +111,16 @@ func TestReadStat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fig.stat == nil || *fig.stat != (stat{v: 4.2, caption: "2026-11-27 10:00:01"}) || fig.points != 1 {
-		t.Errorf("stat = %+v, points %d; want 4.2 captioned with the time, 1 point", fig.stat, fig.points)
+	if fig.stat == nil || *fig.stat != (stat{v: 4.2, caption: "2026-11-27 10:00:01"}) || fig.points() != 1 {
+		t.Errorf("stat = %+v, points %d; want 4.2 captioned with the time, 1 point", fig.stat, fig.points())
 	}
 	for name, res := range map[string]*dataapi.Result{
 		"no rows": result(t, []string{"newest_event", "age_s"}),
 		"NULL":    result(t, []string{"newest_event", "age_s"}, []types.Field{null, null}),
 	} {
 		fig, err := read(chart, res)
-		if err != nil || fig.stat != nil || fig.points != 0 {
-			t.Errorf("%s: stat = %+v, points %d, %v; want nothing to draw", name, fig.stat, fig.points, err)
+		if err != nil || fig.stat != nil || fig.points() != 0 {
+			t.Errorf("%s: stat = %+v, points %d, %v; want nothing to draw", name, fig.stat, fig.points(), err)
 		}
 	}
 }

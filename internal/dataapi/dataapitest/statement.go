@@ -3,6 +3,7 @@ package dataapitest
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
@@ -15,8 +16,11 @@ const ID = "st-1"
 // Statement is a fake Data API that runs one statement, whatever its SQL:
 // DescribeStatement reports Statuses in turn (the last one repeats), then
 // GetStatementResult serves Pages of rows under Columns. It records what it
-// was asked. It is not safe for concurrent use.
+// was asked. It is safe for concurrent use, as by a dashboard's panels; read
+// what it recorded once the calls have returned.
 type Statement struct {
+	mu sync.Mutex
+
 	// Statuses are the statement's states, one per DescribeStatement call.
 	Statuses []types.StatusString
 	// Error is Redshift's error message, reported with every status.
@@ -40,12 +44,16 @@ type Statement struct {
 
 // ExecuteStatement records in and returns ID.
 func (f *Statement) ExecuteStatement(_ context.Context, in *redshiftdata.ExecuteStatementInput, _ ...func(*redshiftdata.Options)) (*redshiftdata.ExecuteStatementOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.Executed = append(f.Executed, in)
 	return &redshiftdata.ExecuteStatementOutput{Id: aws.String(ID)}, nil
 }
 
 // DescribeStatement reports the next of Statuses, or the last one again.
 func (f *Statement) DescribeStatement(_ context.Context, in *redshiftdata.DescribeStatementInput, _ ...func(*redshiftdata.Options)) (*redshiftdata.DescribeStatementOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if aws.ToString(in.Id) != ID {
 		return nil, &types.ResourceNotFoundException{Message: in.Id}
 	}
@@ -64,6 +72,8 @@ func (f *Statement) DescribeStatement(_ context.Context, in *redshiftdata.Descri
 // GetStatementResult serves the page that in.NextToken names, the first
 // page when it is nil.
 func (f *Statement) GetStatementResult(_ context.Context, in *redshiftdata.GetStatementResultInput, _ ...func(*redshiftdata.Options)) (*redshiftdata.GetStatementResultOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if aws.ToString(in.Id) != ID {
 		return nil, &types.ResourceNotFoundException{Message: in.Id}
 	}
@@ -90,6 +100,8 @@ func (f *Statement) GetStatementResult(_ context.Context, in *redshiftdata.GetSt
 // CancelStatement counts the call and reports the statement cancelled, or
 // returns CancelErr.
 func (f *Statement) CancelStatement(_ context.Context, in *redshiftdata.CancelStatementInput, _ ...func(*redshiftdata.Options)) (*redshiftdata.CancelStatementOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if aws.ToString(in.Id) != ID {
 		return nil, &types.ResourceNotFoundException{Message: in.Id}
 	}
