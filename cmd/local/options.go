@@ -99,16 +99,26 @@ func (o *options) registerLoss(fs *flag.FlagSet) {
 	fs.StringVar(&o.loseAnswers, "lose-answers", "0", "share of PutRecords answers a fault proxy loses after kinesis-local stored their records, from 0 to below 1, such as 0.3: the producer resends them and the stream holds duplicates")
 }
 
+// variable is a producer variable that a flag sets.
+type variable struct{ flag, env, value string }
+
+// variables are the producer variables the flags set, in the order check
+// checks them.
+func (o *options) variables() []variable {
+	return []variable{
+		{"events", "EVENTS_PER_INVOCATION", o.events}, {"rate", "RATE", o.rate}, {"users", "USERS", o.users},
+		{"seed", "SEED", o.seed}, {"rhythm", "RHYTHM", o.rhythm}, {"dirty-ratio", "DIRTY_RATIO", o.dirtyRatio},
+		{"interval", "WINDOW_SECONDS", o.window},
+	}
+}
+
 // settings are the producer variables the flags set; unset ones are left
 // out so that the producer's own defaults apply.
 func (o *options) settings() map[string]string {
 	s := map[string]string{}
-	for name, v := range map[string]string{
-		"EVENTS_PER_INVOCATION": o.events, "RATE": o.rate, "USERS": o.users, "SEED": o.seed,
-		"RHYTHM": o.rhythm, "DIRTY_RATIO": o.dirtyRatio, "WINDOW_SECONDS": o.window,
-	} {
-		if v != "" {
-			s[name] = v
+	for _, v := range o.variables() {
+		if v.value != "" {
+			s[v.env] = v.value
 		}
 	}
 	return s
@@ -168,11 +178,7 @@ func (o *options) check(payloadName string, payload []byte, intervalFlag string)
 	if _, err := produce.LoadConfig(lookup(map[string]string{"STREAM_NAME": o.stream})); err != nil {
 		return c, badValue("stream", o.stream, cause(err))
 	}
-	for _, v := range []struct{ flag, env, value string }{
-		{"events", "EVENTS_PER_INVOCATION", o.events}, {"rate", "RATE", o.rate}, {"users", "USERS", o.users},
-		{"seed", "SEED", o.seed}, {"rhythm", "RHYTHM", o.rhythm}, {"dirty-ratio", "DIRTY_RATIO", o.dirtyRatio},
-		{"interval", "WINDOW_SECONDS", o.window},
-	} {
+	for _, v := range o.variables() {
 		if v.value == "" {
 			continue
 		}

@@ -10,8 +10,9 @@ import (
 	"os"
 	"os/signal"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/chatstream/chatstream/internal/awsconfig"
 	"golang.org/x/term"
 )
 
@@ -69,19 +70,17 @@ func main() {
 }
 
 func awsCFN(ctx context.Context, region string) (templateAPI, error) {
-	var opts []func(*awsconfig.LoadOptions) error
+	var opts []func(*config.LoadOptions) error
 	if region != "" {
-		opts = append(opts, awsconfig.WithRegion(region))
+		opts = append(opts, config.WithRegion(region))
 	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	cfg, err := awsconfig.Load(ctx, opts...)
+	var missing *awsconfig.MissingError
+	if errors.As(err, &missing) {
+		return nil, fmt.Errorf("%w\nnext: %s; or set the environment's region in cdk.json, or pass BASE=<template.json> to compare with a template file", err, missing.Next)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
-	}
-	if cfg.Region == "" {
-		return nil, errors.New("no AWS Region: set AWS_REGION or AWS_PROFILE, or the environment's region in cdk.json, or pass BASE=<template.json>")
-	}
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		return nil, fmt.Errorf("no AWS credentials (%w): set AWS_PROFILE or the AWS_* variables, or pass BASE=<template.json> to compare with a template file", err)
+		return nil, fmt.Errorf("%w (or pass BASE=<template.json> to compare with a file)", err)
 	}
 	return cloudformation.NewFromConfig(cfg), nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/smithy-go"
+	"github.com/chatstream/chatstream/internal/awsconfig/awsconfigtest"
 )
 
 // repoSettings is the CDK app's own cdk.json.
@@ -262,6 +263,38 @@ func TestCommandLine(t *testing.T) {
 			}
 			if tt.wantErr == "" && err != nil && !tt.wantUsage || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Errorf("run(%q) = %v, want an error containing %q\n%s", tt.args, err, tt.wantErr, out)
+			}
+		})
+	}
+}
+
+// TestNoAWSConfiguration: without a Region or credentials, check-update
+// says what is missing, how to provide it, and that a template file does
+// instead, rather than the SDK's provider chain ("no EC2 IMDS role found").
+func TestNoAWSConfiguration(t *testing.T) {
+	tests := []struct {
+		name     string
+		config   string
+		want     string
+		wantNext string
+	}{
+		{name: "no Region", want: "no AWS Region (looked in AWS_REGION", wantNext: "next: export AWS_REGION="},
+		{name: "no credentials", config: "[default]\nregion = eu-west-1\n", want: "no AWS credentials (looked in AWS_ACCESS_KEY_ID", wantNext: "next: sign in and name the profile"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			awsconfigtest.Isolate(t, tt.config, "")
+			_, err := awsCFN(t.Context(), "")
+			if err == nil {
+				t.Fatal("awsCFN: no error")
+			}
+			for _, want := range []string{tt.want, tt.wantNext, "pass BASE=<template.json>"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
+			}
+			if strings.Contains(err.Error(), "IMDS") {
+				t.Errorf("error %q names the SDK's last provider, IMDS", err)
 			}
 		})
 	}

@@ -12,10 +12,7 @@ import (
 // runLoad runs one load in env now: it invokes the stack's loader function
 // with what its schedule sends, waits for the answer and prints it.
 func runLoad(ctx context.Context, stdout io.Writer, env string, newClients func(context.Context) (clients, error)) error {
-	if env == "" {
-		return fmt.Errorf("-env is required")
-	}
-	stackName, err := stack.Name(env)
+	stackName, err := stackOf(env)
 	if err != nil {
 		return err
 	}

@@ -161,10 +161,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		if *env == "" {
-			return fmt.Errorf("-env is required")
-		}
-		if _, err := stack.Name(*env); err != nil {
+		if _, err := stackOf(*env); err != nil {
 			return err
 		}
 		stmt, err := chatsql.Query(*name, chatsql.QueryOptions{Engine: chatsql.Redshift, Schema: *schema})
@@ -199,13 +196,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 	return fmt.Errorf("unknown command %q: %w", args[0], errUsage)
 }
 
+// stackOf returns the stack of env, the -env flag's value, or an error when
+// the flag is missing or names no environment the CDK app would take.
+func stackOf(env string) (string, error) {
+	if env == "" {
+		return "", errors.New("-env is required")
+	}
+	return stack.Name(env)
+}
+
 // ddlParams picks the stream name and the mode: from the stack, or from
 // the environment's settings. The DDL names no role (IAM_ROLE default).
 func ddlParams(ctx context.Context, env, settingsFile string, fromStack bool, newClients func(context.Context) (clients, error)) (chatsql.Params, string, error) {
-	if env == "" {
-		return chatsql.Params{}, "", fmt.Errorf("-env is required")
-	}
-	name, err := stack.Name(env)
+	name, err := stackOf(env)
 	if err != nil {
 		return chatsql.Params{}, "", err
 	}

@@ -159,11 +159,6 @@ func (l *Local) Invoke(ctx context.Context, payload []byte) (Invocation, error) 
 	return inv, errors.Join(err, l.Proxy.Idle(idle))
 }
 
-// ReadBack reads every record in the stream.
-func (l *Local) ReadBack(ctx context.Context) ([]Record, error) {
-	return ReadStream(ctx, l.Kinesis.Client, l.Stream)
-}
-
 // NewReader returns a Reader of the stream, to follow it while the producer
 // writes.
 func (l *Local) NewReader() *Reader {

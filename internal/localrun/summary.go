@@ -74,8 +74,9 @@ func Summarize(records []Record) Summary {
 		s.Records++
 		s.ByShard[r.ShardID]++
 		e, dirty, err := ClassifyRecord(r)
-		copied := seen[copyKey(r)]
-		seen[copyKey(r)] = true
+		key := copyKey(r)
+		copied := seen[key]
+		seen[key] = true
 		switch {
 		case copied:
 			s.Duplicates++
